@@ -1,0 +1,73 @@
+# One target per intent. CI (.ci/run) calls the same targets.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# The Lambda runs Python 3.13: the function's own tests run on it too.
+PY313 ?= $(shell command -v python3.13 >/dev/null 2>&1 && python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | tail -1)
+VENV313 := .venv313
+FUNCTION_TESTS := tests/function tests/runtime
+
+.PHONY: help dev test test-py test-py313 test-web lint bench synth deploy destroy clean
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/stream-chat: pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,infra]'
+	@touch $@
+
+$(VENV313)/bin/pytest: pyproject.toml
+	@test -n "$(PY313)" || { echo "python3.13 not found"; exit 1; }
+	@test -x $(VENV313)/bin/python || $(PY313) -m venv $(VENV313)
+	$(VENV313)/bin/pip install --quiet --upgrade pip
+	$(VENV313)/bin/pip install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# Browser libraries come from npm (lockfile) and are copied next to the page, never committed.
+web/vendor: node_modules/.package-lock.json
+	mkdir -p web/vendor
+	cp node_modules/marked/lib/marked.esm.js web/vendor/marked.esm.js
+	cp node_modules/dompurify/dist/purify.es.mjs web/vendor/purify.es.mjs
+	@touch $@
+
+dev: $(BIN)/stream-chat web/vendor ## run the product locally at http://127.0.0.1:8000
+	$(BIN)/stream-chat serve
+
+test: test-py test-py313 test-web ## run every test
+
+test-py: $(BIN)/stream-chat web/vendor
+	$(BIN)/pytest -q
+
+test-py313: $(VENV313)/bin/pytest
+	$(VENV313)/bin/pytest -q $(FUNCTION_TESTS)
+
+test-web: node_modules/.package-lock.json
+	node --test tests/web/
+
+lint: $(BIN)/stream-chat node_modules/.package-lock.json web/vendor ## ruff, mypy strict, tsc --checkJs
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	npx --no-install tsc -p web/jsconfig.json
+
+bench: $(BIN)/stream-chat ## latency, CPU and cancellation benchmarks
+	$(BIN)/python -m tests.bench
+
+synth: $(BIN)/stream-chat node_modules/.package-lock.json web/vendor ## write the CloudFormation template to cdk.out
+	npx --no-install cdk synth --quiet
+
+deploy: $(BIN)/stream-chat node_modules/.package-lock.json web/vendor ## deploy to the current AWS account
+	npx --no-install cdk deploy
+
+destroy: node_modules/.package-lock.json ## delete the deployed stack
+	npx --no-install cdk destroy
+
+clean: ## remove everything the targets built
+	rm -rf $(VENV) $(VENV313) node_modules web/vendor cdk.out .mypy_cache .ruff_cache .pytest_cache

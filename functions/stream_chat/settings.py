@@ -1,0 +1,157 @@
+"""Configuration, read once from the environment into a frozen object and passed explicitly.
+
+Every variable this function reads is named in ``ENV`` below and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Literal, TypeVar
+
+Provider = Literal["anthropic", "demo"]
+CancelBackend = Literal["dynamodb", "sqlite", "none"]
+T = TypeVar("T")
+
+ENV = {
+    "provider": "STREAM_CHAT_PROVIDER",
+    "model": "STREAM_CHAT_MODEL",
+    "allowed_models": "STREAM_CHAT_ALLOWED_MODELS",
+    "max_tokens": "STREAM_CHAT_MAX_TOKENS",
+    "system_prompt": "STREAM_CHAT_SYSTEM_PROMPT",
+    "allow_client_system": "STREAM_CHAT_ALLOW_CLIENT_SYSTEM",
+    "heartbeat_s": "STREAM_CHAT_HEARTBEAT_S",
+    "anthropic_secret_arn": "STREAM_CHAT_ANTHROPIC_SECRET_ARN",
+    "max_body_bytes": "STREAM_CHAT_MAX_BODY_BYTES",
+    "max_messages": "STREAM_CHAT_MAX_MESSAGES",
+    "max_chars": "STREAM_CHAT_MAX_CHARS",
+    "demo_token_delay_s": "STREAM_CHAT_DEMO_TOKEN_DELAY_S",
+    "first_token_timeout_s": "STREAM_CHAT_FIRST_TOKEN_TIMEOUT_S",
+    "stall_timeout_s": "STREAM_CHAT_STALL_TIMEOUT_S",
+    "deadline_margin_s": "STREAM_CHAT_DEADLINE_MARGIN_S",
+    "connect_timeout_s": "STREAM_CHAT_CONNECT_TIMEOUT_S",
+    "provider_attempts": "STREAM_CHAT_PROVIDER_ATTEMPTS",
+    "cancel_backend": "STREAM_CHAT_CANCEL_BACKEND",
+    "cancel_table": "STREAM_CHAT_CANCEL_TABLE",
+    "cancel_sqlite_path": "STREAM_CHAT_CANCEL_SQLITE_PATH",
+    "cancel_poll_s": "STREAM_CHAT_CANCEL_POLL_S",
+    "cancel_ttl_s": "STREAM_CHAT_CANCEL_TTL_S",
+}
+
+# Read by the anthropic SDK itself; we only look at them to pick the default provider.
+ANTHROPIC_KEY_ENV = "ANTHROPIC_API_KEY"
+
+DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a helpful assistant. Answer clearly and concisely; use Markdown when it helps."
+)
+
+
+class SettingsError(ValueError):
+    """A configuration value is invalid; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    provider: Provider = "demo"
+    model: str = DEFAULT_MODEL
+    allowed_models: tuple[str, ...] = (DEFAULT_MODEL,)
+    max_tokens: int = 1024
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    allow_client_system: bool = False
+    heartbeat_s: float = 10.0
+    anthropic_secret_arn: str | None = None
+    max_body_bytes: int = 256 * 1024
+    max_messages: int = 100
+    max_chars: int = 100_000
+    demo_token_delay_s: float = 0.03
+    first_token_timeout_s: float = 60.0
+    stall_timeout_s: float = 30.0
+    deadline_margin_s: float = 1.5
+    connect_timeout_s: float = 5.0
+    provider_attempts: int = 3
+    cancel_backend: CancelBackend = "none"
+    cancel_table: str | None = None
+    cancel_sqlite_path: str | None = None
+    cancel_poll_s: float = 0.25
+    cancel_ttl_s: int = 3600
+
+    def __post_init__(self) -> None:
+        if self.model not in self.allowed_models:
+            raise SettingsError(
+                f"{ENV['model']}={self.model!r} is not in {ENV['allowed_models']}")
+        if self.cancel_backend == "dynamodb" and not self.cancel_table:
+            raise SettingsError(f"{ENV['cancel_table']} is required with the dynamodb backend")
+        for name in ("max_tokens", "max_body_bytes", "max_messages", "max_chars",
+                     "provider_attempts", "cancel_ttl_s"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{ENV[name]} must be at least 1")
+        for name in ("heartbeat_s", "first_token_timeout_s", "stall_timeout_s",
+                     "connect_timeout_s", "cancel_poll_s"):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{ENV[name]} must be positive")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read every ``STREAM_CHAT_*`` variable once; raise ``SettingsError`` naming a bad one."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(ENV[f.name], "").strip()
+            if raw:
+                values[f.name] = _parse(f.name, raw)
+        values.setdefault("provider", _default_provider(env, values))
+        if "allowed_models" not in values:
+            values["allowed_models"] = (str(values.get("model", DEFAULT_MODEL)),)
+        return cls(**values)  # type: ignore[arg-type]  # each value was parsed to its field type
+
+
+def _default_provider(env: Mapping[str, str], values: Mapping[str, object]) -> Provider:
+    has_key = bool(env.get(ANTHROPIC_KEY_ENV) or values.get("anthropic_secret_arn"))
+    return "anthropic" if has_key else "demo"
+
+
+def _parse(name: str, raw: str) -> object:
+    parser = _PARSERS.get(name, str)
+    try:
+        return parser(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{ENV[name]}={raw!r}: {exc}") from exc
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}")
+        return raw
+    return parse
+
+
+def _boolean(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _names(raw: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in raw.split(",") if part.strip())
+    if not names:
+        raise ValueError("expected a comma-separated list")
+    return names
+
+
+_PARSERS: dict[str, Callable[[str], object]] = {
+    "provider": _choice("anthropic", "demo"),
+    "cancel_backend": _choice("dynamodb", "sqlite", "none"),
+    "allowed_models": _names,
+    "allow_client_system": _boolean,
+    **{name: int for name in ("max_tokens", "max_body_bytes", "max_messages", "max_chars",
+                              "provider_attempts", "cancel_ttl_s")},
+    **{name: float for name in ("heartbeat_s", "demo_token_delay_s", "first_token_timeout_s",
+                                "stall_timeout_s", "deadline_margin_s", "connect_timeout_s",
+                                "cancel_poll_s")},
+}

@@ -1,0 +1,48 @@
+"""Server-sent events wire format (WHATWG HTML, "Server-sent events"). Pure: no I/O.
+
+Frames are ``id: <n>\\nevent: <type>\\ndata: <json>\\n\\n``. The JSON is compact and keeps
+non-ASCII characters as UTF-8; ``json.dumps`` escapes CR and LF, so one frame is always one
+``data:`` line. U+2028/U+2029 are not SSE line terminators, so they pass through as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+HEADERS: Mapping[str, str] = {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache, no-transform",
+    "x-accel-buffering": "no",
+}
+
+HEARTBEAT = b": ping\n\n"
+
+
+class Heartbeat:
+    """Marker in a frame stream: nothing was sent for a heartbeat interval."""
+
+    __slots__ = ()
+
+
+HEARTBEAT_MARK = Heartbeat()
+
+
+def encode_frame(frame_id: int, data: Mapping[str, Any]) -> bytes:
+    """One complete SSE frame; ``data["type"]`` names the event."""
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = f"id: {frame_id}\nevent: {data['type']}\ndata: {payload}\n\n"
+    # A lone surrogate cannot be UTF-8; replacing it keeps the frame valid.
+    return text.encode("utf-8", "replace")
+
+
+def encode_stream(events: Iterable[Mapping[str, Any] | Heartbeat]) -> Iterator[bytes]:
+    """Number protocol events from 1 and encode them; heartbeats become comments."""
+    frame_id = 0
+    for event in events:
+        if isinstance(event, Heartbeat):
+            yield HEARTBEAT
+            continue
+        frame_id += 1
+        yield encode_frame(frame_id, event)

@@ -24,8 +24,14 @@ class StreamChatError(Exception):
     status: ClassVar[int] = 500
     retryable: ClassVar[bool] = False
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
-                 request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -44,8 +50,12 @@ class StreamChatError(Exception):
 
     def to_frame(self) -> dict[str, Any]:
         """The data of an in-band ``error`` frame."""
-        frame: dict[str, Any] = {"type": "error", "code": self.code, "message": self.message,
-                                 "retryable": self.retryable}
+        frame: dict[str, Any] = {
+            "type": "error",
+            "code": self.code,
+            "message": self.message,
+            "retryable": self.retryable,
+        }
         if self.request_id is not None:
             frame["request_id"] = self.request_id
         return frame

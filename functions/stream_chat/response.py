@@ -26,12 +26,16 @@ class StreamingResponse:
 
     def prelude(self) -> dict[str, Any]:
         """The JSON metadata Lambda reads before the 8-NUL delimiter."""
-        return {"statusCode": self.status_code, "headers": dict(self.headers),
-                "cookies": list(self.cookies)}
+        return {
+            "statusCode": self.status_code,
+            "headers": dict(self.headers),
+            "cookies": list(self.cookies),
+        }
 
 
-def json_response(status_code: int, payload: Mapping[str, Any],
-                  headers: Mapping[str, str] | None = None) -> StreamingResponse:
+def json_response(
+    status_code: int, payload: Mapping[str, Any], headers: Mapping[str, str] | None = None
+) -> StreamingResponse:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     return StreamingResponse(status_code, {**JSON_HEADERS, **(headers or {})}, (body,))
 

@@ -71,7 +71,7 @@ class Settings:
     deadline_margin_s: float = 1.5
     connect_timeout_s: float = 5.0
     provider_attempts: int = 3
-    cancel_backend: CancelBackend = "none"
+    cancel_backend: CancelBackend = "sqlite"
     cancel_table: str | None = None
     cancel_sqlite_path: str | None = None
     cancel_poll_s: float = 0.25
@@ -79,16 +79,26 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.model not in self.allowed_models:
-            raise SettingsError(
-                f"{ENV['model']}={self.model!r} is not in {ENV['allowed_models']}")
+            raise SettingsError(f"{ENV['model']}={self.model!r} is not in {ENV['allowed_models']}")
         if self.cancel_backend == "dynamodb" and not self.cancel_table:
             raise SettingsError(f"{ENV['cancel_table']} is required with the dynamodb backend")
-        for name in ("max_tokens", "max_body_bytes", "max_messages", "max_chars",
-                     "provider_attempts", "cancel_ttl_s"):
+        for name in (
+            "max_tokens",
+            "max_body_bytes",
+            "max_messages",
+            "max_chars",
+            "provider_attempts",
+            "cancel_ttl_s",
+        ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{ENV[name]} must be at least 1")
-        for name in ("heartbeat_s", "first_token_timeout_s", "stall_timeout_s",
-                     "connect_timeout_s", "cancel_poll_s"):
+        for name in (
+            "heartbeat_s",
+            "first_token_timeout_s",
+            "stall_timeout_s",
+            "connect_timeout_s",
+            "cancel_poll_s",
+        ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{ENV[name]} must be positive")
 
@@ -125,6 +135,7 @@ def _choice(*allowed: str) -> Callable[[str], str]:
         if raw not in allowed:
             raise ValueError(f"expected one of {', '.join(allowed)}")
         return raw
+
     return parse
 
 
@@ -149,9 +160,27 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "cancel_backend": _choice("dynamodb", "sqlite", "none"),
     "allowed_models": _names,
     "allow_client_system": _boolean,
-    **{name: int for name in ("max_tokens", "max_body_bytes", "max_messages", "max_chars",
-                              "provider_attempts", "cancel_ttl_s")},
-    **{name: float for name in ("heartbeat_s", "demo_token_delay_s", "first_token_timeout_s",
-                                "stall_timeout_s", "deadline_margin_s", "connect_timeout_s",
-                                "cancel_poll_s")},
+    **{
+        name: int
+        for name in (
+            "max_tokens",
+            "max_body_bytes",
+            "max_messages",
+            "max_chars",
+            "provider_attempts",
+            "cancel_ttl_s",
+        )
+    },
+    **{
+        name: float
+        for name in (
+            "heartbeat_s",
+            "demo_token_delay_s",
+            "first_token_timeout_s",
+            "stall_timeout_s",
+            "deadline_margin_s",
+            "connect_timeout_s",
+            "cancel_poll_s",
+        )
+    },
 }

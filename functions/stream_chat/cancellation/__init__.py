@@ -1,0 +1,39 @@
+"""The cancel path: Lambda never tells a function that its client went away.
+
+A client that stops an answer calls the cancel route, which records the stream id in a shared
+registry; the running stream (on another instance, or another local worker process) polls the
+registry and, when it finds its id, closes the upstream request.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from stream_chat.cancellation.watcher import CancelWatcher
+
+if TYPE_CHECKING:
+    from stream_chat.settings import Settings
+
+
+class CancelRegistry(Protocol):
+    def cancel(self, stream_id: str) -> None:
+        """Record that ``stream_id`` must stop; idempotent."""
+
+    def is_cancelled(self, stream_id: str) -> bool: ...
+
+
+def make_registry(settings: Settings) -> CancelRegistry | None:
+    """The configured registry, with its client built now (at init); None when disabled."""
+    if settings.cancel_backend == "dynamodb":
+        from stream_chat.cancellation.dynamodb import DynamoDBRegistry
+
+        assert settings.cancel_table is not None  # enforced by Settings
+        return DynamoDBRegistry.create(settings.cancel_table, ttl_s=settings.cancel_ttl_s)
+    if settings.cancel_backend == "sqlite":
+        from stream_chat.cancellation.sqlite import SQLiteRegistry
+
+        return SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=settings.cancel_ttl_s)
+    return None
+
+
+__all__ = ["CancelRegistry", "CancelWatcher", "make_registry"]

@@ -1,0 +1,51 @@
+"""Cancel registry on DynamoDB: one item per cancelled stream, expired by TTL."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+# A poll must never hold up the stream's closing frames: short timeouts, no SDK retries (the
+# watcher retries at its next interval anyway).
+_CLIENT_CONFIG = Config(
+    connect_timeout=1, read_timeout=1, retries={"max_attempts": 1, "mode": "standard"}
+)
+
+KEY = "stream_id"
+TTL_ATTRIBUTE = "expires_at"
+
+
+class DynamoDBRegistry:
+    def __init__(self, client: DynamoDBClient, table: str, ttl_s: int) -> None:
+        self._client = client
+        self._table = table
+        self._ttl_s = ttl_s
+
+    @classmethod
+    def create(cls, table: str, ttl_s: int) -> DynamoDBRegistry:
+        return cls(boto3.client("dynamodb", config=_CLIENT_CONFIG), table, ttl_s)
+
+    def cancel(self, stream_id: str) -> None:
+        now = int(time.time())
+        item: dict[str, Any] = {
+            KEY: {"S": stream_id},
+            "cancelled_at": {"N": str(now)},
+            TTL_ATTRIBUTE: {"N": str(now + self._ttl_s)},
+        }
+        self._client.put_item(TableName=self._table, Item=item)
+
+    def is_cancelled(self, stream_id: str) -> bool:
+        # Strongly consistent: a cancel written a moment ago on another instance must be seen.
+        response = self._client.get_item(
+            TableName=self._table,
+            Key={KEY: {"S": stream_id}},
+            ConsistentRead=True,
+            ProjectionExpression=KEY,
+        )
+        return "Item" in response

@@ -1,0 +1,50 @@
+"""Cancel registry in one SQLite file shared by every local worker process.
+
+Locally a cancel request is handled by one worker while the stream runs in another, exactly as
+on Lambda where the cancel lands on a different instance.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_FILE = "stream-chat-cancel.sqlite3"
+
+
+class SQLiteRegistry:
+    def __init__(self, path: str | None, ttl_s: int) -> None:
+        self._path = path or str(Path(tempfile.gettempdir()) / DEFAULT_FILE)
+        self._ttl_s = ttl_s
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS cancels"
+                " (stream_id TEXT PRIMARY KEY, expires_at REAL NOT NULL)"
+            )
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    def cancel(self, stream_id: str) -> None:
+        now = time.time()
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO cancels VALUES (?, ?)", (stream_id, now + self._ttl_s)
+            )
+            db.execute("DELETE FROM cancels WHERE expires_at < ?", (now,))
+
+    def is_cancelled(self, stream_id: str) -> bool:
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT 1 FROM cancels WHERE stream_id = ? AND expires_at >= ?",
+                (stream_id, time.time()),
+            ).fetchone()
+        return row is not None
+
+    def _connect(self) -> sqlite3.Connection:
+        # A connection per call: registries are shared across threads and processes.
+        return sqlite3.connect(self._path, timeout=1.0, isolation_level=None)

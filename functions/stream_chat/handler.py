@@ -1,0 +1,115 @@
+"""The Lambda entry point: route → read the body → validate → stream.
+
+Built once per execution environment (at init, before the first request): settings, the
+provider with its SDK client, and the cancel registry with its AWS client.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes import LambdaFunctionUrlEvent
+
+from stream_chat.budget import Budget, RemainingTime
+from stream_chat.cancellation import CancelRegistry, make_registry
+from stream_chat.chat_request import ChatRequest, parse_chat_request, read_body
+from stream_chat.chat_stream import ChatStream, new_stream_id
+from stream_chat.errors import (
+    InternalError,
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    StreamChatError,
+)
+from stream_chat.providers import Provider, make_provider
+from stream_chat.response import StreamingResponse, error_response, json_response
+from stream_chat.settings import Settings
+from stream_chat.sse import HEADERS
+
+logger = Logger(service="stream-chat")
+
+CHAT_PATH = "/api/chat/stream"
+CANCEL_PATH = re.compile(r"^/api/chat/stream/(?P<stream_id>[^/]*)/cancel$")
+STREAM_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class ChatFunction:
+    def __init__(
+        self, settings: Settings, provider: Provider, registry: CancelRegistry | None
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.chat_stream = ChatStream(provider, registry, settings)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChatFunction:
+        if settings.provider == "demo":
+            logger.info("no Anthropic key configured: answers come from the offline demo model")
+        return cls(settings, make_provider(settings), make_registry(settings))
+
+    def __call__(self, raw_event: Mapping[str, Any], context: Any) -> StreamingResponse:
+        event = LambdaFunctionUrlEvent(dict(raw_event))
+        logger.set_correlation_id(getattr(context, "aws_request_id", None))
+        try:
+            return self.route(event, context)
+        except StreamChatError as error:
+            logger.info("request refused", extra={"code": error.code, "status": error.status})
+            return error_response(error)
+        except Exception:
+            logger.exception("request failed")
+            return error_response(InternalError("The request failed unexpectedly."))
+
+    def route(self, event: LambdaFunctionUrlEvent, context: RemainingTime) -> StreamingResponse:
+        path, method = event.raw_path, event.request_context.http.method
+        cancel = CANCEL_PATH.match(path)
+        if path != CHAT_PATH and (cancel is None or self.registry is None):
+            raise NotFound(f"no route for {path}")
+        if method != "POST":
+            raise MethodNotAllowed(f"{method} is not allowed on {path}; use POST")
+        if cancel is not None:
+            return self.cancel(cancel["stream_id"])
+        return self.stream(self.validate(self.parse(event)), context)
+
+    def parse(self, event: LambdaFunctionUrlEvent) -> bytes:
+        return read_body(event.body, bool(event.is_base64_encoded), self.settings.max_body_bytes)
+
+    def validate(self, body: bytes) -> ChatRequest:
+        request = parse_chat_request(body, self.settings)
+        logger.info(
+            "chat request",
+            extra={
+                "messages": len(request.messages),
+                "model": request.model,
+                "max_tokens": request.max_tokens,
+            },
+        )
+        return request
+
+    def stream(self, request: ChatRequest, context: RemainingTime) -> StreamingResponse:
+        stream_id = new_stream_id()
+        logger.append_keys(stream_id=stream_id)
+        budget = Budget.from_context(context, self.settings.deadline_margin_s)
+        return StreamingResponse(
+            200,
+            {**HEADERS, "x-stream-id": stream_id},
+            self.chat_stream.frames(request, stream_id, budget),
+        )
+
+    def cancel(self, stream_id: str) -> StreamingResponse:
+        if not STREAM_ID.match(stream_id):
+            raise InvalidRequest("malformed stream id", code="invalid_stream_id", field="stream_id")
+        assert self.registry is not None  # the route exists only with a registry
+        self.registry.cancel(stream_id)
+        logger.info("stream cancel recorded", extra={"cancelled_stream_id": stream_id})
+        # Unknown and expired ids get the same answer, so ids cannot be probed.
+        return json_response(202, {"stream_id": stream_id, "cancelled": True})
+
+
+FUNCTION = ChatFunction.from_settings(Settings.from_env())
+
+
+def lambda_handler(event: Mapping[str, Any], context: Any) -> StreamingResponse:
+    return FUNCTION(event, context)

@@ -1,0 +1,123 @@
+"""Runs the provider in a background thread, so waiting on it never blocks the stream.
+
+The thread puts provider events on an inbox queue; the relay reads the inbox with deadlines, so
+heartbeats, timeouts and cancellation keep working while the provider is silent. Failures
+before the first text are retried with jittered exponential backoff within the remaining time;
+after text has been sent they are reported, never retried silently.
+"""
+
+from __future__ import annotations
+
+import queue
+import random
+import threading
+from dataclasses import dataclass
+
+from aws_lambda_powertools import Logger
+
+from stream_chat.budget import Budget
+from stream_chat.chat_request import ChatRequest
+from stream_chat.errors import InternalError, StreamChatError
+from stream_chat.providers import Provider, ProviderEvent, TextDelta, UpstreamStream
+
+logger = Logger(service="stream-chat", child=True)
+
+BACKOFF_BASE_S = 0.5
+BACKOFF_CAP_S = 8.0
+
+
+class Finished:
+    """The provider's stream ended normally."""
+
+
+class CancelRequested:
+    """The cancel registry holds this stream's id."""
+
+
+@dataclass(frozen=True)
+class Failed:
+    error: StreamChatError
+
+
+InboxItem = ProviderEvent | Finished | Failed | CancelRequested
+Inbox = queue.Queue[InboxItem]
+
+
+class Upstream:
+    def __init__(
+        self, provider: Provider, request: ChatRequest, budget: Budget, attempts: int, inbox: Inbox
+    ) -> None:
+        self._provider, self._request, self._budget = provider, request, budget
+        self._attempts = attempts
+        self._inbox = inbox
+        self._aborted = threading.Event()
+        self._lock = threading.Lock()
+        self._stream: UpstreamStream | None = None
+        self._thread = threading.Thread(target=self._run, name="upstream", daemon=True)
+        self.retries = 0
+
+    @property
+    def request_id(self) -> str | None:
+        return self._stream.request_id if self._stream is not None else None
+
+    def start(self) -> Upstream:
+        self._thread.start()
+        return self
+
+    def abort(self) -> None:
+        """Stop the upstream request now (idempotent, any thread)."""
+        with self._lock:
+            self._aborted.set()
+            if self._stream is not None:
+                self._stream.abort()
+
+    def _run(self) -> None:
+        attempt = 1
+        while not self._aborted.is_set():
+            error = self._attempt()
+            if error is None:
+                return
+            if not self._retry_after(error, attempt):
+                self._inbox.put(Failed(error))
+                return
+            attempt += 1
+
+    def _attempt(self) -> StreamChatError | None:
+        """One request; None when it ended (or was aborted), else the error that ended it."""
+        self._content_sent = False
+        stream: UpstreamStream | None = None
+        try:
+            stream = self._provider.open(self._request, self._budget)
+            with self._lock:
+                self._stream = stream
+                if self._aborted.is_set():
+                    stream.abort()
+            for event in stream:
+                self._content_sent = self._content_sent or isinstance(event, TextDelta)
+                self._inbox.put(event)
+            self._inbox.put(Finished())
+            return None
+        except StreamChatError as error:
+            return None if self._aborted.is_set() else error
+        except Exception:
+            if self._aborted.is_set():
+                return None
+            logger.exception("provider failed unexpectedly")
+            return InternalError("The answer failed unexpectedly.")
+        finally:
+            if stream is not None:
+                stream.close()
+
+    def _retry_after(self, error: StreamChatError, attempt: int) -> bool:
+        """Wait out a jittered backoff when a retry is allowed and fits the budget."""
+        if self._content_sent or not error.retryable or attempt >= self._attempts:
+            return False
+        delay = random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)))  # noqa: S311
+        if delay >= self._budget.remaining():
+            return False
+        logger.info(
+            "retrying provider",
+            extra={"attempt": attempt, "code": error.code, "delay_s": round(delay, 3)},
+        )
+        self.retries += 1
+        return not self._aborted.wait(delay)

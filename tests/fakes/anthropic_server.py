@@ -1,0 +1,323 @@
+"""A fake Anthropic Messages API that speaks the real wire protocol over real HTTP.
+
+The real ``anthropic`` SDK reaches it through ``ANTHROPIC_BASE_URL``: nothing in the SDK is mocked.
+Each request to ``POST /v1/messages`` is answered by the next queued ``Reply`` (or the default):
+the documented event sequence (message_start, content_block_start, ping, content_block_delta × N,
+content_block_stop, message_delta, message_stop) sent with chunked encoding, or a fault shape.
+Every stream is recorded, including when the client closed the connection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import select
+import socket
+import struct
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+
+Fault = Literal[
+    "http_429", "http_500", "http_529", "http_401", "overloaded_midstream", "cut", "reset",
+    "stall_with_pings", "malformed",
+]
+HTTP_FAULTS: dict[str, tuple[int, str, str]] = {
+    "http_429": (429, "rate_limit_error", "Number of request tokens has exceeded your rate limit."),
+    "http_500": (500, "api_error", "Internal server error."),
+    "http_529": (529, "overloaded_error", "Overloaded"),
+    "http_401": (401, "authentication_error", "invalid x-api-key"),
+}
+
+
+class ClientGone(Exception):
+    """The client closed its connection."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    texts: tuple[str, ...] | list[str] = ("Hello", ", ", "world", "!")
+    delay_s: float = 0.0  # before each text delta
+    first_delay_s: float = 0.0  # after message_start, before the first delta
+    ping_every_s: float | None = None  # send `ping` events while waiting
+    stop_reason: str = "end_turn"
+    input_tokens: int = 12
+    output_tokens: int | None = None  # default: one per text piece
+    fault: Fault | None = None
+    fault_after: int = 2  # deltas sent before a mid-stream fault
+    stall_s: float = 30.0  # how long `stall_with_pings` keeps pinging at most
+
+
+@dataclass
+class StreamRecord:
+    opened_at: float
+    request_id: str
+    closed_at: float | None = None
+    completed: bool = False
+    client_closed: bool = False
+    deltas_sent: int = 0
+    closed: threading.Event = field(default_factory=threading.Event)
+
+    def close(self, *, client: bool) -> None:
+        if self.closed_at is None:
+            self.closed_at = time.time()
+            self.client_closed = client
+            self.closed.set()
+
+
+class FakeAnthropic:
+    """Context manager: an HTTP server on 127.0.0.1 in a background thread."""
+
+    api_key = "test-key"
+
+    def __init__(self, default: Reply | None = None, port: int = 0) -> None:
+        self.default = default or Reply()
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self.streams: list[StreamRecord] = []
+        self._queue: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __enter__(self) -> FakeAnthropic:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def enqueue(self, *replies: Reply) -> None:
+        with self._lock:
+            self._queue.extend(replies)
+
+    def wait_for_close(self, index: int, timeout: float) -> float:
+        """Seconds from the stream's start to its connection closing (by either side)."""
+        deadline = time.monotonic() + timeout
+        while len(self.streams) <= index:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"stream {index} never started")
+            time.sleep(0.01)
+        record = self.streams[index]
+        if not record.closed.wait(max(0.0, deadline - time.monotonic())):
+            raise TimeoutError(f"stream {index} still open after {timeout}s")
+        assert record.closed_at is not None
+        return record.closed_at - record.opened_at
+
+    def _next_reply(self, body: dict[str, Any], headers: dict[str, str]) -> Reply:
+        with self._lock:
+            self.requests.append(body)
+            self.headers.append(headers)
+            return self._queue.popleft() if self._queue else self.default
+
+
+def _make_handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
+    class Handler(_MessagesHandler):
+        server_fake = fake
+
+    return Handler
+
+
+class _MessagesHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_fake: FakeAnthropic
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass  # keep test output clean
+
+    def do_POST(self) -> None:
+        raw = self.rfile.read(int(self.headers.get("content-length", "0")))
+        if self.path.split("?")[0] != "/v1/messages":
+            self._send_json(404, _error_body("not_found_error", "Not found"))
+            return
+        try:
+            body = json.loads(raw)
+            _check_request(body)
+        except (ValueError, KeyError, TypeError) as exc:
+            self._send_json(400, _error_body("invalid_request_error", str(exc)))
+            return
+        reply = self.server_fake._next_reply(body, {k.lower(): v for k, v in self.headers.items()})
+        if reply.fault in HTTP_FAULTS:
+            status, kind, message = HTTP_FAULTS[reply.fault]
+            self._send_json(status, _error_body(kind, message))
+            return
+        self._stream(body, reply)
+
+    def _send_json(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("request-id", "req_" + uuid.uuid4().hex[:20])
+        self.send_header("content-length", str(len(data)))
+        if status == 429:
+            self.send_header("retry-after", "0")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _stream(self, body: dict[str, Any], reply: Reply) -> None:
+        record = StreamRecord(opened_at=time.time(), request_id="req_" + uuid.uuid4().hex[:20])
+        self.server_fake.streams.append(record)
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("transfer-encoding", "chunked")
+        self.send_header("request-id", record.request_id)
+        self.end_headers()
+        try:
+            _Script(self, record, body, reply).play()
+        except (ClientGone, BrokenPipeError, ConnectionResetError):
+            record.close(client=True)
+            self.close_connection = True
+        else:
+            record.close(client=False)
+
+    # -- low-level writing, used by _Script ------------------------------------------------
+    def send_event(self, name: str, data: dict[str, Any] | str) -> None:
+        payload = data if isinstance(data, str) else json.dumps(data)
+        self.send_chunk(f"event: {name}\ndata: {payload}\n\n".encode())
+
+    def send_chunk(self, data: bytes) -> None:
+        self._check_client()
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def end_chunks(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, but notice at once when the client closes the connection."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], left)
+            if readable:
+                self._check_client()
+                time.sleep(min(left, 0.01))
+
+    def _check_client(self) -> None:
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        if readable and not self.connection.recv(1, socket.MSG_PEEK):
+            raise ClientGone
+
+    def abort(self, *, reset: bool) -> None:
+        if reset:  # SO_LINGER 0 makes close() send RST instead of FIN
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.shutdown(socket.SHUT_RDWR) if not reset else None
+        self.close_connection = True
+
+
+class _Script:
+    """The event sequence of one streamed answer, with its pauses and fault."""
+
+    def __init__(self, out: _MessagesHandler, record: StreamRecord, body: dict[str, Any],
+                 reply: Reply) -> None:
+        self.out, self.record, self.body, self.reply = out, record, body, reply
+
+    def play(self) -> None:
+        out, reply = self.out, self.reply
+        out.send_event("message_start", self._message_start())
+        out.send_event("content_block_start", {"type": "content_block_start", "index": 0,
+                                               "content_block": {"type": "text", "text": ""}})
+        out.send_event("ping", {"type": "ping"})
+        for number, text in enumerate(reply.texts):
+            if reply.fault and number == reply.fault_after and self._fault():
+                return
+            self._pause(reply.first_delay_s if number == 0 else 0.0)
+            self._pause(reply.delay_s)
+            out.send_event("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                                   "delta": {"type": "text_delta", "text": text}})
+            self.record.deltas_sent += 1
+        if reply.fault and len(reply.texts) <= reply.fault_after and self._fault():
+            return
+        self._finish()
+
+    def _pause(self, seconds: float) -> None:
+        every = self.reply.ping_every_s
+        while seconds > 0:
+            step = min(seconds, every) if every else seconds
+            self.out.wait(step)
+            seconds -= step
+            if every and seconds > 0:
+                self.out.send_event("ping", {"type": "ping"})
+
+    def _fault(self) -> bool:
+        """Play the mid-stream fault; True when the stream ends here."""
+        out, fault = self.out, self.reply.fault
+        if fault == "overloaded_midstream":
+            out.send_event("error", _error_body("overloaded_error", "Overloaded"))
+            out.end_chunks()
+        elif fault in ("cut", "reset"):
+            out.abort(reset=fault == "reset")
+        elif fault == "malformed":
+            out.send_event("content_block_delta", '{"type": "content_block_delta", "index": 0, "del')
+            out.end_chunks()
+        elif fault == "stall_with_pings":
+            deadline = time.monotonic() + self.reply.stall_s
+            while time.monotonic() < deadline:
+                out.wait(min(0.5, self.reply.ping_every_s or 0.5))
+                out.send_event("ping", {"type": "ping"})
+            out.end_chunks()
+        return True
+
+    def _message_start(self) -> dict[str, Any]:
+        return {"type": "message_start", "message": {
+            "id": "msg_" + uuid.uuid4().hex[:24], "type": "message", "role": "assistant",
+            "content": [], "model": self.body["model"], "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": self.reply.input_tokens, "output_tokens": 1,
+                      "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}}
+
+    def _finish(self) -> None:
+        out, reply = self.out, self.reply
+        out_tokens = reply.output_tokens if reply.output_tokens is not None else len(reply.texts)
+        out.send_event("content_block_stop", {"type": "content_block_stop", "index": 0})
+        out.send_event("message_delta", {
+            "type": "message_delta",
+            "delta": {"stop_reason": reply.stop_reason, "stop_sequence": None},
+            "usage": {"output_tokens": out_tokens}})
+        out.send_event("message_stop", {"type": "message_stop"})
+        out.end_chunks()
+        self.record.completed = True
+
+
+def _check_request(body: dict[str, Any]) -> None:
+    if not body.get("stream"):
+        raise ValueError("stream: this fake only streams")
+    if not isinstance(body["model"], str) or not isinstance(body["max_tokens"], int):
+        raise TypeError("model and max_tokens are required")
+    if not body["messages"] or body["messages"][-1]["role"] != "user":
+        raise ValueError("messages: must end with a user turn")
+
+
+def _error_body(kind: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"type": kind, "message": message}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--delay", type=float, default=0.05, help="seconds before each delta")
+    parser.add_argument("--texts", nargs="*", default=None)
+    args = parser.parse_args()
+    reply = Reply(delay_s=args.delay, **({"texts": tuple(args.texts)} if args.texts else {}))
+    with FakeAnthropic(reply, port=args.port) as fake:
+        print(f"READY {fake.base_url}", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -38,16 +38,22 @@ class ChatStream:
     settings: Settings
 
     def frames(self, request: ChatRequest, stream_id: str, budget: Budget) -> Iterator[bytes]:
-        inbox: Inbox = queue.Queue()
-        upstream = Upstream(
-            self.provider, request, budget, self.settings.provider_attempts, inbox
-        ).start()
-        watcher = self._watch_cancel(stream_id, inbox)
+        """The body; everything that can fail before the first byte fails here, eagerly."""
         start = {
             "type": "start",
             "stream_id": stream_id,
             "model": self.provider.model_label(request),
         }
+        return self._run(request, stream_id, budget, start)
+
+    def _run(
+        self, request: ChatRequest, stream_id: str, budget: Budget, start: dict[str, str]
+    ) -> Iterator[bytes]:
+        inbox: Inbox = queue.Queue()
+        upstream = Upstream(
+            self.provider, request, budget, self.settings.provider_attempts, inbox
+        ).start()
+        watcher = self._watch_cancel(stream_id, inbox)
         started = time.monotonic()
         try:
             events = watch(inbox, self.settings, budget)

@@ -1,0 +1,63 @@
+"""``stream-chat invoke EVENT``: run the handler on a function URL event, printing the stream live.
+
+Like ``sam local invoke``, but streaming: each body chunk is written to stdout the moment the
+handler produces it. Logs go to stderr so that stdout is exactly the response body.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("event", type=Path, help="function URL event (payload 2.0) JSON file")
+    parser.add_argument("--timeout", type=float, default=180.0,
+                        help="function timeout in seconds (default: 180)")
+    parser.add_argument("--quiet", action="store_true", help="print the body only")
+
+
+def run(args: argparse.Namespace) -> int:
+    event: dict[str, Any] = json.loads(args.event.read_text(encoding="utf-8"))
+    _logs_to_stderr()
+    from stream_chat.handler import FUNCTION, lambda_handler
+    from stream_chat.runtime.context import LambdaContext
+
+    note = sys.stderr if not args.quiet else None
+    _say(note, f"provider: {FUNCTION.settings.provider}, timeout: {args.timeout:g} s")
+    context = LambdaContext.local(str(uuid.uuid4()), args.timeout)
+    started = time.monotonic()
+    response = lambda_handler(event, context)
+    _say(note, f"HTTP {response.status_code} {json.dumps(dict(response.headers))}")
+    chunks = first = 0.0
+    out = sys.stdout.buffer
+    body = iter(response.body)
+    try:
+        for chunk in body:
+            first = first or time.monotonic() - started
+            chunks += 1
+            out.write(chunk)
+            out.flush()
+    finally:  # on Ctrl-C too: closing the body aborts the upstream request
+        getattr(body, "close", lambda: None)()
+    total = time.monotonic() - started
+    _say(note, f"{chunks:g} chunks, first after {first * 1000:.0f} ms, total {total:.2f} s")
+    return 0 if response.status_code < 400 else 1
+
+
+def _logs_to_stderr() -> None:
+    # Powertools' Logger writes to stdout; stdout here is the response body. The first Logger
+    # of a service sets up its handler; the function's own Loggers then share it.
+    from aws_lambda_powertools import Logger
+
+    Logger(service="stream-chat", stream=sys.stderr)
+
+
+def _say(stream: Any, text: str) -> None:
+    if stream is not None:
+        print(f"# {text}", file=stream, flush=True)

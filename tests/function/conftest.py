@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stream_chat.cancellation.sqlite import SQLiteRegistry
+from stream_chat.handler import ChatFunction
+from stream_chat.providers import make_provider
+from stream_chat.response import StreamingResponse
+from stream_chat.runtime.context import LambdaContext
+from stream_chat.settings import Settings
+from tests.fakes.anthropic_server import FakeAnthropic
+from tests.support.protocol import read_frames
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+@pytest.fixture
+def fake_anthropic(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
+    with FakeAnthropic() as fake:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", fake.api_key)
+        yield fake
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Fast, small limits suited to tests; each test tweaks with ``dataclasses.replace``."""
+    return Settings(
+        provider="anthropic", demo_token_delay_s=0.0, heartbeat_s=5.0,
+        first_token_timeout_s=5.0, stall_timeout_s=5.0, deadline_margin_s=0.5,
+        cancel_backend="sqlite", cancel_sqlite_path=str(tmp_path / "cancel.sqlite3"),
+        cancel_poll_s=0.05)
+
+
+Invoke = Callable[..., tuple[StreamingResponse, list[dict[str, Any]]]]
+
+
+@pytest.fixture
+def invoke(settings: Settings) -> Invoke:
+    """Run a fresh ChatFunction on an event; returns the response and its decoded frames."""
+
+    def run(event: dict[str, Any] | str, timeout_s: float = 30.0,
+            **overrides: Any) -> tuple[StreamingResponse, list[dict[str, Any]]]:
+        function = build_function(replace(settings, **overrides))
+        raw = load_event(event) if isinstance(event, str) else event
+        response = function(raw, LambdaContext.local("test-request", timeout_s))
+        if response.headers["content-type"].startswith("application/json"):
+            return response, [json.loads(b"".join(response.body))]
+        return response, read_frames(response.body)
+
+    return run
+
+
+def build_function(settings: Settings) -> ChatFunction:
+    registry = SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=settings.cancel_ttl_s)
+    return ChatFunction(settings, make_provider(settings), registry)
+
+
+def load_event(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
+    return event
+
+
+def chat_event(body: Any, *, path: str = "/api/chat/stream", method: str = "POST") -> dict[str, Any]:
+    event = load_event("chat")
+    event["body"] = body if isinstance(body, str) else json.dumps(body)
+    event["rawPath"] = path
+    event["requestContext"]["http"]["method"] = method
+    return event
+
+
+def user(text: str = "Hello") -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": text}]}

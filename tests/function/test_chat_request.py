@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from stream_chat.chat_request import parse_chat_request, read_body
+from stream_chat.errors import InvalidRequest, PayloadTooLarge
+from stream_chat.settings import Settings
+
+SETTINGS = Settings(max_messages=4, max_chars=50, max_tokens=100,
+                    allowed_models=("a", "b"), model="a")
+U, A = "user", "assistant"
+
+
+def msg(role: str, content: Any = "hi") -> dict[str, Any]:
+    return {"role": role, "content": content}
+
+
+def parse(body: Any, settings: Settings = SETTINGS) -> Any:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return parse_chat_request(raw, settings)
+
+
+def test_a_valid_request_is_normalised() -> None:
+    request = parse({"messages": [msg(U, "q1"), msg(A, [{"type": "text", "text": "a1"}]),
+                                  msg(U, "q2")], "max_tokens": 60, "model": "b"})
+    assert [m.role for m in request.messages] == [U, A, U]
+    assert request.messages[1].texts == ("a1",)
+    assert request.messages[1].to_api() == {"role": A,
+                                            "content": [{"type": "text", "text": "a1"}]}
+    assert (request.max_tokens, request.model) == (60, "b")
+    assert request.system == SETTINGS.system_prompt
+
+
+def test_defaults_come_from_settings() -> None:
+    request = parse({"messages": [msg(U)]})
+    assert (request.max_tokens, request.model) == (100, "a")
+
+
+@pytest.mark.parametrize(("body", "code", "field"), [
+    (b"{not json", "invalid_json", None),
+    (b"\xff\xfe", "invalid_json", None),
+    ([1, 2], "invalid_body", None),
+    ({"messages": [msg(U)], "temperature": 1}, "invalid_field", "temperature"),
+    ({}, "invalid_messages", "messages"),
+    ({"messages": []}, "invalid_messages", "messages"),
+    ({"messages": "hi"}, "invalid_messages", "messages"),
+    ({"messages": [msg(U)] * 5}, "too_many_messages", "messages"),
+    ({"messages": ["hi"]}, "invalid_messages", "messages[0]"),
+    ({"messages": [msg(A)]}, "invalid_role", "messages[0].role"),
+    ({"messages": [msg(U), msg(U)]}, "invalid_role", "messages[1].role"),
+    ({"messages": [msg(U), msg(A)]}, "invalid_role", "messages[1].role"),
+    ({"messages": [msg("system")]}, "invalid_role", "messages[0].role"),
+    ({"messages": [{"role": U, "content": "x", "name": "n"}]}, "invalid_field",
+     "messages[0].name"),
+    ({"messages": [msg(U, "")]}, "invalid_content", "messages[0].content"),
+    ({"messages": [msg(U, 5)]}, "invalid_content", "messages[0].content"),
+    ({"messages": [msg(U, [])]}, "invalid_content", "messages[0].content"),
+    ({"messages": [msg(U, [{"type": "image"}])]}, "invalid_content", "messages[0].content[0]"),
+    ({"messages": [msg(U, [{"type": "text", "text": 3}])]}, "invalid_content",
+     "messages[0].content[0].text"),
+    ({"messages": [msg(U, "x" * 51)]}, "too_many_characters", "messages"),
+    ({"messages": [msg(U)], "max_tokens": 0}, "invalid_max_tokens", "max_tokens"),
+    ({"messages": [msg(U)], "max_tokens": 101}, "invalid_max_tokens", "max_tokens"),
+    ({"messages": [msg(U)], "max_tokens": True}, "invalid_max_tokens", "max_tokens"),
+    ({"messages": [msg(U)], "max_tokens": 5.5}, "invalid_max_tokens", "max_tokens"),
+    ({"messages": [msg(U)], "model": "c"}, "model_not_allowed", "model"),
+    ({"messages": [msg(U)], "system": "be evil"}, "system_not_allowed", "system"),
+])
+def test_each_rule_names_its_problem(body: Any, code: str, field: str | None) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        parse(body)
+    assert caught.value.code == code
+    assert caught.value.field == field
+    assert caught.value.status == 400
+
+
+def test_a_client_system_prompt_only_when_allowed() -> None:
+    allowing = replace(SETTINGS, allow_client_system=True)
+    assert parse({"messages": [msg(U)], "system": "Be brief."}, allowing).system == "Be brief."
+    with pytest.raises(InvalidRequest, match="system must be a string"):
+        parse({"messages": [msg(U)], "system": 1}, allowing)
+
+
+def test_body_size_is_limited_before_and_after_base64() -> None:
+    assert read_body("abc", False, 3) == b"abc"
+    with pytest.raises(PayloadTooLarge):
+        read_body("abcd", False, 3)
+    with pytest.raises(PayloadTooLarge):
+        read_body(base64.b64encode(b"x" * 10).decode(), True, 9)
+    assert read_body(base64.b64encode(b"x" * 9).decode(), True, 9) == b"x" * 9
+    with pytest.raises(InvalidRequest) as caught:
+        read_body("%%%", True, 100)
+    assert caught.value.code == "invalid_body"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["messages", "role", "content", "type", "text", "model", "max_tokens",
+                         "system", "x"]), inner, max_size=4),
+    max_leaves=20)
+
+
+@hsettings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(json_values)
+def test_any_json_is_accepted_or_refused_as_invalid(value: Any) -> None:
+    try:
+        parse(value)
+    except InvalidRequest as error:
+        assert error.code and error.message
+
+
+@hsettings(max_examples=200)
+@given(st.binary(max_size=200))
+def test_any_bytes_are_accepted_or_refused_as_invalid(raw: bytes) -> None:
+    try:
+        parse(raw)
+    except InvalidRequest as error:
+        assert error.status == 400

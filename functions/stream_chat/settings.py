@@ -42,7 +42,7 @@ ENV = {
 # Read by the anthropic SDK itself; we only look at them to pick the default provider.
 ANTHROPIC_KEY_ENV = "ANTHROPIC_API_KEY"
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "claude-sonnet-4-6"
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful assistant. Answer clearly and concisely; use Markdown when it helps."
 )

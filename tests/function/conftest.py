@@ -45,11 +45,13 @@ Invoke = Callable[..., tuple[StreamingResponse, list[dict[str, Any]]]]
 def invoke(settings: Settings) -> Invoke:
     """Run a fresh ChatFunction on an event; returns the response and its decoded frames."""
 
-    def run(event: dict[str, Any] | str, timeout_s: float = 30.0,
+    def run(event: dict[str, Any] | str, timeout_s: float = 30.0, read: bool = True,
             **overrides: Any) -> tuple[StreamingResponse, list[dict[str, Any]]]:
         function = build_function(replace(settings, **overrides))
         raw = load_event(event) if isinstance(event, str) else event
         response = function(raw, LambdaContext.local("test-request", timeout_s))
+        if not read:
+            return response, []
         if response.headers["content-type"].startswith("application/json"):
             return response, [json.loads(b"".join(response.body))]
         return response, read_frames(response.body)

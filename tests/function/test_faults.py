@@ -1,0 +1,167 @@
+"""Every provider fault ends in a well-formed stream: ``error`` then ``done``, upstream closed.
+
+Each test drives the real SDK against the fake Anthropic server's fault shapes and asserts the
+exact frame sequence.
+"""
+
+from __future__ import annotations
+
+import math
+import socket
+import time
+from typing import Any
+
+import pytest
+
+from tests.fakes.anthropic_server import FakeAnthropic, Reply
+from tests.function.conftest import Invoke, chat_event, user
+from tests.support.protocol import text_of, types_of
+
+TEXTS = ["alpha ", "beta ", "gamma ", "delta"]
+USAGE = {"input_tokens": 12, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+
+
+def estimated_usage(text: str) -> dict[str, Any]:
+    return {"type": "usage", **USAGE, "output_tokens": max(1, math.ceil(len(text) / 4)),
+            "estimated": True}
+
+
+def error_frames(frames: list[dict[str, Any]], code: str, retryable: bool) -> dict[str, Any]:
+    """Check the closing frames (error, usage?, done) and return the error frame."""
+    error = next(frame for frame in frames if frame["type"] == "error")
+    assert error["code"] == code and error["retryable"] is retryable
+    assert error["message"] and "Traceback" not in error["message"]
+    assert frames[-1] == {"type": "done", "stop_reason": "error"}
+    assert types_of(frames).count("done") == 1
+    return error
+
+
+def mid_stream(fake: FakeAnthropic, invoke: Invoke, fault: str, code: str,
+               retryable: bool = True, **overrides: Any) -> list[dict[str, Any]]:
+    """A fault after two text deltas: the text so far arrives intact and is never retried."""
+    fake.enqueue(Reply(texts=TEXTS, fault=fault, fault_after=2))  # type: ignore[arg-type]
+    _, frames = invoke(chat_event(user()), **overrides)
+    sent = "".join(TEXTS[:2])
+    assert text_of(frames) == sent
+    assert types_of(frames) == ["start", "text", "text", "error", "usage", "done"]
+    assert frames[4] == estimated_usage(sent)
+    error = error_frames(frames, code, retryable)
+    assert len(fake.requests) == 1  # content was sent: no silent retry
+    fake.wait_for_close(0, timeout=2)
+    return [error]
+
+
+@pytest.mark.parametrize(("fault", "code"), [
+    ("overloaded_midstream", "provider_unavailable"),
+    ("reset", "provider_protocol_error"),
+    ("cut", "provider_protocol_error"),
+    ("malformed", "provider_protocol_error"),
+])
+def test_a_mid_stream_fault_keeps_the_text_and_ends_well(invoke: Invoke,
+                                                         fake_anthropic: FakeAnthropic,
+                                                         fault: str, code: str) -> None:
+    (error,) = mid_stream(fake_anthropic, invoke, fault, code)
+    if fault == "overloaded_midstream":  # the provider's request id is kept for support
+        assert error["request_id"] == fake_anthropic.streams[0].request_id
+
+
+@pytest.mark.parametrize(("fault", "code"), [
+    ("http_429", "rate_limited"),
+    ("http_529", "provider_unavailable"),
+    ("http_500", "provider_unavailable"),
+    ("http_401", "provider_rejected"),
+])
+def test_a_failure_before_the_stream_is_retried_then_reported(
+        invoke: Invoke, fake_anthropic: FakeAnthropic, fault: str, code: str) -> None:
+    fake_anthropic.enqueue(*[Reply(fault=fault)] * 3)  # type: ignore[arg-type]
+    _, frames = invoke(chat_event(user()), provider_attempts=3)
+    assert types_of(frames) == ["start", "error", "done"]
+    error = error_frames(frames, code, retryable=fault != "http_401")
+    assert error["request_id"].startswith("req_")
+    assert len(fake_anthropic.requests) == (1 if fault == "http_401" else 3)
+
+
+@pytest.mark.parametrize("fault", ["http_529", "overloaded_midstream"])
+def test_a_retry_before_any_text_recovers(invoke: Invoke, fake_anthropic: FakeAnthropic,
+                                          fault: str) -> None:
+    fake_anthropic.enqueue(Reply(fault=fault, fault_after=0), Reply(texts=TEXTS))  # type: ignore[arg-type]
+    _, frames = invoke(chat_event(user()))
+    assert text_of(frames) == "".join(TEXTS)
+    assert frames[-1] == {"type": "done", "stop_reason": "end_turn"}
+    assert len(fake_anthropic.requests) == 2
+
+
+def test_retries_never_outlive_the_budget(invoke: Invoke, fake_anthropic: FakeAnthropic) -> None:
+    fake_anthropic.enqueue(*[Reply(fault="http_529")] * 10)
+    started = time.monotonic()
+    _, frames = invoke(chat_event(user()), timeout_s=1.2, provider_attempts=10)
+    assert time.monotonic() - started < 1.2
+    error_frames(frames, "provider_unavailable", retryable=True)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_connection_refused(invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
+    _, frames = invoke(chat_event(user()), provider_attempts=2)
+    assert types_of(frames) == ["start", "error", "done"]
+    error = error_frames(frames, "provider_unavailable", retryable=True)
+    assert error["message"] == "The model provider could not be reached."
+
+
+def test_tls_failure(invoke: Invoke, fake_anthropic: FakeAnthropic,
+                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.base_url.replace("http:", "https:"))
+    _, frames = invoke(chat_event(user()), provider_attempts=1)
+    assert types_of(frames) == ["start", "error", "done"]
+    error_frames(frames, "provider_unavailable", retryable=True)
+
+
+def test_a_slow_drip_is_not_a_stall(invoke: Invoke, fake_anthropic: FakeAnthropic) -> None:
+    # 4 × 0.3 s is longer than the stall timeout in total, never per token.
+    fake_anthropic.enqueue(Reply(texts=TEXTS, delay_s=0.3))
+    _, frames = invoke(chat_event(user()), stall_timeout_s=0.6, first_token_timeout_s=0.6)
+    assert text_of(frames) == "".join(TEXTS)
+    assert frames[-1] == {"type": "done", "stop_reason": "end_turn"}
+
+
+def test_a_stall_with_pings_times_out(invoke: Invoke, fake_anthropic: FakeAnthropic) -> None:
+    fake_anthropic.enqueue(Reply(texts=TEXTS, fault="stall_with_pings", fault_after=2,
+                                 ping_every_s=0.1))
+    started = time.monotonic()
+    _, frames = invoke(chat_event(user()), stall_timeout_s=0.5)
+    assert time.monotonic() - started < 0.5 + 1.0
+    assert types_of(frames) == ["start", "text", "text", "error", "usage", "done"]
+    error_frames(frames, "stall_timeout", retryable=True)
+    assert fake_anthropic.wait_for_close(0, timeout=2) < 0.5 + 1.0
+    assert fake_anthropic.streams[0].client_closed
+
+
+def test_no_first_token_times_out(invoke: Invoke, fake_anthropic: FakeAnthropic) -> None:
+    fake_anthropic.enqueue(Reply(texts=TEXTS, first_delay_s=10, ping_every_s=0.1))
+    _, frames = invoke(chat_event(user()), first_token_timeout_s=0.5)
+    assert types_of(frames) == ["start", "error", "usage", "done"]
+    error_frames(frames, "first_token_timeout", retryable=True)
+    assert fake_anthropic.wait_for_close(0, timeout=2) < 0.5 + 1.0
+
+
+def test_the_deadline_ends_the_stream_before_lambda_does(invoke: Invoke,
+                                                         fake_anthropic: FakeAnthropic) -> None:
+    texts = [f"t{n} " for n in range(40)]
+    fake_anthropic.enqueue(Reply(texts=texts, delay_s=0.1))
+    started = time.monotonic()
+    _, frames = invoke(chat_event(user()), timeout_s=2.0, deadline_margin_s=0.5)
+    elapsed = time.monotonic() - started
+    assert 1.3 < elapsed < 2.0  # stopped at the margin, well before the function's timeout
+    sent = text_of(frames)
+    assert sent and "".join(texts).startswith(sent)
+    assert types_of(frames)[-3:] == ["error", "usage", "done"]
+    assert frames[-2] == estimated_usage(sent)
+    error_frames(frames, "deadline", retryable=True)
+    assert fake_anthropic.wait_for_close(0, timeout=1) < 2.0

@@ -1,0 +1,72 @@
+"""``stream-chat invoke`` prints the live stream, from the demo model and from Anthropic."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.anthropic_server import FakeAnthropic, Reply
+from tests.support.protocol import ProtocolReader, text_of, types_of
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def command() -> list[str]:
+    found = shutil.which("stream-chat", path=str(Path(sys.executable).parent))
+    return [found] if found else [sys.executable, "-m", "stream_chat_local.cli"]
+
+
+def run_invoke(event: str, env: dict[str, str], timeout: float = 60) -> tuple[ProtocolReader,
+                                                                          list[float], str]:
+    """Run the command, reading stdout as it arrives; returns frames and their arrival times."""
+    process = subprocess.Popen([*command(), "invoke", f"events/{event}.json"], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, **env})
+    reader, arrivals = ProtocolReader(), []
+    assert process.stdout is not None
+    try:
+        while chunk := process.stdout.read1(65536):
+            for _ in reader.feed(chunk):
+                arrivals.append(time.monotonic())
+        _, err = process.communicate(timeout=timeout)
+    finally:
+        process.kill()
+        process.wait()
+    reader.close()
+    return reader, arrivals, err.decode()
+
+
+def test_invoke_streams_the_demo_model_live() -> None:
+    reader, arrivals, err = run_invoke("chat", {"STREAM_CHAT_DEMO_TOKEN_DELAY_S": "0.01"})
+    frames = reader.frames
+    assert frames[0]["model"] == "demo" and frames[-1]["stop_reason"] == "end_turn"
+    assert "provider: demo" in err
+    assert arrivals[-1] - arrivals[0] > 0.3  # frames arrived over time, not at the end
+
+
+def test_invoke_streams_from_anthropic() -> None:
+    with FakeAnthropic(Reply(texts=["one ", "two ", "three"], delay_s=0.2)) as fake:
+        reader, arrivals, _ = run_invoke("chat", {"ANTHROPIC_BASE_URL": fake.base_url,
+                                                  "ANTHROPIC_API_KEY": fake.api_key})
+    assert text_of(reader.frames) == "one two three"
+    text_times = [t for t, f in zip(arrivals, reader.frames, strict=True) if f["type"] == "text"]
+    assert text_times[-1] - text_times[0] > 0.3
+
+
+@pytest.mark.parametrize(("fault", "code"), [("overloaded_midstream", "provider_unavailable"),
+                                             ("stall_with_pings", "stall_timeout")])
+def test_invoke_ends_faults_well_formed(fault: str, code: str) -> None:
+    reply = Reply(texts=["a ", "b ", "c"], fault=fault, ping_every_s=0.1)  # type: ignore[arg-type]
+    with FakeAnthropic(reply) as fake:
+        reader, _, _ = run_invoke("chat", {"ANTHROPIC_BASE_URL": fake.base_url,
+                                           "ANTHROPIC_API_KEY": fake.api_key,
+                                           "STREAM_CHAT_STALL_TIMEOUT_S": "0.5"})
+        fake.wait_for_close(0, timeout=2)
+    assert types_of(reader.frames) == ["start", "text", "text", "error", "usage", "done"]
+    assert reader.frames[3]["code"] == code

@@ -17,8 +17,9 @@ from typing import Any
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("event", type=Path, help="function URL event (payload 2.0) JSON file")
-    parser.add_argument("--timeout", type=float, default=180.0,
-                        help="function timeout in seconds (default: 180)")
+    parser.add_argument(
+        "--timeout", type=float, default=180.0, help="function timeout in seconds (default: 180)"
+    )
     parser.add_argument("--quiet", action="store_true", help="print the body only")
 
 

@@ -10,6 +10,7 @@ Every stream is recorded, including when the client closed the connection.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import select
 import socket
@@ -23,8 +24,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 Fault = Literal[
-    "http_429", "http_500", "http_529", "http_401", "overloaded_midstream", "cut", "reset",
-    "stall_with_pings", "malformed",
+    "http_429",
+    "http_500",
+    "http_529",
+    "http_401",
+    "overloaded_midstream",
+    "cut",
+    "reset",
+    "stall_with_pings",
+    "malformed",
 ]
 HTTP_FAULTS: dict[str, tuple[int, str, str]] = {
     "http_429": (429, "rate_limit_error", "Number of request tokens has exceeded your rate limit."),
@@ -134,7 +142,7 @@ class _MessagesHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_fake: FakeAnthropic
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output clean
 
     def do_POST(self) -> None:
@@ -220,23 +228,36 @@ class _MessagesHandler(BaseHTTPRequestHandler):
 class _Script:
     """The event sequence of one streamed answer, with its pauses and fault."""
 
-    def __init__(self, out: _MessagesHandler, record: StreamRecord, body: dict[str, Any],
-                 reply: Reply) -> None:
+    def __init__(
+        self, out: _MessagesHandler, record: StreamRecord, body: dict[str, Any], reply: Reply
+    ) -> None:
         self.out, self.record, self.body, self.reply = out, record, body, reply
 
     def play(self) -> None:
         out, reply = self.out, self.reply
         out.send_event("message_start", self._message_start())
-        out.send_event("content_block_start", {"type": "content_block_start", "index": 0,
-                                               "content_block": {"type": "text", "text": ""}})
+        out.send_event(
+            "content_block_start",
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            },
+        )
         out.send_event("ping", {"type": "ping"})
         for number, text in enumerate(reply.texts):
             if reply.fault and number == reply.fault_after and self._fault():
                 return
             self._pause(reply.first_delay_s if number == 0 else 0.0)
             self._pause(reply.delay_s)
-            out.send_event("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                                   "delta": {"type": "text_delta", "text": text}})
+            out.send_event(
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "text_delta", "text": text},
+                },
+            )
             self.record.deltas_sent += 1
         if reply.fault and len(reply.texts) <= reply.fault_after and self._fault():
             return
@@ -260,7 +281,9 @@ class _Script:
         elif fault in ("cut", "reset"):
             out.abort(reset=fault == "reset")
         elif fault == "malformed":
-            out.send_event("content_block_delta", '{"type": "content_block_delta", "index": 0, "del')
+            out.send_event(
+                "content_block_delta", '{"type": "content_block_delta", "index": 0, "del'
+            )
             out.end_chunks()
         elif fault == "stall_with_pings":
             deadline = time.monotonic() + self.reply.stall_s
@@ -271,21 +294,37 @@ class _Script:
         return True
 
     def _message_start(self) -> dict[str, Any]:
-        return {"type": "message_start", "message": {
-            "id": "msg_" + uuid.uuid4().hex[:24], "type": "message", "role": "assistant",
-            "content": [], "model": self.body["model"], "stop_reason": None,
-            "stop_sequence": None,
-            "usage": {"input_tokens": self.reply.input_tokens, "output_tokens": 1,
-                      "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}}
+        return {
+            "type": "message_start",
+            "message": {
+                "id": "msg_" + uuid.uuid4().hex[:24],
+                "type": "message",
+                "role": "assistant",
+                "content": [],
+                "model": self.body["model"],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {
+                    "input_tokens": self.reply.input_tokens,
+                    "output_tokens": 1,
+                    "cache_creation_input_tokens": 0,
+                    "cache_read_input_tokens": 0,
+                },
+            },
+        }
 
     def _finish(self) -> None:
         out, reply = self.out, self.reply
         out_tokens = reply.output_tokens if reply.output_tokens is not None else len(reply.texts)
         out.send_event("content_block_stop", {"type": "content_block_stop", "index": 0})
-        out.send_event("message_delta", {
-            "type": "message_delta",
-            "delta": {"stop_reason": reply.stop_reason, "stop_sequence": None},
-            "usage": {"output_tokens": out_tokens}})
+        out.send_event(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": reply.stop_reason, "stop_sequence": None},
+                "usage": {"output_tokens": out_tokens},
+            },
+        )
         out.send_event("message_stop", {"type": "message_stop"})
         out.end_chunks()
         self.record.completed = True
@@ -313,10 +352,8 @@ def main() -> None:
     reply = Reply(delay_s=args.delay, **({"texts": tuple(args.texts)} if args.texts else {}))
     with FakeAnthropic(reply, port=args.port) as fake:
         print(f"READY {fake.base_url}", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

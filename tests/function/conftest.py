@@ -32,10 +32,16 @@ def fake_anthropic(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
 def settings(tmp_path: Path) -> Settings:
     """Fast, small limits suited to tests; each test tweaks with ``dataclasses.replace``."""
     return Settings(
-        provider="anthropic", demo_token_delay_s=0.0, heartbeat_s=5.0,
-        first_token_timeout_s=5.0, stall_timeout_s=5.0, deadline_margin_s=0.5,
-        cancel_backend="sqlite", cancel_sqlite_path=str(tmp_path / "cancel.sqlite3"),
-        cancel_poll_s=0.05)
+        provider="anthropic",
+        demo_token_delay_s=0.0,
+        heartbeat_s=5.0,
+        first_token_timeout_s=5.0,
+        stall_timeout_s=5.0,
+        deadline_margin_s=0.5,
+        cancel_backend="sqlite",
+        cancel_sqlite_path=str(tmp_path / "cancel.sqlite3"),
+        cancel_poll_s=0.05,
+    )
 
 
 Invoke = Callable[..., tuple[StreamingResponse, list[dict[str, Any]]]]
@@ -45,8 +51,9 @@ Invoke = Callable[..., tuple[StreamingResponse, list[dict[str, Any]]]]
 def invoke(settings: Settings) -> Invoke:
     """Run a fresh ChatFunction on an event; returns the response and its decoded frames."""
 
-    def run(event: dict[str, Any] | str, timeout_s: float = 30.0, read: bool = True,
-            **overrides: Any) -> tuple[StreamingResponse, list[dict[str, Any]]]:
+    def run(
+        event: dict[str, Any] | str, timeout_s: float = 30.0, read: bool = True, **overrides: Any
+    ) -> tuple[StreamingResponse, list[dict[str, Any]]]:
         function = build_function(replace(settings, **overrides))
         raw = load_event(event) if isinstance(event, str) else event
         response = function(raw, LambdaContext.local("test-request", timeout_s))
@@ -69,7 +76,9 @@ def load_event(name: str) -> dict[str, Any]:
     return event
 
 
-def chat_event(body: Any, *, path: str = "/api/chat/stream", method: str = "POST") -> dict[str, Any]:
+def chat_event(
+    body: Any, *, path: str = "/api/chat/stream", method: str = "POST"
+) -> dict[str, Any]:
     event = load_event("chat")
     event["body"] = body if isinstance(body, str) else json.dumps(body)
     event["rawPath"] = path

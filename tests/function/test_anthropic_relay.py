@@ -5,13 +5,14 @@ from __future__ import annotations
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.function.conftest import Invoke, chat_event, user
-from tests.support.protocol import types_of
 
 
-def test_a_normal_answer_is_relayed_exactly(invoke: Invoke, fake_anthropic: FakeAnthropic,
-                                            settings: Settings) -> None:
-    fake_anthropic.enqueue(Reply(texts=["Hel", "lo\n", "wörld 🚀"], input_tokens=21,
-                                 output_tokens=7))
+def test_a_normal_answer_is_relayed_exactly(
+    invoke: Invoke, fake_anthropic: FakeAnthropic, settings: Settings
+) -> None:
+    fake_anthropic.enqueue(
+        Reply(texts=["Hel", "lo\n", "wörld 🚀"], input_tokens=21, output_tokens=7)
+    )
     response, frames = invoke(chat_event(user("Hi there")))
     stream_id = response.headers["x-stream-id"]
     assert frames == [
@@ -19,25 +20,39 @@ def test_a_normal_answer_is_relayed_exactly(invoke: Invoke, fake_anthropic: Fake
         {"type": "text", "text": "Hel"},
         {"type": "text", "text": "lo\n"},
         {"type": "text", "text": "wörld 🚀"},
-        {"type": "usage", "input_tokens": 21, "output_tokens": 7,
-         "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0},
+        {
+            "type": "usage",
+            "input_tokens": 21,
+            "output_tokens": 7,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+        },
         {"type": "done", "stop_reason": "end_turn"},
     ]
     assert fake_anthropic.streams[0].completed
 
 
-def test_the_request_reaches_anthropic_as_configured(invoke: Invoke,
-                                                     fake_anthropic: FakeAnthropic) -> None:
-    body = {"messages": [{"role": "user", "content": "q1"},
-                         {"role": "assistant", "content": [{"type": "text", "text": "a1"}]},
-                         {"role": "user", "content": "q2"}], "max_tokens": 50}
+def test_the_request_reaches_anthropic_as_configured(
+    invoke: Invoke, fake_anthropic: FakeAnthropic
+) -> None:
+    body = {
+        "messages": [
+            {"role": "user", "content": "q1"},
+            {"role": "assistant", "content": [{"type": "text", "text": "a1"}]},
+            {"role": "user", "content": "q2"},
+        ],
+        "max_tokens": 50,
+    }
     invoke(chat_event(body), system_prompt="Server prompt.")
     sent = fake_anthropic.requests[0]
     assert sent["stream"] is True and sent["max_tokens"] == 50
     assert sent["system"] == "Server prompt."
     assert sent["messages"][2] == {"role": "user", "content": [{"type": "text", "text": "q2"}]}
     headers = fake_anthropic.headers[0]
-    assert fake_anthropic.api_key in (headers.get("x-api-key"), headers.get("authorization", "")[7:])
+    assert fake_anthropic.api_key in (
+        headers.get("x-api-key"),
+        headers.get("authorization", "")[7:],
+    )
 
 
 def test_stop_reasons_pass_through(invoke: Invoke, fake_anthropic: FakeAnthropic) -> None:
@@ -46,8 +61,9 @@ def test_stop_reasons_pass_through(invoke: Invoke, fake_anthropic: FakeAnthropic
     assert frames[-1] == {"type": "done", "stop_reason": "max_tokens"}
 
 
-def test_heartbeats_fill_a_long_first_token_wait(invoke: Invoke,
-                                                 fake_anthropic: FakeAnthropic) -> None:
+def test_heartbeats_fill_a_long_first_token_wait(
+    invoke: Invoke, fake_anthropic: FakeAnthropic
+) -> None:
     fake_anthropic.enqueue(Reply(texts=["late"], first_delay_s=1.0, ping_every_s=0.1))
     response, _ = invoke(chat_event(user()), heartbeat_s=0.2, read=False)
     chunks = list(response.body)

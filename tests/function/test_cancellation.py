@@ -35,17 +35,20 @@ def dynamodb() -> Iterator[Any]:
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         client.create_table(
-            TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": "stream_id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "stream_id", "KeyType": "HASH"}])
+            KeySchema=[{"AttributeName": "stream_id", "KeyType": "HASH"}],
+        )
         yield client
 
 
 def test_dynamodb_registry_round_trip(dynamodb: Any) -> None:
     registry = DynamoDBRegistry(dynamodb, TABLE, ttl_s=600)
     reads: list[dict[str, Any]] = []
-    dynamodb.meta.events.register("provide-client-params.dynamodb.GetItem",
-                                  lambda params, **_: reads.append(params))
+    dynamodb.meta.events.register(
+        "provide-client-params.dynamodb.GetItem", lambda params, **_: reads.append(params)
+    )
     assert not registry.is_cancelled("stream-a")
     before = int(time.time())
     registry.cancel("stream-a")
@@ -65,8 +68,15 @@ def test_the_watcher_survives_throttling(dynamodb: Any) -> None:
     def throttle(**_: Any) -> None:
         if throttles[0]:
             throttles[0] -= 1
-            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
-                                         "Message": "slow down"}}, "GetItem")
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "ProvisionedThroughputExceededException",
+                        "Message": "slow down",
+                    }
+                },
+                "GetItem",
+            )
 
     dynamodb.meta.events.register("before-call.dynamodb.GetItem", throttle)
     registry.cancel("stream-a")
@@ -82,10 +92,16 @@ def test_the_watcher_survives_throttling(dynamodb: Any) -> None:
 def test_sqlite_registry_is_shared_between_processes(tmp_path: Path) -> None:
     path = str(tmp_path / "cancel.sqlite3")
     registry = SQLiteRegistry(path, ttl_s=60)
-    code = ("import sys; from stream_chat.cancellation.sqlite import SQLiteRegistry as R;"
-            "R(sys.argv[1], ttl_s=60).cancel('from-another-process')")
-    subprocess.run([sys.executable, "-c", code, path], check=True, timeout=30,
-                   env={"PYTHONPATH": str(Path(__file__).resolve().parents[2] / "functions")})
+    code = (
+        "import sys; from stream_chat.cancellation.sqlite import SQLiteRegistry as R;"
+        "R(sys.argv[1], ttl_s=60).cancel('from-another-process')"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, path],
+        check=True,
+        timeout=30,
+        env={"PYTHONPATH": str(Path(__file__).resolve().parents[2] / "functions")},
+    )
     assert registry.is_cancelled("from-another-process")
     assert not registry.is_cancelled("another")
 
@@ -111,11 +127,11 @@ class Counting:
 
 
 def test_an_uncancelled_stream_reads_at_most_once_per_interval(
-        fake_anthropic: FakeAnthropic, settings: Settings) -> None:
+    fake_anthropic: FakeAnthropic, settings: Settings
+) -> None:
     fake_anthropic.enqueue(Reply(texts=["x"] * 10, delay_s=0.1))
     registry = Counting(SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=60))
-    function = ChatFunction(replace(settings, cancel_poll_s=0.1), make_provider(settings),
-                            registry)
+    function = ChatFunction(replace(settings, cancel_poll_s=0.1), make_provider(settings), registry)
     started = time.monotonic()
     response = function(chat_event(user()), LambdaContext.local("r", 30))
     frames = list(iter_frames(response.body))
@@ -124,8 +140,9 @@ def test_an_uncancelled_stream_reads_at_most_once_per_interval(
     assert 1 <= registry.reads <= elapsed / 0.1
 
 
-def stream_then_cancel(settings: Settings, registry: CancelRegistry,
-                       fake: FakeAnthropic) -> tuple[list[dict[str, Any]], float]:
+def stream_then_cancel(
+    settings: Settings, registry: CancelRegistry, fake: FakeAnthropic
+) -> tuple[list[dict[str, Any]], float]:
     """Start a slow answer, cancel it through a *second* function instance after two texts."""
     fake.enqueue(Reply(texts=[f"w{n} " for n in range(100)], delay_s=0.05))
     running = ChatFunction(settings, make_provider(settings), registry)
@@ -151,16 +168,18 @@ def check_cancelled(frames: list[dict[str, Any]], delay: float, poll_s: float) -
     assert 0 <= delay < poll_s + 1.0
 
 
-def test_cancel_stops_the_upstream_with_sqlite(fake_anthropic: FakeAnthropic,
-                                               settings: Settings) -> None:
+def test_cancel_stops_the_upstream_with_sqlite(
+    fake_anthropic: FakeAnthropic, settings: Settings
+) -> None:
     registry = SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=60)
     frames, delay = stream_then_cancel(settings, registry, fake_anthropic)
     check_cancelled(frames, delay, settings.cancel_poll_s)
     assert fake_anthropic.streams[0].client_closed
 
 
-def test_cancel_stops_the_upstream_with_dynamodb(fake_anthropic: FakeAnthropic, dynamodb: Any,
-                                                 settings: Settings) -> None:
+def test_cancel_stops_the_upstream_with_dynamodb(
+    fake_anthropic: FakeAnthropic, dynamodb: Any, settings: Settings
+) -> None:
     registry = DynamoDBRegistry(dynamodb, TABLE, ttl_s=60)
     frames, delay = stream_then_cancel(settings, registry, fake_anthropic)
     check_cancelled(frames, delay, settings.cancel_poll_s)

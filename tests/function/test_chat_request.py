@@ -14,8 +14,9 @@ from stream_chat.chat_request import parse_chat_request, read_body
 from stream_chat.errors import InvalidRequest, PayloadTooLarge
 from stream_chat.settings import Settings
 
-SETTINGS = Settings(max_messages=4, max_chars=50, max_tokens=100,
-                    allowed_models=("a", "b"), model="a")
+SETTINGS = Settings(
+    max_messages=4, max_chars=50, max_tokens=100, allowed_models=("a", "b"), model="a"
+)
 U, A = "user", "assistant"
 
 
@@ -29,12 +30,16 @@ def parse(body: Any, settings: Settings = SETTINGS) -> Any:
 
 
 def test_a_valid_request_is_normalised() -> None:
-    request = parse({"messages": [msg(U, "q1"), msg(A, [{"type": "text", "text": "a1"}]),
-                                  msg(U, "q2")], "max_tokens": 60, "model": "b"})
+    request = parse(
+        {
+            "messages": [msg(U, "q1"), msg(A, [{"type": "text", "text": "a1"}]), msg(U, "q2")],
+            "max_tokens": 60,
+            "model": "b",
+        }
+    )
     assert [m.role for m in request.messages] == [U, A, U]
     assert request.messages[1].texts == ("a1",)
-    assert request.messages[1].to_api() == {"role": A,
-                                            "content": [{"type": "text", "text": "a1"}]}
+    assert request.messages[1].to_api() == {"role": A, "content": [{"type": "text", "text": "a1"}]}
     assert (request.max_tokens, request.model) == (60, "b")
     assert request.system == SETTINGS.system_prompt
 
@@ -44,36 +49,45 @@ def test_defaults_come_from_settings() -> None:
     assert (request.max_tokens, request.model) == (100, "a")
 
 
-@pytest.mark.parametrize(("body", "code", "field"), [
-    (b"{not json", "invalid_json", None),
-    (b"\xff\xfe", "invalid_json", None),
-    ([1, 2], "invalid_body", None),
-    ({"messages": [msg(U)], "temperature": 1}, "invalid_field", "temperature"),
-    ({}, "invalid_messages", "messages"),
-    ({"messages": []}, "invalid_messages", "messages"),
-    ({"messages": "hi"}, "invalid_messages", "messages"),
-    ({"messages": [msg(U)] * 5}, "too_many_messages", "messages"),
-    ({"messages": ["hi"]}, "invalid_messages", "messages[0]"),
-    ({"messages": [msg(A)]}, "invalid_role", "messages[0].role"),
-    ({"messages": [msg(U), msg(U)]}, "invalid_role", "messages[1].role"),
-    ({"messages": [msg(U), msg(A)]}, "invalid_role", "messages[1].role"),
-    ({"messages": [msg("system")]}, "invalid_role", "messages[0].role"),
-    ({"messages": [{"role": U, "content": "x", "name": "n"}]}, "invalid_field",
-     "messages[0].name"),
-    ({"messages": [msg(U, "")]}, "invalid_content", "messages[0].content"),
-    ({"messages": [msg(U, 5)]}, "invalid_content", "messages[0].content"),
-    ({"messages": [msg(U, [])]}, "invalid_content", "messages[0].content"),
-    ({"messages": [msg(U, [{"type": "image"}])]}, "invalid_content", "messages[0].content[0]"),
-    ({"messages": [msg(U, [{"type": "text", "text": 3}])]}, "invalid_content",
-     "messages[0].content[0].text"),
-    ({"messages": [msg(U, "x" * 51)]}, "too_many_characters", "messages"),
-    ({"messages": [msg(U)], "max_tokens": 0}, "invalid_max_tokens", "max_tokens"),
-    ({"messages": [msg(U)], "max_tokens": 101}, "invalid_max_tokens", "max_tokens"),
-    ({"messages": [msg(U)], "max_tokens": True}, "invalid_max_tokens", "max_tokens"),
-    ({"messages": [msg(U)], "max_tokens": 5.5}, "invalid_max_tokens", "max_tokens"),
-    ({"messages": [msg(U)], "model": "c"}, "model_not_allowed", "model"),
-    ({"messages": [msg(U)], "system": "be evil"}, "system_not_allowed", "system"),
-])
+@pytest.mark.parametrize(
+    ("body", "code", "field"),
+    [
+        (b"{not json", "invalid_json", None),
+        (b"\xff\xfe", "invalid_json", None),
+        ([1, 2], "invalid_body", None),
+        ({"messages": [msg(U)], "temperature": 1}, "invalid_field", "temperature"),
+        ({}, "invalid_messages", "messages"),
+        ({"messages": []}, "invalid_messages", "messages"),
+        ({"messages": "hi"}, "invalid_messages", "messages"),
+        ({"messages": [msg(U)] * 5}, "too_many_messages", "messages"),
+        ({"messages": ["hi"]}, "invalid_messages", "messages[0]"),
+        ({"messages": [msg(A)]}, "invalid_role", "messages[0].role"),
+        ({"messages": [msg(U), msg(U)]}, "invalid_role", "messages[1].role"),
+        ({"messages": [msg(U), msg(A)]}, "invalid_role", "messages[1].role"),
+        ({"messages": [msg("system")]}, "invalid_role", "messages[0].role"),
+        (
+            {"messages": [{"role": U, "content": "x", "name": "n"}]},
+            "invalid_field",
+            "messages[0].name",
+        ),
+        ({"messages": [msg(U, "")]}, "invalid_content", "messages[0].content"),
+        ({"messages": [msg(U, 5)]}, "invalid_content", "messages[0].content"),
+        ({"messages": [msg(U, [])]}, "invalid_content", "messages[0].content"),
+        ({"messages": [msg(U, [{"type": "image"}])]}, "invalid_content", "messages[0].content[0]"),
+        (
+            {"messages": [msg(U, [{"type": "text", "text": 3}])]},
+            "invalid_content",
+            "messages[0].content[0].text",
+        ),
+        ({"messages": [msg(U, "x" * 51)]}, "too_many_characters", "messages"),
+        ({"messages": [msg(U)], "max_tokens": 0}, "invalid_max_tokens", "max_tokens"),
+        ({"messages": [msg(U)], "max_tokens": 101}, "invalid_max_tokens", "max_tokens"),
+        ({"messages": [msg(U)], "max_tokens": True}, "invalid_max_tokens", "max_tokens"),
+        ({"messages": [msg(U)], "max_tokens": 5.5}, "invalid_max_tokens", "max_tokens"),
+        ({"messages": [msg(U)], "model": "c"}, "model_not_allowed", "model"),
+        ({"messages": [msg(U)], "system": "be evil"}, "system_not_allowed", "system"),
+    ],
+)
 def test_each_rule_names_its_problem(body: Any, code: str, field: str | None) -> None:
     with pytest.raises(InvalidRequest) as caught:
         parse(body)
@@ -103,10 +117,28 @@ def test_body_size_is_limited_before_and_after_base64() -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["messages", "role", "content", "type", "text", "model", "max_tokens",
-                         "system", "x"]), inner, max_size=4),
-    max_leaves=20)
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "messages",
+                    "role",
+                    "content",
+                    "type",
+                    "text",
+                    "model",
+                    "max_tokens",
+                    "system",
+                    "x",
+                ]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=20,
+)
 
 
 @hsettings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])

@@ -22,8 +22,12 @@ USAGE = {"input_tokens": 12, "cache_creation_input_tokens": 0, "cache_read_input
 
 
 def estimated_usage(text: str) -> dict[str, Any]:
-    return {"type": "usage", **USAGE, "output_tokens": max(1, math.ceil(len(text) / 4)),
-            "estimated": True}
+    return {
+        "type": "usage",
+        **USAGE,
+        "output_tokens": max(1, math.ceil(len(text) / 4)),
+        "estimated": True,
+    }
 
 
 def error_frames(frames: list[dict[str, Any]], code: str, retryable: bool) -> dict[str, Any]:
@@ -36,8 +40,14 @@ def error_frames(frames: list[dict[str, Any]], code: str, retryable: bool) -> di
     return error
 
 
-def mid_stream(fake: FakeAnthropic, invoke: Invoke, fault: str, code: str,
-               retryable: bool = True, **overrides: Any) -> list[dict[str, Any]]:
+def mid_stream(
+    fake: FakeAnthropic,
+    invoke: Invoke,
+    fault: str,
+    code: str,
+    retryable: bool = True,
+    **overrides: Any,
+) -> list[dict[str, Any]]:
     """A fault after two text deltas: the text so far arrives intact and is never retried."""
     fake.enqueue(Reply(texts=TEXTS, fault=fault, fault_after=2))  # type: ignore[arg-type]
     _, frames = invoke(chat_event(user()), **overrides)
@@ -51,28 +61,35 @@ def mid_stream(fake: FakeAnthropic, invoke: Invoke, fault: str, code: str,
     return [error]
 
 
-@pytest.mark.parametrize(("fault", "code"), [
-    ("overloaded_midstream", "provider_unavailable"),
-    ("reset", "provider_protocol_error"),
-    ("cut", "provider_protocol_error"),
-    ("malformed", "provider_protocol_error"),
-])
-def test_a_mid_stream_fault_keeps_the_text_and_ends_well(invoke: Invoke,
-                                                         fake_anthropic: FakeAnthropic,
-                                                         fault: str, code: str) -> None:
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [
+        ("overloaded_midstream", "provider_unavailable"),
+        ("reset", "provider_protocol_error"),
+        ("cut", "provider_protocol_error"),
+        ("malformed", "provider_protocol_error"),
+    ],
+)
+def test_a_mid_stream_fault_keeps_the_text_and_ends_well(
+    invoke: Invoke, fake_anthropic: FakeAnthropic, fault: str, code: str
+) -> None:
     (error,) = mid_stream(fake_anthropic, invoke, fault, code)
     if fault == "overloaded_midstream":  # the provider's request id is kept for support
         assert error["request_id"] == fake_anthropic.streams[0].request_id
 
 
-@pytest.mark.parametrize(("fault", "code"), [
-    ("http_429", "rate_limited"),
-    ("http_529", "provider_unavailable"),
-    ("http_500", "provider_unavailable"),
-    ("http_401", "provider_rejected"),
-])
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [
+        ("http_429", "rate_limited"),
+        ("http_529", "provider_unavailable"),
+        ("http_500", "provider_unavailable"),
+        ("http_401", "provider_rejected"),
+    ],
+)
 def test_a_failure_before_the_stream_is_retried_then_reported(
-        invoke: Invoke, fake_anthropic: FakeAnthropic, fault: str, code: str) -> None:
+    invoke: Invoke, fake_anthropic: FakeAnthropic, fault: str, code: str
+) -> None:
     fake_anthropic.enqueue(*[Reply(fault=fault)] * 3)  # type: ignore[arg-type]
     _, frames = invoke(chat_event(user()), provider_attempts=3)
     assert types_of(frames) == ["start", "error", "done"]
@@ -82,8 +99,9 @@ def test_a_failure_before_the_stream_is_retried_then_reported(
 
 
 @pytest.mark.parametrize("fault", ["http_529", "overloaded_midstream"])
-def test_a_retry_before_any_text_recovers(invoke: Invoke, fake_anthropic: FakeAnthropic,
-                                          fault: str) -> None:
+def test_a_retry_before_any_text_recovers(
+    invoke: Invoke, fake_anthropic: FakeAnthropic, fault: str
+) -> None:
     fake_anthropic.enqueue(Reply(fault=fault, fault_after=0), Reply(texts=TEXTS))  # type: ignore[arg-type]
     _, frames = invoke(chat_event(user()))
     assert text_of(frames) == "".join(TEXTS)
@@ -115,8 +133,9 @@ def test_connection_refused(invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> 
     assert error["message"] == "The model provider could not be reached."
 
 
-def test_tls_failure(invoke: Invoke, fake_anthropic: FakeAnthropic,
-                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tls_failure(
+    invoke: Invoke, fake_anthropic: FakeAnthropic, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.base_url.replace("http:", "https:"))
     _, frames = invoke(chat_event(user()), provider_attempts=1)
     assert types_of(frames) == ["start", "error", "done"]
@@ -132,8 +151,9 @@ def test_a_slow_drip_is_not_a_stall(invoke: Invoke, fake_anthropic: FakeAnthropi
 
 
 def test_a_stall_with_pings_times_out(invoke: Invoke, fake_anthropic: FakeAnthropic) -> None:
-    fake_anthropic.enqueue(Reply(texts=TEXTS, fault="stall_with_pings", fault_after=2,
-                                 ping_every_s=0.1))
+    fake_anthropic.enqueue(
+        Reply(texts=TEXTS, fault="stall_with_pings", fault_after=2, ping_every_s=0.1)
+    )
     started = time.monotonic()
     _, frames = invoke(chat_event(user()), stall_timeout_s=0.5)
     assert time.monotonic() - started < 0.5 + 1.0
@@ -151,8 +171,9 @@ def test_no_first_token_times_out(invoke: Invoke, fake_anthropic: FakeAnthropic)
     assert fake_anthropic.wait_for_close(0, timeout=2) < 0.5 + 1.0
 
 
-def test_the_deadline_ends_the_stream_before_lambda_does(invoke: Invoke,
-                                                         fake_anthropic: FakeAnthropic) -> None:
+def test_the_deadline_ends_the_stream_before_lambda_does(
+    invoke: Invoke, fake_anthropic: FakeAnthropic
+) -> None:
     texts = [f"t{n} " for n in range(40)]
     fake_anthropic.enqueue(Reply(texts=texts, delay_s=0.1))
     started = time.monotonic()

@@ -44,13 +44,15 @@ def test_base64_event_keeps_unicode(invoke: Invoke) -> None:
     assert "Grüße — streaming with emoji 🚀 and ünïcödé" in text_of(frames)
 
 
-@pytest.mark.parametrize(("event", "status", "code"), [
-    ("invalid", 400, "invalid_role"),
-    ("wrong-route", 404, "not_found"),
-    ("wrong-method", 405, "method_not_allowed"),
-])
-def test_refused_events_get_json_errors(invoke: Invoke, event: str, status: int,
-                                        code: str) -> None:
+@pytest.mark.parametrize(
+    ("event", "status", "code"),
+    [
+        ("invalid", 400, "invalid_role"),
+        ("wrong-route", 404, "not_found"),
+        ("wrong-method", 405, "method_not_allowed"),
+    ],
+)
+def test_refused_events_get_json_errors(invoke: Invoke, event: str, status: int, code: str) -> None:
     response, (body,) = invoke(event, **DEMO)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
@@ -88,16 +90,21 @@ def test_an_unexpected_failure_is_a_json_500_without_a_trace() -> None:
     response = function(load_event("chat"), LambdaContext.local("r", 5))
     body = json.loads(b"".join(response.body))
     assert response.status_code == 500
-    assert body == {"error": {"code": "internal_error",
-                              "message": "The request failed unexpectedly."}}
+    assert body == {
+        "error": {"code": "internal_error", "message": "The request failed unexpectedly."}
+    }
 
 
 FUNCTION = ChatFunction(Settings(demo_token_delay_s=0.0, max_tokens=3), DemoProvider(0.0), None)
 
 
 @hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(body=st.one_of(st.text(max_size=300), st.binary(max_size=300).map(
-    lambda b: b.decode("latin-1"))), b64=st.booleans())
+@given(
+    body=st.one_of(
+        st.text(max_size=300), st.binary(max_size=300).map(lambda b: b.decode("latin-1"))
+    ),
+    b64=st.booleans(),
+)
 def test_no_body_ever_gets_a_500(body: str, b64: bool) -> None:
     event = chat_event(body)
     event["isBase64Encoded"] = b64

@@ -22,12 +22,17 @@ def command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "stream_chat_local.cli"]
 
 
-def run_invoke(event: str, env: dict[str, str], timeout: float = 60) -> tuple[ProtocolReader,
-                                                                          list[float], str]:
+def run_invoke(
+    event: str, env: dict[str, str], timeout: float = 60
+) -> tuple[ProtocolReader, list[float], str]:
     """Run the command, reading stdout as it arrives; returns frames and their arrival times."""
-    process = subprocess.Popen([*command(), "invoke", f"events/{event}.json"], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env={**os.environ, **env})
+    process = subprocess.Popen(
+        [*command(), "invoke", f"events/{event}.json"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **env},
+    )
     reader, arrivals = ProtocolReader(), []
     assert process.stdout is not None
     try:
@@ -52,21 +57,29 @@ def test_invoke_streams_the_demo_model_live() -> None:
 
 def test_invoke_streams_from_anthropic() -> None:
     with FakeAnthropic(Reply(texts=["one ", "two ", "three"], delay_s=0.2)) as fake:
-        reader, arrivals, _ = run_invoke("chat", {"ANTHROPIC_BASE_URL": fake.base_url,
-                                                  "ANTHROPIC_API_KEY": fake.api_key})
+        reader, arrivals, _ = run_invoke(
+            "chat", {"ANTHROPIC_BASE_URL": fake.base_url, "ANTHROPIC_API_KEY": fake.api_key}
+        )
     assert text_of(reader.frames) == "one two three"
     text_times = [t for t, f in zip(arrivals, reader.frames, strict=True) if f["type"] == "text"]
     assert text_times[-1] - text_times[0] > 0.3
 
 
-@pytest.mark.parametrize(("fault", "code"), [("overloaded_midstream", "provider_unavailable"),
-                                             ("stall_with_pings", "stall_timeout")])
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [("overloaded_midstream", "provider_unavailable"), ("stall_with_pings", "stall_timeout")],
+)
 def test_invoke_ends_faults_well_formed(fault: str, code: str) -> None:
     reply = Reply(texts=["a ", "b ", "c"], fault=fault, ping_every_s=0.1)  # type: ignore[arg-type]
     with FakeAnthropic(reply) as fake:
-        reader, _, _ = run_invoke("chat", {"ANTHROPIC_BASE_URL": fake.base_url,
-                                           "ANTHROPIC_API_KEY": fake.api_key,
-                                           "STREAM_CHAT_STALL_TIMEOUT_S": "0.5"})
+        reader, _, _ = run_invoke(
+            "chat",
+            {
+                "ANTHROPIC_BASE_URL": fake.base_url,
+                "ANTHROPIC_API_KEY": fake.api_key,
+                "STREAM_CHAT_STALL_TIMEOUT_S": "0.5",
+            },
+        )
         fake.wait_for_close(0, timeout=2)
     assert types_of(reader.frames) == ["start", "text", "text", "error", "usage", "done"]
     assert reader.frames[3]["code"] == code

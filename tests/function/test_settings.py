@@ -24,13 +24,22 @@ def test_a_key_or_a_secret_selects_anthropic() -> None:
 
 def test_every_variable_is_read() -> None:
     env = {
-        ENV["model"]: "m2", ENV["allowed_models"]: "m1, m2", ENV["max_tokens"]: "77",
-        ENV["system_prompt"]: "Be terse.", ENV["allow_client_system"]: "true",
-        ENV["heartbeat_s"]: "2.5", ENV["cancel_backend"]: "dynamodb",
-        ENV["cancel_table"]: "cancels", ENV["stall_timeout_s"]: "9",
+        ENV["model"]: "m2",
+        ENV["allowed_models"]: "m1, m2",
+        ENV["max_tokens"]: "77",
+        ENV["system_prompt"]: "Be terse.",
+        ENV["allow_client_system"]: "true",
+        ENV["heartbeat_s"]: "2.5",
+        ENV["cancel_backend"]: "dynamodb",
+        ENV["cancel_table"]: "cancels",
+        ENV["stall_timeout_s"]: "9",
     }
     settings = Settings.from_env(env)
-    assert (settings.model, settings.allowed_models, settings.max_tokens) == ("m2", ("m1", "m2"), 77)
+    assert (settings.model, settings.allowed_models, settings.max_tokens) == (
+        "m2",
+        ("m1", "m2"),
+        77,
+    )
     assert settings.system_prompt == "Be terse." and settings.allow_client_system is True
     assert settings.heartbeat_s == 2.5 and settings.stall_timeout_s == 9.0
     assert (settings.cancel_backend, settings.cancel_table) == ("dynamodb", "cancels")
@@ -43,11 +52,18 @@ def test_env_names_cover_every_field_once() -> None:
     assert all(value.startswith("STREAM_CHAT_") for value in ENV.values())
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("max_tokens", "many"), ("max_tokens", "0"), ("heartbeat_s", "-1"),
-    ("provider", "openai"), ("allow_client_system", "maybe"), ("cancel_backend", "redis"),
-    ("allowed_models", " , "),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("max_tokens", "many"),
+        ("max_tokens", "0"),
+        ("heartbeat_s", "-1"),
+        ("provider", "openai"),
+        ("allow_client_system", "maybe"),
+        ("cancel_backend", "redis"),
+        ("allowed_models", " , "),
+    ],
+)
 def test_an_invalid_value_names_its_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=ENV[name]):
         Settings.from_env({ENV[name]: value})

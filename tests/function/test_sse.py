@@ -6,25 +6,48 @@ from hypothesis import strategies as st
 from stream_chat.sse import HEARTBEAT_MARK, encode_frame, encode_stream
 from tests.support.protocol import read_frames
 
-TRICKY = ["\n", "\r", "\r\n", '"', "\\", "\u2028", "\u2029", "\x00", "🚀", "é", "data: x\n\n",
-          ": ping\n\n", "\ufeff", "𝄞"]
+TRICKY = [
+    "\n",
+    "\r",
+    "\r\n",
+    '"',
+    "\\",
+    "\u2028",
+    "\u2029",
+    "\x00",
+    "🚀",
+    "é",
+    "data: x\n\n",
+    ": ping\n\n",
+    "\ufeff",
+    "𝄞",
+]
 
 
 def test_frame_bytes_are_exact() -> None:
     frame = encode_frame(3, {"type": "text", "text": 'a\n"b"\u2028🚀'})
-    assert frame == ('id: 3\nevent: text\ndata: {"type":"text","text":"a\\n\\"b\\"\u2028🚀"}\n\n'
-                     .encode())
+    assert frame == (
+        'id: 3\nevent: text\ndata: {"type":"text","text":"a\\n\\"b\\"\u2028🚀"}\n\n'.encode()
+    )
 
 
 def test_stream_numbers_frames_and_keeps_heartbeats_as_comments() -> None:
     chunks = list(encode_stream([{"type": "start"}, HEARTBEAT_MARK, {"type": "done"}]))
-    assert chunks == [b'id: 1\nevent: start\ndata: {"type":"start"}\n\n', b": ping\n\n",
-                      b'id: 2\nevent: done\ndata: {"type":"done"}\n\n']
+    assert chunks == [
+        b'id: 1\nevent: start\ndata: {"type":"start"}\n\n',
+        b": ping\n\n",
+        b'id: 2\nevent: done\ndata: {"type":"done"}\n\n',
+    ]
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(TRICKY) | st.characters(), max_size=8).map("".join),
-                min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.lists(st.sampled_from(TRICKY) | st.characters(), max_size=8).map("".join),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_text_survives_a_split_at_every_byte(texts: list[str]) -> None:
     data = b"".join(encode_stream([{"type": "text", "text": text} for text in texts]))
     for cut in range(len(data) + 1):
@@ -35,5 +58,5 @@ def test_text_survives_a_split_at_every_byte(texts: list[str]) -> None:
 @given(st.text())
 def test_one_byte_at_a_time(text: str) -> None:
     data = encode_frame(1, {"type": "text", "text": text})
-    frames = read_frames(data[i:i + 1] for i in range(len(data)))
+    frames = read_frames(data[i : i + 1] for i in range(len(data)))
     assert frames == [{"type": "text", "text": text}]

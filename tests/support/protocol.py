@@ -48,8 +48,8 @@ class ProtocolReader:
         assert lines[0] == f"id: {self._next_id}", f"expected id {self._next_id}: {lines[0]!r}"
         assert lines[1].startswith("event: "), lines[1]
         assert lines[2].startswith("data: "), lines[2]
-        data: dict[str, Any] = json.loads(lines[2][len("data: "):])
-        assert data["type"] == lines[1][len("event: "):], block
+        data: dict[str, Any] = json.loads(lines[2][len("data: ") :])
+        assert data["type"] == lines[1][len("event: ") :], block
         self._next_id += 1
         return data
 

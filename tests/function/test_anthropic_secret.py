@@ -1,0 +1,40 @@
+"""On AWS the Anthropic key comes from Secrets Manager, fetched once and cached."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from stream_chat.runtime.context import LambdaContext
+from stream_chat.settings import Settings
+from tests.fakes.anthropic_server import FakeAnthropic
+from tests.function.conftest import build_function, chat_event, user
+from tests.support.protocol import read_frames
+
+
+@pytest.fixture
+def secrets() -> Iterator[tuple[object, str]]:
+    with mock_aws():
+        client = boto3.client("secretsmanager", region_name="us-east-1")
+        arn: str = client.create_secret(Name="anthropic", SecretString=" sk-first\n")["ARN"]
+        yield client, arn
+
+
+def test_the_key_comes_from_the_secret_and_is_cached(secrets: tuple[object, str],
+                                                     settings: Settings,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    client, arn = secrets
+    with FakeAnthropic() as fake:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
+        function = build_function(replace(settings, anthropic_secret_arn=arn))
+        for _ in range(2):
+            response = function(chat_event(user()), LambdaContext.local("r", 10))
+            assert read_frames(response.body)[-1]["stop_reason"] == "end_turn"
+            # A rotation is picked up after the cache's max age, not per request.
+            client.put_secret_value(SecretId=arn, SecretString="sk-second")  # type: ignore[attr-defined]
+    keys = [headers.get("x-api-key") or headers["authorization"][7:] for headers in fake.headers]
+    assert keys == ["sk-first", "sk-first"]

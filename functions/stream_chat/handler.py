@@ -52,6 +52,7 @@ class ChatFunction:
 
     def __call__(self, raw_event: Mapping[str, Any], context: Any) -> StreamingResponse:
         event = LambdaFunctionUrlEvent(dict(raw_event))
+        logger.remove_keys(["stream_id"])  # keys persist across invocations of an instance
         logger.set_correlation_id(getattr(context, "aws_request_id", None))
         try:
             return self.route(event, context)

@@ -48,6 +48,24 @@ DEFAULT_SYSTEM_PROMPT = (
 )
 
 
+_COUNTS = (
+    "max_tokens",
+    "max_body_bytes",
+    "max_messages",
+    "max_chars",
+    "provider_attempts",
+    "cancel_ttl_s",
+)
+_POSITIVE = (
+    "heartbeat_s",
+    "first_token_timeout_s",
+    "stall_timeout_s",
+    "connect_timeout_s",
+    "cancel_poll_s",
+)
+_SECONDS = (*_POSITIVE, "demo_token_delay_s", "deadline_margin_s")
+
+
 class SettingsError(ValueError):
     """A configuration value is invalid; the message names the variable."""
 
@@ -82,24 +100,11 @@ class Settings:
             raise SettingsError(f"{ENV['model']}={self.model!r} is not in {ENV['allowed_models']}")
         if self.cancel_backend == "dynamodb" and not self.cancel_table:
             raise SettingsError(f"{ENV['cancel_table']} is required with the dynamodb backend")
-        for name in (
-            "max_tokens",
-            "max_body_bytes",
-            "max_messages",
-            "max_chars",
-            "provider_attempts",
-            "cancel_ttl_s",
-        ):
+        for name in _COUNTS:
             if getattr(self, name) < 1:
                 raise SettingsError(f"{ENV[name]} must be at least 1")
-        for name in (
-            "heartbeat_s",
-            "first_token_timeout_s",
-            "stall_timeout_s",
-            "connect_timeout_s",
-            "cancel_poll_s",
-        ):
-            if getattr(self, name) <= 0:
+        for name in _SECONDS:
+            if getattr(self, name) < 0 or (name in _POSITIVE and getattr(self, name) == 0):
                 raise SettingsError(f"{ENV[name]} must be positive")
 
     @classmethod
@@ -160,27 +165,6 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "cancel_backend": _choice("dynamodb", "sqlite", "none"),
     "allowed_models": _names,
     "allow_client_system": _boolean,
-    **{
-        name: int
-        for name in (
-            "max_tokens",
-            "max_body_bytes",
-            "max_messages",
-            "max_chars",
-            "provider_attempts",
-            "cancel_ttl_s",
-        )
-    },
-    **{
-        name: float
-        for name in (
-            "heartbeat_s",
-            "demo_token_delay_s",
-            "first_token_timeout_s",
-            "stall_timeout_s",
-            "deadline_margin_s",
-            "connect_timeout_s",
-            "cancel_poll_s",
-        )
-    },
+    **{name: int for name in _COUNTS},
+    **{name: float for name in _SECONDS},
 }

@@ -24,9 +24,9 @@ def secrets() -> Iterator[tuple[object, str]]:
         yield client, arn
 
 
-def test_the_key_comes_from_the_secret_and_is_cached(secrets: tuple[object, str],
-                                                     settings: Settings,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_key_comes_from_the_secret_and_is_cached(
+    secrets: tuple[object, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client, arn = secrets
     with FakeAnthropic() as fake:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
@@ -38,3 +38,15 @@ def test_the_key_comes_from_the_secret_and_is_cached(secrets: tuple[object, str]
             client.put_secret_value(SecretId=arn, SecretString="sk-second")  # type: ignore[attr-defined]
     keys = [headers.get("x-api-key") or headers["authorization"][7:] for headers in fake.headers]
     assert keys == ["sk-first", "sk-first"]
+
+
+def test_an_unset_secret_is_a_clear_error(settings: Settings) -> None:
+    with mock_aws():
+        client = boto3.client("secretsmanager", region_name="us-east-1")
+        arn = client.create_secret(Name="anthropic-empty")["ARN"]  # created empty, as by the stack
+        function = build_function(replace(settings, anthropic_secret_arn=arn))
+        response = function(chat_event(user()), LambdaContext.local("r", 10))
+        frames = read_frames(response.body)
+    assert [frame["type"] for frame in frames] == ["start", "error", "done"]
+    assert frames[1]["code"] == "provider_rejected"
+    assert frames[1]["message"] == "The server's Anthropic API key is not available."

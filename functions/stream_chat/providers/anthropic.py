@@ -16,15 +16,17 @@ from typing import Any
 
 import anthropic
 import httpx2
+from aws_lambda_powertools import Logger
 
 from stream_chat.budget import Budget
 from stream_chat.chat_request import ChatRequest
-from stream_chat.errors import ProviderProtocolError
+from stream_chat.errors import ProviderProtocolError, ProviderRejected
 from stream_chat.providers import MessageEnd, ProviderEvent, TextDelta, UsageReport
 from stream_chat.providers.anthropic_errors import map_error
 from stream_chat.settings import Settings
 
 SECRET_MAX_AGE_S = 300
+logger = Logger(service="stream-chat", child=True)
 
 
 class AnthropicProvider:
@@ -53,12 +55,13 @@ class AnthropicProvider:
         return request.model
 
     def open(self, request: ChatRequest, budget: Budget) -> AnthropicStream:
+        client = self._client()
         remaining = max(0.001, budget.remaining())
         timeout = httpx2.Timeout(
             remaining, connect=min(self._settings.connect_timeout_s, remaining)
         )
         try:
-            stream = self._client().messages.create(
+            stream = client.messages.create(
                 model=request.model,
                 max_tokens=request.max_tokens,
                 system=request.system,
@@ -71,7 +74,12 @@ class AnthropicProvider:
         return AnthropicStream(stream)  # type: ignore[arg-type]  # stream=True gives a Stream
 
     def _client(self) -> anthropic.Anthropic:
-        key = self._api_key()
+        try:
+            key = self._api_key()
+        except Exception as exc:
+            # Typically a secret created empty by the stack and not set yet.
+            logger.exception("the Anthropic API key could not be read")
+            raise ProviderRejected("The server's Anthropic API key is not available.") from exc
         with self._lock:
             if key not in self._clients:
                 # Retries are ours: they must respect the invocation's remaining time.

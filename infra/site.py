@@ -1,0 +1,150 @@
+"""The site: one CloudFront distribution serving the page from a private bucket and ``/api/*``
+from the streaming function URL, both through Origin Access Control.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
+from constructs import Construct
+
+from infra import site_nag
+from infra.security_headers import security_headers_policy
+
+API_PATH = "/api/*"
+ENTRY_FILES = ("index.html", "config.json")
+# The local config and vendor copies are made for `make dev`; the rest is for the type checker.
+PAGE_EXCLUDE = ["config.json", "vendor", "jsconfig.json", "*.d.ts"]
+# The entry files are revalidated on every load so a deploy shows at once; what they load may
+# be cached for a while (the deploy also invalidates CloudFront's copies).
+ENTRY_CACHE = [s3deploy.CacheControl.from_string("no-cache")]
+ASSET_CACHE = [s3deploy.CacheControl.from_string("public, max-age=3600")]
+
+
+class Site(Construct):
+    """Bucket, distribution and deployment of ``web_dir`` plus ``vendor_files`` and config.json."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        web_dir: Path,
+        vendor_files: Mapping[str, Path],
+        runtime_config: Mapping[str, object],
+        function_url: lambda_.IFunctionUrl,
+        origin_read_timeout: cdk.Duration,
+        web_acl_arn: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.bucket = _private_bucket(self)
+        headers = security_headers_policy(self, "SecurityHeaders")
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment="stream-chat",
+            default_root_object="index.html",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=headers,
+            ),
+            additional_behaviors={
+                API_PATH: _api_behavior(function_url, origin_read_timeout, headers)
+            },
+            web_acl_id=web_acl_arn,
+        )
+        self._deploy(web_dir, vendor_files, runtime_config)
+        site_nag.suppress(
+            self, waf=web_acl_arn is not None, distribution=self.distribution, bucket=self.bucket
+        )
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.distribution.distribution_domain_name}"
+
+    def _deploy(
+        self, web_dir: Path, vendor_files: Mapping[str, Path], runtime_config: Mapping[str, object]
+    ) -> None:
+        page = s3deploy.Source.asset(str(web_dir), exclude=PAGE_EXCLUDE)
+        assets = s3deploy.BucketDeployment(
+            self,
+            "Assets",
+            sources=[page, s3deploy.Source.asset(str(self._stage(vendor_files)))],
+            destination_bucket=self.bucket,
+            # Also keeps this deployment's pruning away from the entry files.
+            exclude=list(ENTRY_FILES),
+            cache_control=ASSET_CACHE,
+        )
+        entry = s3deploy.BucketDeployment(
+            self,
+            "Entry",
+            sources=[page, s3deploy.Source.json_data("config.json", dict(runtime_config))],
+            destination_bucket=self.bucket,
+            exclude=["*"],
+            include=list(ENTRY_FILES),
+            cache_control=ENTRY_CACHE,
+            distribution=self.distribution,
+            distribution_paths=["/*"],
+        )
+        # The new entry page goes live (and the cache is invalidated) once what it loads is there.
+        entry.node.add_dependency(assets)
+
+    def _stage(self, files: Mapping[str, Path]) -> Path:
+        """A directory holding ``files`` at their site paths, as an asset source needs.
+
+        It lives in the cloud assembly's directory, so it is cleaned up with ``cdk.out``.
+        """
+        stage = cdk.Stage.of(self)
+        assert stage is not None
+        staging = Path(stage.asset_outdir) / f"{self.node.addr}-vendor"
+        for site_path, source in files.items():
+            if not source.is_file():
+                raise FileNotFoundError(f"{source} is missing: run `npm ci` first")
+            target = staging / site_path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        return staging
+
+
+def _private_bucket(scope: Construct) -> s3.Bucket:
+    return s3.Bucket(
+        scope,
+        "Bucket",
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        enforce_ssl=True,
+        # Holds only what the deployment copies from the repository.
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+        auto_delete_objects=True,
+    )
+
+
+def _api_behavior(
+    function_url: lambda_.IFunctionUrl,
+    read_timeout: cdk.Duration,
+    headers: cloudfront.IResponseHeadersPolicy,
+) -> cloudfront.BehaviorOptions:
+    return cloudfront.BehaviorOptions(
+        # Signs every request with SigV4; the function URL accepts nothing else.
+        origin=origins.FunctionUrlOrigin.with_origin_access_control(
+            function_url, read_timeout=read_timeout
+        ),
+        viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+        cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+        # Forwards x-amz-content-sha256, which OAC needs for POST bodies; the function URL
+        # needs its own Host.
+        origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        compress=False,
+        response_headers_policy=headers,
+    )

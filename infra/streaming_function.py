@@ -1,0 +1,82 @@
+"""The streaming function: Lambda on the managed Python runtime, reached through a function URL.
+
+The managed runtime starts ``stream_chat/bootstrap`` through ``AWS_LAMBDA_EXEC_WRAPPER``; it runs
+our own runtime loop, which speaks the Runtime API's streaming protocol. No VPC: function URLs
+cannot stream from inside one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from cdk_nag import NagPackSuppression, NagSuppressions
+from constructs import Construct
+
+HANDLER = "stream_chat.handler.lambda_handler"
+EXEC_WRAPPER = "/var/task/stream_chat/bootstrap"
+RUNTIME_REASON = "The runtime loop and its dependencies are built and tested for Python 3.13."
+
+
+class StreamingFunction(Construct):
+    """The function, its role, its log group and its ``RESPONSE_STREAM`` IAM-authorised URL."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        code: lambda_.Code,
+        environment: Mapping[str, str],
+        memory_mb: int,
+        timeout: cdk.Duration,
+        log_retention_days: int,
+        reserved_concurrency: int | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = _log_group(self, log_retention_days)
+        # A role of our own instead of AWSLambdaBasicExecutionRole: logs go to this group only.
+        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        self.log_group.grant_write(self.role)
+
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description="stream-chat: streams model answers as server-sent events",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=HANDLER,
+            code=code,
+            memory_size=memory_mb,
+            timeout=timeout,
+            reserved_concurrent_executions=reserved_concurrency,
+            role=self.role,
+            log_group=self.log_group,
+            environment={**environment, "AWS_LAMBDA_EXEC_WRAPPER": EXEC_WRAPPER},
+        )
+        self.url = self.function.add_function_url(
+            auth_type=lambda_.FunctionUrlAuthType.AWS_IAM,
+            invoke_mode=lambda_.InvokeMode.RESPONSE_STREAM,
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.function,
+            [NagPackSuppression(id="AwsSolutions-L1", reason=RUNTIME_REASON)],
+        )
+
+    def allow(self, actions: list[str], resource_arn: str) -> None:
+        """Let the function call ``actions`` on one resource, and nothing else."""
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=actions, resources=[resource_arn])
+        )
+
+
+def _log_group(scope: Construct, retention_days: int) -> logs.LogGroup:
+    group = logs.LogGroup(scope, "Logs", removal_policy=cdk.RemovalPolicy.DESTROY)
+    # RetentionDays cannot be looked up by number in Python; the value was validated.
+    resource = group.node.default_child
+    assert isinstance(resource, logs.CfnLogGroup)
+    resource.retention_in_days = retention_days
+    return group

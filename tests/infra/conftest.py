@@ -1,0 +1,94 @@
+"""Synthesise the app the way the CDK CLI does: ``app.py`` in a child process, offline.
+
+The context is cdk.json's plus overrides, and bundling is switched off (``aws:cdk:bundling-
+stacks`` = []), so no pip, no Docker and no network: ``make synth`` is what bundles for real.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STACK = "StreamChat"
+ACCOUNT = "123456789012"
+# Everything optional switched on; WAF needs the stack in us-east-1.
+OPTIONS = {
+    "stream-chat:waf_rate_limit": 500,
+    "stream-chat:anthropic_secret_name": "prod/stream-chat/anthropic",
+    "stream-chat:reserved_concurrency": 5,
+    "stream-chat:cancel_table_pitr": True,
+    "stream-chat:timeout_s": 300,
+    "stream-chat:memory_mb": 1024,
+    "stream-chat:log_retention_days": 14,
+    "stream-chat:model": "claude-haiku-4-5",
+}
+
+
+@dataclass(frozen=True)
+class Synth:
+    returncode: int
+    stderr: str
+    outdir: Path
+
+    @property
+    def template_path(self) -> Path:
+        return self.outdir / f"{STACK}.template.json"
+
+    @property
+    def template(self) -> dict[str, Any]:
+        result: dict[str, Any] = json.loads(self.template_path.read_text())
+        return result
+
+    def findings(self, prefix: str = "AwsSolutions-") -> list[str]:
+        """Error and warning annotations (cdk-nag's unsuppressed findings among them)."""
+        metadata = json.loads((self.outdir / f"{STACK}.metadata.json").read_text())
+        return [
+            f"{path}: {entry['data']}"
+            for path, entries in metadata.items()
+            for entry in entries
+            if entry["type"] in ("aws:cdk:error", "aws:cdk:warning")
+            and str(entry["data"]).startswith(prefix)
+        ]
+
+
+def cdk_json_context() -> dict[str, Any]:
+    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
+    return context
+
+
+def synth(outdir: Path, overrides: Mapping[str, Any] = {}, region: str | None = None) -> Synth:
+    context = {**cdk_json_context(), **overrides, "aws:cdk:bundling-stacks": []}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CDK_", "AWS_"))}
+    env.update(CDK_CONTEXT_JSON=json.dumps(context), CDK_OUTDIR=str(outdir))
+    if region is not None:
+        env.update(CDK_DEFAULT_REGION=region, CDK_DEFAULT_ACCOUNT=ACCOUNT)
+    result = subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return Synth(result.returncode, result.stderr, outdir)
+
+
+@pytest.fixture(scope="session")
+def default_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """cdk.json as shipped, region-agnostic (no AWS profile)."""
+    return synth(tmp_path_factory.mktemp("cdk-default"))
+
+
+@pytest.fixture(scope="session")
+def options_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return synth(tmp_path_factory.mktemp("cdk-options"), OPTIONS, region="us-east-1")

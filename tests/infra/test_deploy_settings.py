@@ -1,0 +1,116 @@
+"""DeploySettings: context values become a validated configuration, or a message naming the key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.deploy_settings import (
+    FUNCTION_KEYS,
+    ORIGIN_READ_TIMEOUT_S,
+    DeploySettings,
+    DeploySettingsError,
+)
+from stream_chat.settings import ENV, Settings
+
+pytestmark = pytest.mark.infra
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def settings(**context: Any) -> DeploySettings:
+    return DeploySettings.from_values({f"stream-chat:{k}": v for k, v in context.items()})
+
+
+def test_cdk_json_context_is_valid_and_defaults_to_anthropic() -> None:
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    deploy = DeploySettings.from_values(context)
+    assert deploy.function.provider == "anthropic"
+    assert deploy.function.model in deploy.function.allowed_models
+    assert deploy.timeout_s == context["stream-chat:timeout_s"]
+
+
+def test_without_context_the_documented_defaults_apply() -> None:
+    deploy = DeploySettings.from_values({})
+    assert (deploy.memory_mb, deploy.timeout_s, deploy.log_retention_days) == (512, 180, 30)
+    assert deploy.reserved_concurrency is None and deploy.waf_rate_limit is None
+    assert deploy.function_env == {ENV["provider"]: "anthropic"}
+
+
+def test_json_values_and_cli_strings_give_the_same_environment() -> None:
+    from_json = settings(
+        allowed_models=["a", "b"],
+        model="b",
+        max_tokens=64,
+        allow_client_system=True,
+        stall_timeout_s=12.5,
+    )
+    from_cli = settings(
+        allowed_models="a,b",
+        model="b",
+        max_tokens="64",
+        allow_client_system="true",
+        stall_timeout_s="12.5",
+    )
+    assert from_json.function_env == from_cli.function_env
+    assert from_json.function_env[ENV["allowed_models"]] == "a,b"
+    assert from_json.function == Settings.from_env(from_cli.function_env)
+    assert from_json.function.allow_client_system is True
+
+
+def test_null_leaves_a_function_setting_at_its_default() -> None:
+    assert ENV["system_prompt"] not in settings(system_prompt=None).function_env
+
+
+def test_cli_strings_for_deploy_values_are_parsed() -> None:
+    deploy = settings(
+        memory_mb="1024",
+        reserved_concurrency="3",
+        cancel_table_pitr="true",
+        waf_rate_limit="none",
+        anthropic_secret_name="team/anthropic",
+    )
+    assert deploy.memory_mb == 1024 and deploy.reserved_concurrency == 3
+    assert deploy.cancel_table_pitr is True and deploy.waf_rate_limit is None
+    assert deploy.anthropic_secret_name == "team/anthropic"
+
+
+@pytest.mark.parametrize(
+    ("context", "named"),
+    [
+        ({"max_tokens": "lots"}, "stream-chat:max_tokens"),
+        ({"max_tokens": 0}, "stream-chat:max_tokens"),
+        ({"provider": "openai"}, "stream-chat:provider"),
+        ({"model": "gpt", "allowed_models": ["claude-haiku-4-5"]}, "stream-chat:model"),
+        ({"stall_timeout_s": -1}, "stream-chat:stall_timeout_s"),
+        ({"memory_mb": 64}, "stream-chat:memory_mb"),
+        ({"timeout_s": 901}, "stream-chat:timeout_s"),
+        ({"timeout_s": 1.5}, "stream-chat:timeout_s"),
+        ({"reserved_concurrency": 0}, "stream-chat:reserved_concurrency"),
+        ({"log_retention_days": 31}, "stream-chat:log_retention_days"),
+        ({"waf_rate_limit": 5}, "stream-chat:waf_rate_limit"),
+        ({"cancel_table_pitr": "maybe"}, "stream-chat:cancel_table_pitr"),
+        ({"anthropic_secret_name": "no spaces allowed"}, "stream-chat:anthropic_secret_name"),
+        ({"heartbeat_s": ORIGIN_READ_TIMEOUT_S}, "stream-chat:heartbeat_s"),
+        ({"max_token": 10}, "stream-chat:max_token"),
+        ({"system_prompt": {"nested": "object"}}, "stream-chat:system_prompt"),
+    ],
+)
+def test_a_bad_value_fails_naming_its_context_key(context: dict[str, Any], named: str) -> None:
+    with pytest.raises(DeploySettingsError, match=named):
+        settings(**context)
+
+
+@pytest.mark.parametrize("key", ["cancel_table", "cancel_backend", "anthropic_secret_arn"])
+def test_what_the_stack_wires_cannot_be_set_from_context(key: str) -> None:
+    assert key not in FUNCTION_KEYS
+    with pytest.raises(DeploySettingsError, match="unknown"):
+        settings(**{key: "x"})
+
+
+def test_other_context_keys_are_left_alone() -> None:
+    deploy = DeploySettings.from_values({"@aws-cdk/core:someFlag": True, "acknowledged": [1]})
+    assert deploy == DeploySettings.from_values({})

@@ -1,0 +1,362 @@
+"""The template's contract: what streaming, OAC and least privilege need, checked by property."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk.assertions import Match, Template
+
+from infra.cancel_table import PARTITION_KEY, TTL_ATTRIBUTE
+from infra.streaming_function import EXEC_WRAPPER, HANDLER
+from stream_chat.settings import ENV, Settings
+from tests.infra.conftest import ACCOUNT, OPTIONS, ROOT, Synth, cdk_json_context
+
+pytestmark = pytest.mark.infra
+
+
+@pytest.fixture(scope="module")
+def default(default_synth: Synth) -> Template:
+    assert default_synth.returncode == 0, default_synth.stderr
+    return Template.from_json(default_synth.template)
+
+
+@pytest.fixture(scope="module")
+def options(options_synth: Synth) -> Template:
+    assert options_synth.returncode == 0, options_synth.stderr
+    return Template.from_json(options_synth.template)
+
+
+def only(template: Template, resource_type: str, **props: Any) -> tuple[str, dict[str, Any]]:
+    found = template.find_resources(resource_type, {"Properties": props} if props else None)
+    assert len(found) == 1, f"expected one {resource_type} {props}, found {list(found)}"
+    logical_id, resource = next(iter(found.items()))
+    return logical_id, dict(resource)
+
+
+def streaming_function(template: Template) -> tuple[str, dict[str, Any]]:
+    return only(template, "AWS::Lambda::Function", Handler=HANDLER)
+
+
+def function_environment(template: Template) -> dict[str, Any]:
+    env: dict[str, Any] = streaming_function(template)[1]["Properties"]["Environment"]["Variables"]
+    return env
+
+
+def test_function_runs_python_3_13_on_arm64_outside_any_vpc(default: Template) -> None:
+    props = streaming_function(default)[1]["Properties"]
+    assert props["Runtime"] == "python3.13"
+    assert props["Architectures"] == ["arm64"]
+    assert props["Timeout"] == 180 and props["MemorySize"] == 512
+    assert "VpcConfig" not in props
+    assert "ReservedConcurrentExecutions" not in props
+
+
+def test_function_starts_through_the_bootstrap_exec_wrapper(default: Template) -> None:
+    env = function_environment(default)
+    assert env["AWS_LAMBDA_EXEC_WRAPPER"] == EXEC_WRAPPER == "/var/task/stream_chat/bootstrap"
+    assert env["POWERTOOLS_SERVICE_NAME"] == "stream-chat"
+
+
+def test_function_environment_is_what_settings_reads(default: Template) -> None:
+    env = function_environment(default)
+    table_id = only(default, "AWS::DynamoDB::Table")[0]
+    secret_id = only(default, "AWS::SecretsManager::Secret")[0]
+    assert env[ENV["cancel_backend"]] == "dynamodb"
+    assert env[ENV["cancel_table"]] == {"Ref": table_id}
+    assert env[ENV["anthropic_secret_arn"]] == {"Ref": secret_id}
+    assert set(env) - set(ENV.values()) == {"AWS_LAMBDA_EXEC_WRAPPER", "POWERTOOLS_SERVICE_NAME"}
+    # Resolve the references as CloudFormation would, then read them as the function will.
+    resolved = {k: v if isinstance(v, str) else "resolved-at-deploy" for k, v in env.items()}
+    settings = Settings.from_env(resolved)
+    assert settings.provider == "anthropic" and settings.cancel_backend == "dynamodb"
+
+
+def test_function_logs_to_its_own_group_with_retention(
+    default: Template, options: Template
+) -> None:
+    for template, days in ((default, 30), (options, 14)):
+        group_id = only(template, "AWS::Logs::LogGroup", RetentionInDays=days)[0]
+        logging = streaming_function(template)[1]["Properties"]["LoggingConfig"]
+        assert logging == {"LogGroup": {"Ref": group_id}}
+
+
+def test_options_size_the_function(options: Template) -> None:
+    props = streaming_function(options)[1]["Properties"]
+    assert props["Timeout"] == OPTIONS["stream-chat:timeout_s"]
+    assert props["MemorySize"] == OPTIONS["stream-chat:memory_mb"]
+    assert props["ReservedConcurrentExecutions"] == OPTIONS["stream-chat:reserved_concurrency"]
+    assert function_environment(options)[ENV["model"]] == "claude-haiku-4-5"
+
+
+def test_function_url_streams_and_requires_iam(default: Template) -> None:
+    function_id = streaming_function(default)[0]
+    only(
+        default,
+        "AWS::Lambda::Url",
+        AuthType="AWS_IAM",
+        InvokeMode="RESPONSE_STREAM",
+        TargetFunctionArn={"Fn::GetAtt": [function_id, "Arn"]},
+    )
+
+
+def test_only_this_distribution_may_invoke_through_the_url(default: Template) -> None:
+    distribution_id = only(default, "AWS::CloudFront::Distribution")[0]
+    permissions = default.find_resources("AWS::Lambda::Permission")
+    actions = sorted(p["Properties"]["Action"] for p in permissions.values())
+    # Since October 2025 new function URLs need both; aws-cdk-lib 2.275 grants both itself.
+    assert actions == ["lambda:InvokeFunction", "lambda:InvokeFunctionUrl"]
+    for permission in permissions.values():
+        props = permission["Properties"]
+        assert props["Principal"] == "cloudfront.amazonaws.com"
+        assert {"Ref": distribution_id} in props["SourceArn"]["Fn::Join"][1]
+        if props["Action"] == "lambda:InvokeFunction":
+            assert props["InvokedViaFunctionUrl"] is True
+
+
+def test_both_origins_use_origin_access_control(default: Template) -> None:
+    origins = distribution_config(default)["Origins"]
+    controls = default.find_resources("AWS::CloudFront::OriginAccessControl")
+    kinds = {}
+    for origin in origins:
+        control_id = origin["OriginAccessControlId"]["Fn::GetAtt"][0]
+        config = controls[control_id]["Properties"]["OriginAccessControlConfig"]
+        assert (config["SigningBehavior"], config["SigningProtocol"]) == ("always", "sigv4")
+        kinds[config["OriginAccessControlOriginType"]] = origin
+    assert set(kinds) == {"lambda", "s3"}
+    assert kinds["lambda"]["CustomOriginConfig"]["OriginReadTimeout"] == 60
+
+
+def distribution_config(template: Template) -> dict[str, Any]:
+    config: dict[str, Any] = only(template, "AWS::CloudFront::Distribution")[1]["Properties"][
+        "DistributionConfig"
+    ]
+    return config
+
+
+def test_api_behaviour_passes_streams_through_untouched(default: Template) -> None:
+    config = distribution_config(default)
+    (api,) = config["CacheBehaviors"]
+    assert api["PathPattern"] == "/api/*"
+    assert api["CachePolicyId"] == cloudfront.CachePolicy.CACHING_DISABLED.cache_policy_id
+    assert (
+        api["OriginRequestPolicyId"]
+        == cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.origin_request_policy_id
+    )
+    assert set(api["AllowedMethods"]) == {
+        "GET",
+        "HEAD",
+        "OPTIONS",
+        "PUT",
+        "PATCH",
+        "POST",
+        "DELETE",
+    }
+    assert api["Compress"] is False
+    assert api["ViewerProtocolPolicy"] == "redirect-to-https"
+    lambda_origin = next(o for o in config["Origins"] if "CustomOriginConfig" in o)
+    assert api["TargetOriginId"] == lambda_origin["Id"]
+
+
+def test_page_comes_from_the_private_bucket_over_https(default: Template) -> None:
+    config = distribution_config(default)
+    default_behavior = config["DefaultCacheBehavior"]
+    s3_origin = next(o for o in config["Origins"] if "S3OriginConfig" in o)
+    assert default_behavior["TargetOriginId"] == s3_origin["Id"]
+    assert default_behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert config["DefaultRootObject"] == "index.html"
+    only(
+        default,
+        "AWS::S3::Bucket",
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+
+
+def test_every_response_carries_the_security_headers(default: Template) -> None:
+    policy_id, policy = only(default, "AWS::CloudFront::ResponseHeadersPolicy")
+    config = distribution_config(default)
+    for behavior in [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]:
+        assert behavior["ResponseHeadersPolicyId"] == {"Ref": policy_id}
+    headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"].split("; ")
+    assert {"default-src 'self'", "connect-src 'self'", "img-src 'self' data:"} <= set(csp)
+    assert not any("unsafe-inline" in directive for directive in csp)
+    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert headers["ContentTypeOptions"]["Override"] is True
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+
+
+def test_waf_rate_rule_is_attached_only_when_asked(default: Template, options: Template) -> None:
+    default.resource_count_is("AWS::WAFv2::WebACL", 0)
+    assert "WebACLId" not in distribution_config(default)
+    acl_id, acl = only(options, "AWS::WAFv2::WebACL", Scope="CLOUDFRONT")
+    (rule,) = acl["Properties"]["Rules"]
+    assert rule["Action"] == {"Block": {}}
+    statement = rule["Statement"]["RateBasedStatement"]
+    assert statement["Limit"] == OPTIONS["stream-chat:waf_rate_limit"]
+    assert statement["AggregateKeyType"] == "IP"
+    assert distribution_config(options)["WebACLId"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+
+
+def test_cancel_table_is_on_demand_with_ttl(default: Template, options: Template) -> None:
+    props = only(default, "AWS::DynamoDB::Table")[1]["Properties"]
+    assert props["KeySchema"] == [{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}]
+    assert props["AttributeDefinitions"] == [{"AttributeName": "stream_id", "AttributeType": "S"}]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+    only(
+        options,
+        "AWS::DynamoDB::Table",
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+    )
+
+
+def function_statements(template: Template) -> list[dict[str, Any]]:
+    role_id = streaming_function(template)[1]["Properties"]["Role"]["Fn::GetAtt"][0]
+    role = template.find_resources("AWS::IAM::Role")[role_id]["Properties"]
+    assert "ManagedPolicyArns" not in role and "Policies" not in role
+    policies = template.find_resources(
+        "AWS::IAM::Policy", {"Properties": {"Roles": Match.array_with([{"Ref": role_id}])}}
+    )
+    return [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+
+
+def by_service(statements: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    services = {}
+    for statement in statements:
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        (service,) = {action.split(":")[0] for action in actions}
+        services[service] = {"actions": sorted(actions), "resource": statement["Resource"]}
+    return services
+
+
+def test_function_may_do_only_what_it_needs(default: Template) -> None:
+    grants = by_service(function_statements(default))
+    table_id = only(default, "AWS::DynamoDB::Table")[0]
+    secret_id = only(default, "AWS::SecretsManager::Secret")[0]
+    log_group_id = only(default, "AWS::Logs::LogGroup", RetentionInDays=30)[0]
+    assert grants == {
+        "logs": {
+            "actions": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "resource": {"Fn::GetAtt": [log_group_id, "Arn"]},
+        },
+        "dynamodb": {
+            "actions": ["dynamodb:GetItem", "dynamodb:PutItem"],
+            "resource": {"Fn::GetAtt": [table_id, "Arn"]},
+        },
+        "secretsmanager": {
+            "actions": ["secretsmanager:GetSecretValue"],
+            "resource": {"Ref": secret_id},
+        },
+    }
+
+
+def test_only_the_function_can_read_the_secret(default: Template) -> None:
+    role_id = streaming_function(default)[1]["Properties"]["Role"]["Fn::GetAtt"][0]
+    for policy in default.find_resources("AWS::IAM::Policy").values():
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        if any("secretsmanager" in str(s["Action"]) for s in statements):
+            assert policy["Properties"]["Roles"] == [{"Ref": role_id}]
+    default.resource_count_is("AWS::SecretsManager::ResourcePolicy", 0)
+
+
+def test_created_secret_is_empty_until_the_user_sets_it(default: Template) -> None:
+    props = only(default, "AWS::SecretsManager::Secret")[1]["Properties"]
+    assert "GenerateSecretString" not in props and "SecretString" not in props
+
+
+def test_a_named_secret_is_referenced_not_created(options: Template) -> None:
+    options.resource_count_is("AWS::SecretsManager::Secret", 0)
+    name = OPTIONS["stream-chat:anthropic_secret_name"]
+    assert function_environment(options)[ENV["anthropic_secret_arn"]] == name
+    resource = by_service(function_statements(options))["secretsmanager"]["resource"]
+    # The real ARN ends in a random suffix of six characters.
+    assert resource == f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{name}-??????"
+
+
+def test_outputs_give_the_site_and_the_smoke_command(default: Template) -> None:
+    distribution_id = only(default, "AWS::CloudFront::Distribution")[0]
+    domain = {"Fn::GetAtt": [distribution_id, "DomainName"]}
+    default.has_output("SiteUrl", {"Value": {"Fn::Join": ["", ["https://", domain]]}})
+    default.has_output(
+        "SmokeCommand", {"Value": {"Fn::Join": ["", ["stream-chat smoke https://", domain]]}}
+    )
+
+
+def deployments(template: Template) -> dict[str, dict[str, Any]]:
+    """The site's two deployments, keyed by what they hold: ``entry`` or ``assets``."""
+    found = template.find_resources("Custom::CDKBucketDeployment")
+    by_role = {
+        "entry" if "Include" in d["Properties"] else "assets": d["Properties"]
+        for d in found.values()
+    }
+    assert len(by_role) == len(found) == 2
+    return by_role
+
+
+def asset_files(synth: Synth, deployment: dict[str, Any]) -> dict[str, bytes]:
+    """Every file a deployment copies to the bucket, by its key there."""
+    files = {}
+    for key in deployment["SourceObjectKeys"]:
+        directory = synth.outdir / f"asset.{key.removesuffix('.zip')}"
+        files.update(
+            {
+                str(p.relative_to(directory)): p.read_bytes()
+                for p in directory.rglob("*")
+                if p.is_file()
+            }
+        )
+    return files
+
+
+def test_page_config_and_entry_files_are_never_stale(
+    default: Template, default_synth: Synth
+) -> None:
+    entry = deployments(default)["entry"]
+    assert entry["Include"] == ["index.html", "config.json"] and entry["Exclude"] == ["*"]
+    assert entry["SystemMetadata"] == {"cache-control": "no-cache"}
+    assert entry["DistributionPaths"] == ["/*"]
+    context = cdk_json_context()
+    config = json.loads(asset_files(default_synth, entry)["config.json"])
+    assert config == {
+        "apiBase": "",
+        "stallTimeoutS": context["stream-chat:stall_timeout_s"],
+        "heartbeatS": context["stream-chat:heartbeat_s"],
+        "firstTokenTimeoutS": context["stream-chat:first_token_timeout_s"],
+    }
+
+
+def test_the_page_ships_with_the_locked_browser_libraries(
+    default: Template, default_synth: Synth
+) -> None:
+    assets = deployments(default)["assets"]
+    assert set(assets["Exclude"]) == {"index.html", "config.json"}
+    assert assets["SystemMetadata"]["cache-control"].startswith("public, max-age=")
+    files = asset_files(default_synth, assets)
+    node_modules = ROOT / "node_modules"
+    assert (
+        files["vendor/marked.esm.js"]
+        == (node_modules / "marked" / "lib" / "marked.esm.js").read_bytes()
+    )
+    assert (
+        files["vendor/purify.es.mjs"]
+        == (node_modules / "dompurify" / "dist" / "purify.es.mjs").read_bytes()
+    )
+    page = {str(p.relative_to(ROOT / "web")) for p in (ROOT / "web").rglob("*") if p.is_file()}
+    shipped = {
+        p
+        for p in page
+        if not p.startswith("vendor/")
+        and p not in ("config.json", "jsconfig.json")
+        and not p.endswith(".d.ts")
+    }
+    assert set(files) == shipped | {"vendor/marked.esm.js", "vendor/purify.es.mjs"}

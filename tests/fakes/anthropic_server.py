@@ -349,7 +349,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.05, help="seconds before each delta")
     parser.add_argument("--texts", nargs="*", default=None)
     args = parser.parse_args()
-    reply = Reply(delay_s=args.delay, **({"texts": tuple(args.texts)} if args.texts else {}))
+    reply = Reply(delay_s=args.delay, texts=tuple(args.texts) if args.texts else Reply.texts)
     with FakeAnthropic(reply, port=args.port) as fake:
         print(f"READY {fake.base_url}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):

@@ -1,0 +1,101 @@
+"""The browser suite's world: a fake Anthropic API, ``stream-chat serve`` on top of it, and Debian's
+headless Chromium driven by Playwright. All three live for the whole test run; each test gets a
+new page.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, sync_playwright
+
+from tests.browser.served import Served, serve
+from tests.fakes.anthropic_server import FakeAnthropic, Reply
+
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Every page records CSP violations, so each test also proves the page runs under its policy.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}`);
+});
+"""
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium")
+    if path:
+        return path
+    if os.environ.get("CI") == "true":
+        pytest.fail("chromium is not installed: under CI the browser suite must run, not skip")
+    pytest.skip("chromium is not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def fake_anthropic() -> Iterator[FakeAnthropic]:
+    with FakeAnthropic() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(fake_anthropic: FakeAnthropic) -> FakeAnthropic:
+    """The shared fake, with a short default answer; tests set their own ``default``."""
+    fake_anthropic.default = Reply(texts=["Hello", " there", "!"], delay_s=0.02)
+    return fake_anthropic
+
+
+@pytest.fixture(scope="session")
+def served(
+    fake_anthropic: FakeAnthropic, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    with serve(fake_anthropic, tmp_path_factory.mktemp("serve") / "serve.log") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    executable = chromium_path()
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=executable,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1100, "height": 800},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def page(browser: BrowserContext, served: Served, fake: FakeAnthropic) -> Iterator[Page]:
+    """The chat page, loaded and wired up; no script error or CSP violation may happen on it."""
+    page = browser.new_page()
+    page.set_default_timeout(10_000)
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(served.url + "/")
+        page.wait_for_selector("html[data-ready='true']")
+        yield page
+        if page.url.startswith(served.url):
+            assert page.evaluate("window.__cspViolations") == []
+        assert errors == []
+    finally:
+        page.close()

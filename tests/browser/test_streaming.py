@@ -1,0 +1,113 @@
+"""The page streams an answer as it is generated, and a Stop really stops the upstream request."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Page, Request, expect
+
+from tests.browser.chat_page import EMPTY_BODY_SHA256, answer, expect_status, send, text_of
+from tests.browser.served import Served
+from tests.fakes.anthropic_server import FakeAnthropic, Reply
+
+pytestmark = pytest.mark.browser
+
+# Cancels are polled every 0.25 s by default; the rest is slack for a shared CI machine.
+UPSTREAM_CLOSE_BOUND_S = 3.0
+
+
+def slow_reply(pieces: int = 200) -> Reply:
+    return Reply(texts=[f"tick{i} " for i in range(pieces)], delay_s=0.1)
+
+
+def test_text_appears_before_the_upstream_finishes(page: Page, fake: FakeAnthropic) -> None:
+    fake.default = Reply(texts=[f"word{i} " for i in range(12)], delay_s=0.25)
+    index = len(fake.streams)
+    turn = send(page, "Hello")
+
+    expect(answer(turn)).to_contain_text("word1")
+    record = fake.streams[index]
+    assert record.closed_at is None and not record.completed, "the upstream is still generating"
+    assert "word11" not in answer(turn).inner_text()
+
+    expect_status(turn, "done")
+    expect(answer(turn)).to_contain_text("word11")
+    expect(turn.locator(".stats")).to_contain_text("TTFT")
+    assert text_of(fake.requests[-1]["messages"][-1]) == "Hello"
+
+
+@pytest.mark.parametrize("how", ["button", "escape"])
+def test_stop_cancels_the_upstream_request(page: Page, fake: FakeAnthropic, how: str) -> None:
+    fake.default = slow_reply()
+    cancels: list[Request] = []
+    page.on("request", lambda r: cancels.append(r) if r.url.endswith("/cancel") else None)
+    index = len(fake.streams)
+    turn = send(page, "Count slowly")
+    expect(answer(turn)).to_contain_text("tick1")
+
+    stopped_at = time.time()
+    if how == "button":
+        page.get_by_role("button", name="Stop").click()
+    else:
+        page.keyboard.press("Escape")
+
+    expect_status(turn, "stopped")
+    fake.wait_for_close(index, timeout=10)
+    record = fake.streams[index]
+    assert record.client_closed and not record.completed
+    assert record.closed_at is not None
+    assert record.closed_at - stopped_at < UPSTREAM_CLOSE_BOUND_S
+    assert record.deltas_sent < 200
+    assert [r.method for r in cancels] == ["POST"]
+    assert cancels[0].headers["x-amz-content-sha256"] == EMPTY_BODY_SHA256
+    cancel_response = cancels[0].response()
+    assert cancel_response is not None and cancel_response.status == 202
+    expect(answer(turn)).to_contain_text("tick1")
+    expect(turn.locator(".retry")).to_be_visible()
+    expect(page.locator("#stop")).to_be_hidden()
+    expect(page.locator("#announcer")).to_have_text("Answer stopped")
+
+
+def test_a_new_message_cancels_the_running_answer(page: Page, fake: FakeAnthropic) -> None:
+    fake.default = slow_reply()
+    index = len(fake.streams)
+    first = send(page, "First question")
+    expect(answer(first)).to_contain_text("tick1")
+
+    fake.enqueue(Reply(texts=["Second ", "answer."], delay_s=1.0))
+    second = send(page, "Second question")
+
+    expect_status(first, "stopped")
+    expect(answer(second)).to_contain_text("Second")
+    # Checked at once, while the second answer streams: only the latest answer offers Retry.
+    assert first.locator(".retry").is_hidden()
+    fake.wait_for_close(index, timeout=10)
+    assert not fake.streams[index].completed
+    expect_status(second, "done")
+    expect(answer(second)).to_have_text("Second answer.")
+    # The stopped answer's partial text is part of the history the second request carried.
+    roles = [m["role"] for m in fake.requests[-1]["messages"]]
+    assert roles == ["user", "assistant", "user"]
+
+
+def test_leaving_the_page_cancels_the_running_answer(
+    page: Page, fake: FakeAnthropic, served: Served
+) -> None:
+    fake.default = slow_reply()
+    index = len(fake.streams)
+    with page.expect_response("**/api/chat/stream") as started:
+        turn = send(page, "Count slowly")
+    stream_id = started.value.headers["x-stream-id"]
+    expect(answer(turn)).to_contain_text("tick1")
+
+    left_at = time.time()
+    page.goto("about:blank")
+
+    fake.wait_for_close(index, timeout=10)
+    record = fake.streams[index]
+    assert not record.completed
+    assert record.closed_at is not None
+    assert record.closed_at - left_at < UPSTREAM_CLOSE_BOUND_S
+    # The browser does not report requests of a page it has left; the server saw it.
+    served.wait_for_log(f'"POST /api/chat/stream/{stream_id}/cancel HTTP/1.1"')

@@ -1,0 +1,196 @@
+// @ts-check
+/**
+ * One attempt at answering one turn: drives `streamChat`, feeds the turn's view, and implements
+ * Stop. Stop means cancel: Lambda never learns that the browser went away, so besides aborting
+ * the fetch, the cancel route is called with the stream id so the upstream request stops too.
+ */
+import { cancelStream, streamChat } from "./chat-client.js";
+import { ChatError, IncompleteStreamError, isAbortError } from "./chat-errors.js";
+import { watchdogTimeouts } from "./config.js";
+import { describeError } from "./error-messages.js";
+import { formatStats, StreamStats } from "./stream-stats.js";
+
+/**
+ * @typedef {import("./conversation.js").Turn} Turn
+ * @typedef {import("./conversation.js").TurnStatus} TurnStatus
+ * @typedef {import("./chat-client.js").ChatMessage} ChatMessage
+ * @typedef {import("./config.js").PageConfig} PageConfig
+ * @typedef {import("./turn-view.js").TurnView} TurnView
+ * @typedef {import("./protocol-events.js").StreamEvent} StreamEvent
+ * @typedef {{code: string, message: string, requestId?: string | undefined}} ErrorInfo
+ * @typedef {{status: TurnStatus, note?: string, error?: ErrorInfo}} Outcome
+ */
+
+// After a Stop, how long to keep the request open waiting for the stream id to cancel with,
+// before giving up and just closing it.
+const STOP_WAIT_MS = 15_000;
+
+/** @type {Record<string, string>} */
+const STOP_NOTES = {
+  max_tokens: "reached the length limit",
+  refusal: "the model declined",
+  stop_sequence: "hit a stop sequence",
+};
+
+export class AnswerRun {
+  #turn;
+  #view;
+  #config;
+  #onStatus;
+  #controller = new AbortController();
+  /** @type {string | undefined} */
+  #streamId = undefined;
+  #stopRequested = false;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #stopWait = undefined;
+  #settled = false;
+  #stats = new StreamStats(performance.now());
+  /** @type {ErrorInfo | undefined} */
+  #inBandError = undefined;
+  /** @type {string | undefined} */
+  #stopReason = undefined;
+
+  /**
+   * @param {object} options
+   * @param {Turn} options.turn
+   * @param {TurnView} options.view
+   * @param {PageConfig} options.config
+   * @param {(status: TurnStatus, detail?: string) => void} options.onStatus  after every change
+   *   of the turn's status; `detail` is the note or the error's title, for announcing
+   */
+  constructor(options) {
+    this.#turn = options.turn;
+    this.#view = options.view;
+    this.#config = options.config;
+    this.#onStatus = options.onStatus;
+  }
+
+  /**
+   * Stream the answer to the end. Never re-sends: a retry is a new AnswerRun, on a click.
+   * @param {ChatMessage[]} history
+   */
+  async run(history) {
+    this.#setStatus("sending");
+    const options = {
+      signal: this.#controller.signal,
+      apiBase: this.#config.apiBase,
+      ...watchdogTimeouts(this.#config),
+      onStreamId: (/** @type {string} */ id) => this.#onStreamId(id),
+    };
+    try {
+      for await (const event of streamChat(history, options)) {
+        if (event.type === "start") this.#onStreamId(event.stream_id);
+        // After a Stop the request stays open only until the stream id arrives.
+        if (!this.#settled) this.#handle(event);
+      }
+      this.#settle(this.#outcomeOfDone());
+    } catch (error) {
+      this.#settle(outcomeOfError(error));
+    } finally {
+      clearTimeout(this.#stopWait);
+    }
+  }
+
+  /** Stop the answer: settle it as stopped now, and cancel it on the server. */
+  stop() {
+    if (this.#settled) return;
+    this.#stopRequested = true;
+    this.#settle({ status: "stopped" });
+    if (this.#streamId) this.#cancel(this.#streamId);
+    else this.#stopWait = setTimeout(() => this.#controller.abort(), STOP_WAIT_MS);
+  }
+
+  /** @param {StreamEvent} event */
+  #handle(event) {
+    switch (event.type) {
+      case "start":
+        this.#setStatus("streaming");
+        break;
+      case "text":
+        this.#turn.answer += event.text;
+        this.#stats.onText(event.text, performance.now());
+        this.#view.appendText(event.text);
+        this.#view.setStats(formatStats(this.#stats.snapshot(performance.now())));
+        break;
+      case "usage":
+        this.#stats.onUsage(event);
+        break;
+      case "error":
+        this.#inBandError = {
+          code: event.code,
+          message: event.message,
+          requestId: event.request_id,
+        };
+        break;
+      case "done":
+        this.#stopReason = event.stop_reason;
+        break;
+    }
+  }
+
+  /** @returns {Outcome} */
+  #outcomeOfDone() {
+    const error = this.#inBandError;
+    if (error || this.#stopReason === "error") {
+      const fallback = { code: "internal_error", message: "The answer ended with an error" };
+      return { status: "error", error: error ?? fallback };
+    }
+    if (this.#stopReason === "cancelled") return { status: "stopped" };
+    const note = STOP_NOTES[this.#stopReason ?? ""];
+    return note ? { status: "done", note } : { status: "done" };
+  }
+
+  /** @param {string} id */
+  #onStreamId(id) {
+    if (this.#streamId) return;
+    this.#streamId = id;
+    if (this.#stopRequested) this.#cancel(id);
+  }
+
+  /** @param {string} id */
+  #cancel(id) {
+    cancelStream(id, { apiBase: this.#config.apiBase }).catch((error) => {
+      console.warn("cancelling the stream failed", error);
+    });
+    this.#controller.abort();
+  }
+
+  /** @param {Outcome} outcome */
+  #settle(outcome) {
+    if (this.#settled) return;
+    this.#settled = true;
+    const finalStats = formatStats(this.#stats.snapshot(performance.now(), true));
+    if (finalStats) this.#view.setStats(finalStats);
+    this.#view.finish(this.#turn.answer);
+    const error = outcome.error && describeError(outcome.error);
+    this.#view.showError(error);
+    this.#setStatus(outcome.status, outcome.note, error?.title);
+  }
+
+  /**
+   * @param {TurnStatus} status
+   * @param {string} [note]
+   * @param {string} [errorTitle]
+   */
+  #setStatus(status, note, errorTitle) {
+    this.#turn.status = status;
+    this.#view.setStatus(status, note);
+    this.#onStatus(status, errorTitle ?? note);
+  }
+}
+
+/**
+ * @param {unknown} error
+ * @returns {Outcome}
+ */
+function outcomeOfError(error) {
+  // An abort nobody asked for here (e.g. the page is going away) still means "stopped".
+  if (isAbortError(error)) return { status: "stopped" };
+  if (error instanceof ChatError) {
+    const info = { code: error.code, message: error.message, requestId: error.requestId };
+    const status = error instanceof IncompleteStreamError ? "incomplete" : "error";
+    return { status, error: info };
+  }
+  console.error(error);
+  return { status: "error", error: { code: "client_error", message: String(error) } };
+}

@@ -1,0 +1,61 @@
+// @ts-check
+/**
+ * The message box: Enter sends, Shift+Enter inserts a newline, and the box grows with its text.
+ */
+
+// Grow up to this many pixels, then scroll inside the box.
+const MAX_HEIGHT_PX = 200;
+
+export class Composer {
+  #form;
+  #input;
+  #send;
+
+  /**
+   * @param {HTMLFormElement} form
+   * @param {HTMLTextAreaElement} input
+   * @param {HTMLButtonElement} send
+   * @param {(text: string) => void} onSend
+   */
+  constructor(form, input, send, onSend) {
+    this.#form = form;
+    this.#input = input;
+    this.#send = send;
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      this.clear();
+      onSend(text);
+    });
+    input.addEventListener("keydown", (event) => {
+      // While an input method composes (CJK), Enter confirms the composition; it must not send.
+      if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+      event.preventDefault();
+      this.#form.requestSubmit();
+    });
+    input.addEventListener("input", () => this.#update());
+    this.#update();
+  }
+
+  focus() {
+    this.#input.focus();
+  }
+
+  /** @param {string} text */
+  fill(text) {
+    this.#input.value = text;
+    this.#update();
+  }
+
+  clear() {
+    this.fill("");
+  }
+
+  #update() {
+    this.#send.disabled = this.#input.value.trim() === "";
+    // Measure from the minimum so the box can shrink as well as grow.
+    this.#input.style.height = "auto";
+    this.#input.style.height = `${Math.min(this.#input.scrollHeight, MAX_HEIGHT_PX)}px`;
+  }
+}

@@ -1,0 +1,47 @@
+// @ts-check
+/**
+ * What to tell a person about an error code. The code is stable; the server's own message
+ * becomes the detail line, next to the code and the provider's request id.
+ */
+
+/** @type {Record<string, string>} */
+const TITLES = {
+  provider_unavailable: "The model is temporarily unavailable.",
+  rate_limited: "Too many requests right now. Wait a moment, then retry.",
+  provider_rejected: "The model provider refused the request.",
+  provider_protocol_error: "The model provider sent a broken answer.",
+  provider_error: "The model provider failed.",
+  first_token_timeout: "The model took too long to start answering.",
+  stall_timeout: "The answer stalled.",
+  deadline: "The answer ran out of time.",
+  internal_error: "Something went wrong on the server.",
+  incomplete: "The answer was cut off before it finished.",
+  client_stall_timeout: "The connection stalled: nothing arrived for too long.",
+  network_error: "Could not reach the server. Check your connection.",
+  unexpected_content_type: "The server sent something other than an answer stream.",
+  invalid_frame: "The server sent a malformed answer stream.",
+  frame_too_large: "The server sent a malformed answer stream.",
+  payload_too_large: "This conversation is too long. Start a new chat.",
+  too_many_messages: "This conversation is too long. Start a new chat.",
+  too_many_characters: "This conversation is too long. Start a new chat.",
+};
+
+/**
+ * @param {{code: string, message: string, requestId?: string | undefined}} error
+ * @returns {{title: string, detail: string}}
+ */
+export function describeError(error) {
+  const title = TITLES[error.code] ?? fallbackTitle(error.code);
+  const parts = [error.message, `code ${error.code}`];
+  if (error.requestId) parts.push(`request ${error.requestId}`);
+  return { title, detail: parts.join(" · ") };
+}
+
+/** @param {string} code */
+function fallbackTitle(code) {
+  if (code.startsWith("provider_")) return TITLES.provider_error;
+  if (code.startsWith("invalid_") || code.endsWith("_not_allowed")) {
+    return "The server did not accept this request.";
+  }
+  return "Something went wrong.";
+}

@@ -1,0 +1,52 @@
+// @ts-check
+/**
+ * Markdown to a sanitised DOM fragment. Model output is untrusted. Two layers keep it inert:
+ * raw HTML in the markdown is shown as text (as a chat should show it), and DOMPurify cleans
+ * whatever marked itself generates before a single node reaches the page. Never insert the
+ * output of `marked` directly.
+ */
+import { Marked } from "../vendor/marked.esm.js";
+import DOMPurify from "../vendor/purify.es.mjs";
+
+const ESCAPES = /** @type {Record<string, string>} */ ({
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+});
+
+const markdown = new Marked({ gfm: true, breaks: false, async: false });
+markdown.use({
+  renderer: {
+    html: ({ text }) => text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char),
+  },
+});
+
+/** @type {import("../vendor/purify.es.mjs").Config & {RETURN_DOM_FRAGMENT: true}} */
+const PURIFY_CONFIG = {
+  RETURN_DOM_FRAGMENT: true,
+  // Images would let a prompt-injected answer send data to any URL; forms, media and SVG have
+  // no place in an answer; inline styles are blocked by the page's CSP anyway.
+  FORBID_TAGS: ["img", "picture", "video", "audio", "iframe", "form", "input", "button", "style",
+    "svg", "math"],
+  FORBID_ATTR: ["style"],
+  ALLOW_DATA_ATTR: false,
+};
+
+DOMPurify.addHook("afterSanitizeAttributes", (node) => {
+  if (node instanceof HTMLAnchorElement && node.hasAttribute("href")) {
+    // Links from the model open elsewhere, without handing this page to the target.
+    node.setAttribute("target", "_blank");
+    node.setAttribute("rel", "noopener noreferrer nofollow");
+  }
+});
+
+/**
+ * @param {string} text
+ * @returns {DocumentFragment}
+ */
+export function renderMarkdown(text) {
+  const html = markdown.parse(text, { async: false });
+  return DOMPurify.sanitize(html, PURIFY_CONFIG);
+}

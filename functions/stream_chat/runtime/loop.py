@@ -1,0 +1,148 @@
+"""The runtime loop: load the handler once, then ``/next`` → handler → streamed ``/response``.
+
+Init (everything before the first ``/next``) imports the handler module named by ``_HANDLER``,
+so whatever that module imports at top level is paid for once, before any request waits on it.
+A failure there is reported to ``/init/error`` and the process exits, as the Runtime API asks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from stream_chat.response import StreamingResponse
+from stream_chat.runtime.api import Invocation, RuntimeApi, RuntimeApiError
+from stream_chat.runtime.context import LambdaContext
+from stream_chat.runtime.diagnostics import InitError, diagnose, log_error
+from stream_chat.runtime.streaming import ResponseStream, encode_prelude
+
+Handler = Callable[[Any, LambdaContext], StreamingResponse]
+
+
+def main() -> int:
+    """Run until the Runtime API goes away; the exit status tells Lambda why we stopped."""
+    api = RuntimeApi(os.environ["AWS_LAMBDA_RUNTIME_API"])
+    try:
+        handler = load_handler(os.environ.get("_HANDLER", ""))
+    except InitError as exc:
+        log_error(None, exc)
+        api.post_init_error(diagnose(exc))
+        return 1
+    while True:
+        try:
+            invocation = api.next_invocation()
+        except RuntimeApiError as exc:
+            log_error(None, exc)
+            return 2
+        invoke(api, handler, invocation)
+
+
+def load_handler(name: str) -> Handler:
+    """Import ``module.function`` (the managed runtime also accepts ``path/module.function``)."""
+    module_name, _, function_name = name.replace("/", ".").rpartition(".")
+    if not module_name or not function_name:
+        raise InitError(
+            "Runtime.MalformedHandlerName", f"bad handler {name!r}: use module.function"
+        )
+    try:
+        module = importlib.import_module(module_name)
+    except SyntaxError as exc:
+        raise InitError("Runtime.UserCodeSyntaxError", f"{module_name}: {exc}") from exc
+    except Exception as exc:
+        raise InitError(
+            "Runtime.ImportModuleError", f"unable to import module {module_name!r}: {exc}"
+        ) from exc
+    handler = getattr(module, function_name, None)
+    if not callable(handler):
+        raise InitError("Runtime.HandlerNotFound", f"{name!r} is not a function")
+    return handler  # type: ignore[no-any-return]  # checked callable; its signature is the contract
+
+
+def invoke(api: RuntimeApi, handler: Handler, invocation: Invocation) -> None:
+    """Run one invocation; nothing it does can end the loop except a broken Runtime API."""
+    context = LambdaContext.from_headers(invocation.headers)
+    # X-Ray and the AWS SDKs read the trace header from the environment, per invocation.
+    if context.trace_id:
+        os.environ["_X_AMZN_TRACE_ID"] = context.trace_id
+    else:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+    try:
+        body, metadata = _call(handler, invocation, context)
+    except Exception as exc:
+        log_error(context.aws_request_id, exc)
+        diagnostic = diagnose(exc)
+        _report(lambda: api.post_error(invocation, diagnostic))
+        return
+    _report(lambda: _stream(api.address, invocation, body, metadata))
+
+
+def _call(
+    handler: Handler, invocation: Invocation, context: LambdaContext
+) -> tuple[Iterator[bytes], bytes]:
+    """The body to stream and the encoded prelude: every failure up to here is pre-stream."""
+    response = handler(json.loads(invocation.event), context)
+    try:
+        if not isinstance(response, StreamingResponse):
+            raise TypeError(
+                f"the handler returned {type(response).__name__}, not StreamingResponse"
+            )
+        return iter(response.body), encode_prelude(response.prelude())
+    except Exception:
+        _close(getattr(response, "body", None))
+        raise
+
+
+def _stream(address: str, invocation: Invocation, body: Iterator[bytes], metadata: bytes) -> None:
+    try:
+        stream = ResponseStream(address, invocation.request_id, invocation.invocation_id)
+        try:
+            stream.start(metadata)
+            failure = _write_body(stream, body, invocation.request_id)
+            status = stream.finish(failure)
+        finally:
+            stream.close()
+        if status >= 300:
+            log_error(invocation.request_id, RuntimeApiError(f"/response answered {status}"))
+    finally:
+        # The generator's cleanup (closing the upstream request) runs whatever happened above.
+        _close(body)
+
+
+def _write_body(
+    stream: ResponseStream, body: Iterator[bytes], request_id: str
+) -> dict[str, Any] | None:
+    """Write every part as it comes; an error from the body becomes the trailers' diagnostic."""
+    while True:
+        try:
+            chunk = next(body)
+        except StopIteration:
+            return None
+        except Exception as exc:
+            log_error(request_id, exc)
+            return diagnose(exc)
+        if not isinstance(chunk, bytes | bytearray | memoryview):
+            wrong = TypeError(f"the body yielded {type(chunk).__name__}, not bytes")
+            log_error(request_id, wrong)
+            return diagnose(wrong)
+        stream.write(chunk)
+
+
+def _report(send: Callable[[], None]) -> None:
+    # Whatever went wrong while answering (most likely a broken Runtime API connection) fails
+    # this invocation only; the next /next tells whether the environment is still alive.
+    try:
+        send()
+    except Exception as exc:
+        log_error(None, exc)
+
+
+def _close(resource: object) -> None:
+    close = getattr(resource, "close", None)
+    if callable(close):
+        try:
+            close()
+        except Exception as exc:
+            log_error(None, exc)

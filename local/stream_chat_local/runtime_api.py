@@ -1,0 +1,162 @@
+"""An emulated Lambda Runtime API for one local worker process, as each Lambda instance has its own.
+
+It serves ``/next`` one invocation at a time and reads a streamed ``/response`` incrementally
+(``chunked``), handing each part onward the moment it is complete. ``/error`` and
+``/init/error`` are recorded as they are documented.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from stream_chat_local.chunked import relay_chunks
+from stream_chat_local.http_server import LocalServer
+from stream_chat_local.invocation import Failed, Finished, Invocation
+
+PREFIX = "/2018-06-01/runtime"
+FUNCTION_ARN = "arn:aws:lambda:local:000000000000:function:stream-chat"
+
+
+class EmulatedRuntimeApi:
+    """The HTTP server a worker's ``AWS_LAMBDA_RUNTIME_API`` points at, on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.first_next_at: float | None = None  # time.time() of the runtime's first /next
+        self.init_error: dict[str, Any] | None = None
+        self._pending: queue.SimpleQueue[Invocation | None] = queue.SimpleQueue()
+        self._running: dict[str, Invocation] = {}
+        self._closed = threading.Event()
+        self._server = LocalServer(("127.0.0.1", 0), _handler_for(self))
+        # Every poll wakes the process (about 0.1 ms of CPU on a small VM): poll rarely, and let
+        # close() wait for the loop in the background instead.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.5}, daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def address(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"{host!s}:{port}"
+
+    def submit(self, invocation: Invocation) -> None:
+        """Queue an invocation: the runtime's next (or current) ``/next`` receives it."""
+        self._pending.put(invocation)
+
+    def close(self) -> None:
+        """Stop answering: a waiting ``/next`` returns at once, the server soon after."""
+        self._closed.set()
+        self._pending.put(None)
+        threading.Thread(target=self._stop, daemon=True).start()
+
+    def _stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def take_next(self) -> Invocation | None:
+        """Block until an invocation is submitted; None once the API is closed."""
+        if self.first_next_at is None:
+            self.first_next_at = time.time()
+        invocation = None if self._closed.is_set() else self._pending.get()
+        if invocation is None:
+            self._pending.put(None)  # wake the next waiter too
+            return None
+        self._running[invocation.request_id] = invocation
+        invocation.mark_delivered()
+        return invocation
+
+    def running(self, request_id: str) -> Invocation | None:
+        return self._running.get(request_id)
+
+    def done(self, request_id: str) -> None:
+        self._running.pop(request_id, None)
+
+
+def _handler_for(api: EmulatedRuntimeApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(_RuntimeHandler):
+        runtime_api = api
+
+    return Handler
+
+
+class _RuntimeHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    runtime_api: EmulatedRuntimeApi
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the worker's own output is the log that matters
+
+    def do_GET(self) -> None:
+        if self.path != f"{PREFIX}/invocation/next":
+            self._answer(404, {"errorMessage": "not found"})
+            return
+        invocation = self.runtime_api.take_next()
+        if invocation is None:  # shutting down: the worker is being stopped anyway
+            self.close_connection = True
+            return
+        self.send_response(200)
+        for name, value in invocation.next_headers(FUNCTION_ARN).items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(invocation.event)))
+        self.end_headers()
+        self.wfile.write(invocation.event)
+
+    def do_POST(self) -> None:
+        parts = self.path.removeprefix(f"{PREFIX}/").split("/")
+        if parts == ["init", "error"]:
+            self.runtime_api.init_error = self._json_body()
+            self._answer(202, {"status": "OK"})
+            return
+        invocation = self.runtime_api.running(parts[1]) if len(parts) == 3 else None
+        if invocation is None or parts[0] != "invocation" or parts[2] not in ("response", "error"):
+            self._answer(400, {"errorMessage": f"unexpected {self.path}"})
+            return
+        if parts[2] == "error":
+            invocation.put(Failed(self._json_body()))
+        else:
+            self._read_stream(invocation)
+        self.runtime_api.done(invocation.request_id)
+        self._answer(202, {"status": "OK"})
+
+    def _read_stream(self, invocation: Invocation) -> None:
+        streaming = self.headers.get("Lambda-Runtime-Function-Response-Mode") == "streaming"
+        if not streaming or self.headers.get("Transfer-Encoding") != "chunked":
+            invocation.put(
+                Failed(
+                    {
+                        "errorType": "Runtime.BufferedResponse",
+                        "errorMessage": "only streamed responses are emulated",
+                    }
+                )
+            )
+            self._json_body()
+            return
+        ended, trailers = relay_chunks(self.rfile, invocation.put)
+        invocation.put(Finished(complete=ended, trailers=trailers))
+        if not ended:
+            self.close_connection = True
+
+    def _json_body(self) -> dict[str, Any]:
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            return parsed
+        return {"errorMessage": raw.decode(errors="replace")}
+
+    def _answer(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)

@@ -1,0 +1,172 @@
+"""``stream-chat serve`` as a subprocess on a free port, and a raw HTTP client that sees chunks.
+
+The client reads the chunked framing itself, so a test can tell a stream that ended properly from
+one that was cut off, and see each chunk the moment the server sent it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TOY = "tests.runtime.toy_handlers"
+
+
+class Truncated(Exception):
+    """The connection closed before the zero-length chunk."""
+
+
+class StreamClient:
+    """One request; ``head()`` then ``chunk()`` until it returns None (the proper end)."""
+
+    def __init__(
+        self,
+        url: str,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        *,
+        headers: dict[str, str] | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        host, port = url.removeprefix("http://").strip("/").split(":")
+        self.sock = socket.create_connection((host, int(port)), timeout=timeout)
+        lines = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {host}:{port}",
+            f"Content-Length: {len(body)}",
+            "Content-Type: application/json",
+        ]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        self.reader = self.sock.makefile("rb")
+        self.status = 0
+        self.headers: dict[str, str] = {}
+
+    def head(self) -> tuple[int, dict[str, str]]:
+        self.status = int(self.reader.readline().split()[1])
+        while (line := self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            self.headers[name.strip().lower()] = value.strip()
+        return self.status, self.headers
+
+    def chunk(self) -> bytes | None:
+        size_line = self.reader.readline()
+        if not size_line:
+            raise Truncated
+        size = int(size_line, 16)
+        data = self.reader.read(size + 2)
+        if len(data) < size + 2:
+            raise Truncated
+        return data[:size] if size else None
+
+    def chunks(self) -> Iterator[bytes]:
+        while (data := self.chunk()) is not None:
+            yield data
+
+    def body(self) -> bytes:
+        if "content-length" in self.headers:
+            return self.reader.read(int(self.headers["content-length"]))
+        return b"".join(self.chunks())
+
+    def close(self) -> None:
+        self.reader.close()
+        self.sock.close()
+
+
+class Serve:
+    def __init__(self, process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+        self.process = process
+        self.url = url
+        self.log = log
+
+    def request(self, method: str, path: str, payload: Any = None, **kw: Any) -> StreamClient:
+        body = b"" if payload is None else json.dumps(payload).encode()
+        return StreamClient(self.url, method, path, body, **kw)
+
+    def workers(self) -> set[int]:
+        """Process ids of the runtime processes serve started (its children)."""
+        return children(self.process.pid)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+StartServe = Callable[..., Serve]
+
+
+@pytest.fixture
+def start_serve(tmp_path: Path) -> Iterator[StartServe]:
+    """Start serve with the given options and env; stopped with SIGTERM at teardown, and checked
+    to have left no worker process behind."""
+    started: list[Serve] = []
+
+    def start(*options: str, **env: str) -> Serve:
+        log = tmp_path / f"serve-{len(started)}.log"
+        paths = os.pathsep.join(str(ROOT / p) for p in ("functions", "local", ""))
+        full_env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": paths,
+            "STREAM_CHAT_CANCEL_SQLITE_PATH": str(tmp_path / "cancel.sqlite3"),
+            **env,
+        }
+        command = [sys.executable, "-m", "stream_chat_local.cli", "serve", "--port", "0", *options]
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                command, env=full_env, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink
+            )
+        serve = Serve(process, _wait_for_url(process, log), log)
+        started.append(serve)
+        return serve
+
+    yield start
+    for serve in started:
+        workers = serve.workers()
+        serve.process.send_signal(signal.SIGTERM)
+        assert serve.process.wait(15) == 0, serve.output()
+        assert not [pid for pid in workers if alive(pid)], "a worker outlived serve"
+
+
+def _wait_for_url(process: subprocess.Popen[bytes], log: Path) -> str:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if found := re.search(r"serve: (http://\S+?)/?$", log.read_text(), re.MULTILINE):
+            return found[1]
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited: {log.read_text()}")
+        time.sleep(0.02)
+    process.kill()
+    raise AssertionError(f"serve never listened: {log.read_text()}")

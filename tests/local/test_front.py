@@ -1,0 +1,78 @@
+"""The rest of the local function URL: the page, its config, and cancel on disconnect."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+
+from stream_chat.cancellation.sqlite import SQLiteRegistry
+from tests.local.conftest import StartServe, alive
+from tests.local.test_serve import DEMO, chat, read_stream
+
+
+def test_the_page_is_served_next_to_the_api(start_serve: StartServe, tmp_path: Path) -> None:
+    web = tmp_path / "web"
+    (web / "js").mkdir(parents=True)
+    (web / "index.html").write_text("<h1>chat</h1>")
+    (web / "js" / "main.js").write_text("export {};")
+    (tmp_path / "secret.txt").write_text("no")
+    serve = start_serve("--web-dir", str(web))
+
+    index = serve.request("GET", "/")
+    script = serve.request("GET", "/js/main.js")
+    outside = serve.request("GET", "/../secret.txt")
+    escaped = serve.request("GET", "/js/%2e%2e/%2e%2e/secret.txt")
+
+    assert index.head()[0] == 200 and index.body() == b"<h1>chat</h1>"
+    assert script.head()[1]["content-type"] == "text/javascript"
+    assert outside.head()[0] == 404
+    assert escaped.head()[0] == 404
+
+
+def test_config_json_comes_from_the_settings(start_serve: StartServe) -> None:
+    serve = start_serve(STREAM_CHAT_STALL_TIMEOUT_S="12", STREAM_CHAT_HEARTBEAT_S="3")
+
+    client = serve.request("GET", "/config.json")
+
+    assert client.head()[0] == 200
+    assert json.loads(client.body()) == {"apiBase": "", "stallTimeoutS": 12.0, "heartbeatS": 3.0}
+
+
+def test_a_client_that_disconnects_cancels_its_stream(
+    start_serve: StartServe, tmp_path: Path
+) -> None:
+    slow = {**DEMO, "STREAM_CHAT_DEMO_TOKEN_DELAY_S": "0.05", "STREAM_CHAT_CANCEL_POLL_S": "0.05"}
+    serve = start_serve("--workers", "1", **slow)
+    registry = SQLiteRegistry(str(tmp_path / "cancel.sqlite3"), ttl_s=60)
+
+    client = serve.request("POST", "/api/chat/stream", chat("a long answer"))
+    stream_id = client.head()[1]["x-stream-id"]
+    client.chunk()
+    client.close()
+
+    deadline = time.monotonic() + 3
+    while not registry.is_cancelled(stream_id) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert registry.is_cancelled(stream_id)
+    # The one instance is free again long before the uncancelled answer (~10 s) would end.
+    started = time.monotonic()
+    follow = serve.request("POST", "/api/chat/stream", chat("next", max_tokens=3), timeout=30)
+    assert follow.head()[0] == 200
+    assert read_stream(follow)[-1] == {"type": "done", "stop_reason": "max_tokens"}
+    assert time.monotonic() - started < 3
+
+
+def test_ctrl_c_stops_serve_and_every_worker(start_serve: StartServe) -> None:
+    serve = start_serve("--workers", "3", **DEMO)
+    clients = [serve.request("POST", "/api/chat/stream", chat(f"q{n}")) for n in range(3)]
+    for client in clients:
+        assert client.head()[0] == 200
+    workers = serve.workers()
+    assert len(workers) == 3
+
+    serve.process.send_signal(signal.SIGINT)
+
+    assert serve.process.wait(15) == 0
+    assert not [pid for pid in workers if alive(pid)]

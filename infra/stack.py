@@ -18,6 +18,7 @@ from infra.rate_limit import RateLimitAcl
 from infra.site import Site
 from infra.streaming_function import StreamingFunction
 from stream_chat.settings import ENV, Settings
+from stream_chat_local.static import page_config
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
@@ -26,16 +27,6 @@ VENDOR_FILES = {
     "vendor/marked.esm.js": NODE_MODULES / "marked" / "lib" / "marked.esm.js",
     "vendor/purify.es.mjs": NODE_MODULES / "dompurify" / "dist" / "purify.es.mjs",
 }
-
-
-def page_config(function: Settings) -> dict[str, object]:
-    """The page's config.json: same origin for /api/*, and the function's timing to expect."""
-    return {
-        "apiBase": "",
-        "stallTimeoutS": function.stall_timeout_s,
-        "heartbeatS": function.heartbeat_s,
-        "firstTokenTimeoutS": function.first_token_timeout_s,
-    }
 
 
 class StreamChatStack(cdk.Stack):

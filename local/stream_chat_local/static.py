@@ -14,11 +14,15 @@ TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".map": "applicati
 
 
 def page_config(settings: Settings) -> dict[str, Any]:
-    """``/config.json``: the page's runtime settings (the CDK stack writes the same file)."""
+    """``/config.json``: same origin for ``/api/*``, and the function's timing to expect.
+
+    The CDK stack deploys the same file next to the page.
+    """
     return {
         "apiBase": "",
         "stallTimeoutS": settings.stall_timeout_s,
         "heartbeatS": settings.heartbeat_s,
+        "firstTokenTimeoutS": settings.first_token_timeout_s,
     }
 
 

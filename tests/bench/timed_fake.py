@@ -32,9 +32,6 @@ def main() -> None:
             log.write(f"{time.time():.6f}\n")
 
     anthropic_server._MessagesHandler.send_event = send_event  # type: ignore[method-assign]
-    # Without TCP_NODELAY the fake's small writes wait for a delayed ACK (~40 ms) on a reused
-    # connection: that would be the fake's latency, not the path under measurement.
-    anthropic_server._MessagesHandler.disable_nagle_algorithm = True
     texts = [f" t{n}" for n in range(args.count)]
     with FakeAnthropic(Reply(texts=texts, delay_s=args.delay)) as fake:
         print(f"READY {fake.base_url}", flush=True)

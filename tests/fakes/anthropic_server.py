@@ -140,6 +140,8 @@ def _make_handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
 
 class _MessagesHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Small event writes must not wait for a delayed ACK on a reused connection.
+    disable_nagle_algorithm = True
     server_fake: FakeAnthropic
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -32,12 +32,21 @@ def test_the_page_is_served_next_to_the_api(start_serve: StartServe, tmp_path: P
 
 
 def test_config_json_comes_from_the_settings(start_serve: StartServe) -> None:
-    serve = start_serve(STREAM_CHAT_STALL_TIMEOUT_S="12", STREAM_CHAT_HEARTBEAT_S="3")
+    serve = start_serve(
+        STREAM_CHAT_STALL_TIMEOUT_S="12",
+        STREAM_CHAT_HEARTBEAT_S="3",
+        STREAM_CHAT_FIRST_TOKEN_TIMEOUT_S="40",
+    )
 
     client = serve.request("GET", "/config.json")
 
     assert client.head()[0] == 200
-    assert json.loads(client.body()) == {"apiBase": "", "stallTimeoutS": 12.0, "heartbeatS": 3.0}
+    assert json.loads(client.body()) == {
+        "apiBase": "",
+        "stallTimeoutS": 12.0,
+        "heartbeatS": 3.0,
+        "firstTokenTimeoutS": 40.0,
+    }
 
 
 def test_a_client_that_disconnects_cancels_its_stream(

@@ -9,6 +9,7 @@ comes from Secrets Manager, cached across invocations.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -26,6 +27,9 @@ from stream_chat.providers.anthropic_errors import map_error
 from stream_chat.settings import Settings
 
 SECRET_MAX_AGE_S = 300
+# What the SDK imports lazily on its first request (transport, TLS trust store, trace context
+# propagation): loaded at init instead, so the first answer does not pay for it.
+FIRST_REQUEST_MODULES = ("httpcore2", "h11", "truststore", "opentelemetry.propagate")
 logger = Logger(service="stream-chat", child=True)
 
 
@@ -38,6 +42,9 @@ class AnthropicProvider:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AnthropicProvider:
+        for name in FIRST_REQUEST_MODULES:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
         arn = settings.anthropic_secret_arn
         if arn is None:
             return cls(settings, lambda: None)  # the SDK reads ANTHROPIC_API_KEY

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import anthropic
 
-from tests.bench.processes import base_env, cpu_seconds, post_chunks, serve, summary
+from tests.bench.processes import cpu_seconds, post_chunks, serve, summary
+from tests.support.serve import clean_env
 
 STREAMS = 3
 DELTAS = 300
@@ -29,7 +30,7 @@ REQUEST = {"messages": [{"role": "user", "content": "Benchmark"}], "max_tokens":
 def run() -> list[str]:
     with _fake_anthropic() as (base_url, sent):
         direct, sdk_cpu = _baseline(base_url, sent)
-        env = base_env(
+        env = clean_env(
             ANTHROPIC_BASE_URL=base_url,
             ANTHROPIC_API_KEY="test-key",
             STREAM_CHAT_PROVIDER="anthropic",
@@ -121,7 +122,7 @@ def _fake_anthropic() -> Iterator[tuple[str, Path]]:
             str(DELTAS),
         ]
         process = subprocess.Popen(
-            command, env=base_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            command, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
         try:
             assert process.stdout is not None

@@ -14,8 +14,9 @@ import statistics
 import time
 from typing import Any
 
-from tests.bench.processes import base_env, post_chunks, serve
+from tests.bench.processes import post_chunks, serve
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
+from tests.support.serve import clean_env
 
 RUNS = 20
 POLL_S = 0.25
@@ -34,7 +35,7 @@ def run() -> list[str]:
 def _through_serve() -> list[float]:
     delays = []
     with FakeAnthropic(SLOW) as fake:
-        env = base_env(
+        env = clean_env(
             ANTHROPIC_BASE_URL=fake.base_url,
             ANTHROPIC_API_KEY=fake.api_key,
             STREAM_CHAT_CANCEL_POLL_S=str(POLL_S),

@@ -22,8 +22,8 @@ from pathlib import Path
 from stream_chat_local.invocation import Finished, Invocation, Part
 from stream_chat_local.runtime_api import EmulatedRuntimeApi
 from stream_chat_local.url_event import HttpRequest, build_event
-from tests.bench.processes import base_env
 from tests.fakes.anthropic_server import FakeAnthropic
+from tests.support.serve import clean_env
 
 RUNS = 5
 TOP = 12
@@ -37,7 +37,7 @@ DEPLOYED = {
 
 
 def run() -> list[str]:
-    env = base_env(**DEPLOYED)
+    env = clean_env(**DEPLOYED)
     bare = [_timed([sys.executable, "-c", "pass"]) for _ in range(RUNS)]
     inits = [_init(env)[0] for _ in range(RUNS)]
     with tempfile.TemporaryDirectory() as scratch:
@@ -85,7 +85,7 @@ def _init(env: Mapping[str, str], importtime: Path | None = None) -> tuple[float
 def _first_request_imports() -> list[str]:
     """Top-level modules first imported while the first request ran."""
     with FakeAnthropic() as fake, tempfile.TemporaryDirectory() as scratch:
-        env = base_env(
+        env = clean_env(
             **HANDLER,
             ANTHROPIC_API_KEY=fake.api_key,
             ANTHROPIC_BASE_URL=fake.base_url,

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import signal
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
@@ -17,27 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-PYTHONPATH = os.pathsep.join(str(ROOT / p) for p in ("functions", "local", ""))
+from tests.support.serve import ServeProcess, running_serve
+
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def base_env(**extra: str) -> dict[str, str]:
-    """The caller's environment without its own stream-chat, Anthropic or AWS configuration."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("STREAM_CHAT_", "ANTHROPIC_", "AWS_"))
-    }
-    env.update(
-        PYTHONPATH=PYTHONPATH,
-        PYTHONUNBUFFERED="1",
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-    )
-    env.update(extra)
-    return env
 
 
 def cpu_seconds(pid: int) -> float:
@@ -69,11 +47,7 @@ def children(pid: int) -> list[int]:
     return found
 
 
-class Serve:
-    def __init__(self, process: subprocess.Popen[bytes], url: str) -> None:
-        self.process = process
-        self.url = url
-
+class Serve(ServeProcess):
     def worker(self) -> int:
         (pid,) = children(self.process.pid)  # run with --workers 1
         return pid
@@ -83,35 +57,8 @@ class Serve:
 def serve(*options: str, env: Mapping[str, str]) -> Iterator[Serve]:
     with tempfile.TemporaryDirectory() as scratch:
         log = Path(scratch) / "serve.log"
-        command = [
-            sys.executable,
-            "-m",
-            "stream_chat_local.cli",
-            "serve",
-            "--port",
-            "0",
-            "--workers",
-            "1",
-            *options,
-        ]
-        with log.open("wb") as sink:
-            process = subprocess.Popen(
-                command, env=dict(env), stdout=sink, stderr=sink, stdin=subprocess.DEVNULL
-            )
-        try:
-            yield Serve(process, _wait_for_url(log))
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(15)
-
-
-def _wait_for_url(log: Path) -> str:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if found := re.search(r"serve: (http://\S+?)/?$", log.read_text(), re.MULTILINE):
-            return found[1]
-        time.sleep(0.02)
-    raise RuntimeError(f"serve did not start: {log.read_text()}")
+        with running_serve("--workers", "1", *options, env=env, log_path=log) as running:
+            yield Serve(running.process, running.url, log)
 
 
 def post_chunks(url: str, path: str, payload: Any) -> Iterator[tuple[float, bytes]]:

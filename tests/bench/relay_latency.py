@@ -10,14 +10,8 @@ from __future__ import annotations
 import time
 
 from tests.bench import ticker
-from tests.bench.processes import (
-    base_env,
-    cpu_seconds,
-    cpu_seconds_exact,
-    post_chunks,
-    serve,
-    summary,
-)
+from tests.bench.processes import cpu_seconds, cpu_seconds_exact, post_chunks, serve, summary
+from tests.support.serve import clean_env
 
 STREAMS = 4
 FRAMES = 1000
@@ -25,7 +19,7 @@ INTERVAL_S = 0.002
 
 
 def run() -> list[str]:
-    with serve("--handler", "tests.bench.ticker.handler", env=base_env()) as server:
+    with serve("--handler", "tests.bench.ticker.handler", env=clean_env()) as server:
         _stream(server.url, 50)  # warm: the worker's cold start and first-request costs
         worker = server.worker()
         cpu_before = cpu_seconds_exact(worker), cpu_seconds(server.process.pid)

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
-from tests.browser.served import Served, serve
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
+from tests.support.serve import ServeProcess, clean_env, running_serve
 
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -59,8 +59,16 @@ def fake(fake_anthropic: FakeAnthropic) -> FakeAnthropic:
 @pytest.fixture(scope="session")
 def served(
     fake_anthropic: FakeAnthropic, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Served]:
-    with serve(fake_anthropic, tmp_path_factory.mktemp("serve") / "serve.log") as running:
+) -> Iterator[ServeProcess]:
+    env = clean_env(
+        ANTHROPIC_BASE_URL=fake_anthropic.base_url,
+        ANTHROPIC_API_KEY=fake_anthropic.api_key,
+        STREAM_CHAT_PROVIDER="anthropic",
+        # One attempt: a fault must reach the page, not be retried away by the server.
+        STREAM_CHAT_PROVIDER_ATTEMPTS="1",
+    )
+    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    with running_serve(env=env, log_path=log_path) as running:
         yield running
 
 
@@ -83,7 +91,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext
 
 
 @pytest.fixture
-def page(browser: BrowserContext, served: Served, fake: FakeAnthropic) -> Iterator[Page]:
+def page(browser: BrowserContext, served: ServeProcess, fake: FakeAnthropic) -> Iterator[Page]:
     """The chat page, loaded and wired up; no script error or CSP violation may happen on it."""
     page = browser.new_page()
     page.set_default_timeout(10_000)

@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.chat_page import answer, expect_status, send, text_of
-from tests.browser.served import ROOT
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
+from tests.support.serve import ROOT
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import Page, Request, expect
 
 from tests.browser.chat_page import EMPTY_BODY_SHA256, answer, expect_status, send, text_of
-from tests.browser.served import Served
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
+from tests.support.serve import ServeProcess
 
 pytestmark = pytest.mark.browser
 
@@ -92,7 +92,7 @@ def test_a_new_message_cancels_the_running_answer(page: Page, fake: FakeAnthropi
 
 
 def test_leaving_the_page_cancels_the_running_answer(
-    page: Page, fake: FakeAnthropic, served: Served
+    page: Page, fake: FakeAnthropic, served: ServeProcess
 ) -> None:
     fake.default = slow_reply()
     index = len(fake.streams)

@@ -7,18 +7,15 @@ one that was cut off, and see each chunk the moment the server sent it.
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.serve import ServeProcess, clean_env, running_serve
 
 ROOT = Path(__file__).resolve().parents[2]
 TOY = "tests.runtime.toy_handlers"
@@ -86,12 +83,7 @@ class StreamClient:
         self.sock.close()
 
 
-class Serve:
-    def __init__(self, process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-        self.process = process
-        self.url = url
-        self.log = log
-
+class Serve(ServeProcess):
     def request(self, method: str, path: str, payload: Any = None, **kw: Any) -> StreamClient:
         body = b"" if payload is None else json.dumps(payload).encode()
         return StreamClient(self.url, method, path, body, **kw)
@@ -99,9 +91,6 @@ class Serve:
     def workers(self) -> set[int]:
         """Process ids of the runtime processes serve started (its children)."""
         return children(self.process.pid)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
 
 
 def children(pid: int) -> set[int]:
@@ -130,43 +119,22 @@ StartServe = Callable[..., Serve]
 @pytest.fixture
 def start_serve(tmp_path: Path) -> Iterator[StartServe]:
     """Start serve with the given options and env; stopped with SIGTERM at teardown, and checked
-    to have left no worker process behind."""
+    to have exited cleanly and left no worker process behind."""
     started: list[Serve] = []
+    with ExitStack() as stack:
 
-    def start(*options: str, **env: str) -> Serve:
-        log = tmp_path / f"serve-{len(started)}.log"
-        paths = os.pathsep.join(str(ROOT / p) for p in ("functions", "local", ""))
-        full_env = {
-            **os.environ,
-            "PYTHONUNBUFFERED": "1",
-            "PYTHONPATH": paths,
-            "STREAM_CHAT_CANCEL_SQLITE_PATH": str(tmp_path / "cancel.sqlite3"),
-            **env,
-        }
-        command = [sys.executable, "-m", "stream_chat_local.cli", "serve", "--port", "0", *options]
-        with log.open("wb") as sink:
-            process = subprocess.Popen(
-                command, env=full_env, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink
+        def start(*options: str, **env: str) -> Serve:
+            log = tmp_path / f"serve-{len(started)}.log"
+            full_env = clean_env(
+                STREAM_CHAT_CANCEL_SQLITE_PATH=str(tmp_path / "cancel.sqlite3"), **env
             )
-        serve = Serve(process, _wait_for_url(process, log), log)
-        started.append(serve)
-        return serve
+            running = stack.enter_context(running_serve(*options, env=full_env, log_path=log))
+            serve = Serve(running.process, running.url, log)
+            started.append(serve)
+            return serve
 
-    yield start
-    for serve in started:
-        workers = serve.workers()
-        serve.process.send_signal(signal.SIGTERM)
-        assert serve.process.wait(15) == 0, serve.output()
-        assert not [pid for pid in workers if alive(pid)], "a worker outlived serve"
-
-
-def _wait_for_url(process: subprocess.Popen[bytes], log: Path) -> str:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if found := re.search(r"serve: (http://\S+?)/?$", log.read_text(), re.MULTILINE):
-            return found[1]
-        if process.poll() is not None:
-            raise AssertionError(f"serve exited: {log.read_text()}")
-        time.sleep(0.02)
-    process.kill()
-    raise AssertionError(f"serve never listened: {log.read_text()}")
+        yield start
+        for serve in started:
+            workers = serve.workers()
+            assert serve.stop() == 0, serve.output()
+            assert not [pid for pid in workers if alive(pid)], "a worker outlived serve"

@@ -7,6 +7,7 @@ non-ASCII characters as UTF-8; ``json.dumps`` escapes CR and LF, so one frame is
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -18,6 +19,17 @@ HEADERS: Mapping[str, str] = {
 }
 
 HEARTBEAT = b": ping\n\n"
+
+_REPLACE = "stream-chat-replacement"
+
+
+def _replace_unencodable(error: UnicodeError) -> tuple[str | bytes, int]:
+    assert isinstance(error, UnicodeEncodeError)  # registered for encoding only
+    # The UTF-8 encoder takes only ASCII text from a handler: the replacement goes as bytes.
+    return "\ufffd".encode(), error.end
+
+
+codecs.register_error(_REPLACE, _replace_unencodable)
 
 
 class Heartbeat:
@@ -33,8 +45,8 @@ def encode_frame(frame_id: int, data: Mapping[str, Any]) -> bytes:
     """One complete SSE frame; ``data["type"]`` names the event."""
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     text = f"id: {frame_id}\nevent: {data['type']}\ndata: {payload}\n\n"
-    # A lone surrogate cannot be UTF-8; replacing it keeps the frame valid.
-    return text.encode("utf-8", "replace")
+    # A lone surrogate cannot be UTF-8: U+FFFD in its place keeps the frame valid.
+    return text.encode("utf-8", _REPLACE)
 
 
 def encode_stream(events: Iterable[Mapping[str, Any] | Heartbeat]) -> Iterator[bytes]:

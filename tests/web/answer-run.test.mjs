@@ -1,13 +1,13 @@
 // One answer's lifecycle (statuses, Stop = cancel) against a real HTTP server, with a view that
 // records what it was asked to show instead of touching a DOM.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import { AnswerRun } from "../../web/js/answer-run.js";
 import { EMPTY_BODY_SHA256 } from "../../web/js/body-hash.js";
 import { DEFAULT_CONFIG } from "../../web/js/config.js";
 import { Conversation } from "../../web/js/conversation.js";
-import { frame, sleep, SSE_HEADERS, startServer } from "./support/http-fixture.mjs";
+import { frame, sleep, SSE_HEADERS, useServer } from "./support/http-fixture.mjs";
 
 const START = { type: "start", stream_id: "stream-1", model: "demo" };
 const text = (value) => ({ type: "text", text: value });
@@ -33,14 +33,7 @@ class RecordingView {
   }
 }
 
-let server;
-before(async () => {
-  server = await startServer();
-});
-after(() => server.close());
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const server = useServer();
 
 /** Stream `frames` (pauses in ms between them), after `headerDelayMs`; cancels get 202. */
 function serve(frames, { headerDelayMs = 0, end = true, idHeader = true } = {}) {

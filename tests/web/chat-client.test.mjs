@@ -1,7 +1,7 @@
 // streamChat and cancelStream against a real HTTP server on 127.0.0.1 (Node's own fetch).
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { after, before, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import { EMPTY_BODY_SHA256 } from "../../web/js/body-hash.js";
 import { cancelStream, streamChat } from "../../web/js/chat-client.js";
@@ -13,7 +13,7 @@ import {
   ProtocolError,
   StallError,
 } from "../../web/js/chat-errors.js";
-import { frame, sleep, SSE_HEADERS, startServer } from "./support/http-fixture.mjs";
+import { frame, sleep, SSE_HEADERS, startServer, useServer } from "./support/http-fixture.mjs";
 
 const MESSAGES = [{ role: "user", content: "Hello — ünïcode 😀" }];
 const START = { type: "start", stream_id: "stream-abc", model: "demo" };
@@ -21,14 +21,7 @@ const DONE = { type: "done", stop_reason: "end_turn" };
 const TEXT = { type: "text", text: "x" };
 const ID_HEADERS = { ...SSE_HEADERS, "x-stream-id": "stream-abc" };
 
-let server;
-before(async () => {
-  server = await startServer();
-});
-after(() => server.close());
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const server = useServer();
 
 /** Run the generator to its end; return the events and what it threw, if anything. */
 async function collect(options = {}) {

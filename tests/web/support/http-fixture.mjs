@@ -1,6 +1,7 @@
 // A real HTTP server on 127.0.0.1 for the client tests: each test sets the handler, and every
 // request is recorded with its exact body bytes and when its connection closed.
 import http from "node:http";
+import { after, before, beforeEach } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 
 /**
@@ -46,6 +47,23 @@ export async function startServer() {
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/**
+ * One server for a whole test file: started before its tests, closed after them, and its
+ * request log cleared before each test. The returned object is filled in when it starts.
+ * @returns {Awaited<ReturnType<typeof startServer>>}
+ */
+export function useServer() {
+  const server = /** @type {Awaited<ReturnType<typeof startServer>>} */ ({});
+  before(async () => {
+    Object.assign(server, await startServer());
+  });
+  after(() => server.close());
+  beforeEach(() => {
+    server.requests.length = 0;
+  });
+  return server;
 }
 
 /** An SSE frame as the function writes it. */

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
+# The shapes every platform shares; a platform's own fake adds its faults (any other string).
 Fault = Literal[
     "http_429",
     "http_500",
@@ -55,7 +56,7 @@ class Reply:
     stop_reason: str = "end_turn"
     input_tokens: int = 12
     output_tokens: int | None = None  # default: one per text piece
-    fault: Fault | None = None
+    fault: Fault | str | None = None
     fault_after: int = 2  # deltas sent before a mid-stream fault
     stall_s: float = 30.0  # how long `stall_with_pings` keeps pinging at most
 
@@ -89,7 +90,7 @@ class FakeAnthropic:
         self.streams: list[StreamRecord] = []
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._make_handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -130,12 +131,11 @@ class FakeAnthropic:
             self.headers.append(headers)
             return self._queue.popleft() if self._queue else self.default
 
+    def _make_handler(self) -> type[BaseHTTPRequestHandler]:
+        class Handler(_MessagesHandler):
+            server_fake = self
 
-def _make_handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
-    class Handler(_MessagesHandler):
-        server_fake = fake
-
-    return Handler
+        return Handler
 
 
 class _MessagesHandler(BaseHTTPRequestHandler):
@@ -149,27 +149,53 @@ class _MessagesHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("content-length", "0")))
-        if self.path.split("?")[0] != "/v1/messages":
-            self._send_json(404, _error_body("not_found_error", "Not found"))
+        path = self.path.split("?")[0]
+        if not self.is_stream_route(path):
+            self.send_error_reply(404, "not_found_error", "Not found")
             return
         try:
-            body = json.loads(raw)
+            body = self.messages_request(path, json.loads(raw))
             _check_request(body)
         except (ValueError, KeyError, TypeError) as exc:
-            self._send_json(400, _error_body("invalid_request_error", str(exc)))
+            self.send_error_reply(400, "invalid_request_error", str(exc))
             return
         reply = self.server_fake._next_reply(body, {k.lower(): v for k, v in self.headers.items()})
-        if reply.fault in HTTP_FAULTS:
-            status, kind, message = HTTP_FAULTS[reply.fault]
-            self._send_json(status, _error_body(kind, message))
+        if reply.fault is not None and self.send_http_fault(reply.fault):
             return
         self._stream(body, reply)
+
+    # -- what another platform serving the same Messages stream overrides --------------------
+    content_type = "text/event-stream"
+    request_id_header = "request-id"
+
+    def is_stream_route(self, path: str) -> bool:
+        return path == "/v1/messages"
+
+    def messages_request(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The request as the Messages API would read it (the model may come from the path)."""
+        return body
+
+    def send_http_fault(self, fault: str) -> bool:
+        """Answer with the fault's HTTP error; False when it is not an HTTP fault."""
+        if fault not in HTTP_FAULTS:
+            return False
+        self.send_error_reply(*HTTP_FAULTS[fault])
+        return True
+
+    def send_error_reply(self, status: int, kind: str, message: str) -> None:
+        self._send_json(status, _error_body(kind, message))
+
+    def new_request_id(self) -> str:
+        return "req_" + uuid.uuid4().hex[:20]
+
+    def midstream_fault(self, fault: str) -> None:
+        raise AssertionError(f"unknown fault {fault!r}")
 
     def _send_json(self, status: int, payload: dict[str, Any]) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
-        self.send_header("request-id", "req_" + uuid.uuid4().hex[:20])
+        self.send_header(self.request_id_header, self.new_request_id())
         self.send_header("content-length", str(len(data)))
         if status == 429:
             self.send_header("retry-after", "0")
@@ -177,12 +203,12 @@ class _MessagesHandler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _stream(self, body: dict[str, Any], reply: Reply) -> None:
-        record = StreamRecord(opened_at=time.time(), request_id="req_" + uuid.uuid4().hex[:20])
+        record = StreamRecord(opened_at=time.time(), request_id=self.new_request_id())
         self.server_fake.streams.append(record)
         self.send_response(200)
-        self.send_header("content-type", "text/event-stream")
+        self.send_header("content-type", self.content_type)
         self.send_header("transfer-encoding", "chunked")
-        self.send_header("request-id", record.request_id)
+        self.send_header(self.request_id_header, record.request_id)
         self.end_headers()
         try:
             _Script(self, record, body, reply).play()
@@ -293,6 +319,8 @@ class _Script:
                 out.wait(min(0.5, self.reply.ping_every_s or 0.5))
                 out.send_event("ping", {"type": "ping"})
             out.end_chunks()
+        elif fault is not None:
+            out.midstream_fault(fault)
         return True
 
     def _message_start(self) -> dict[str, Any]:

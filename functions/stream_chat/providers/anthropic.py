@@ -13,7 +13,8 @@ import importlib
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import anthropic
 import httpx2
@@ -21,10 +22,13 @@ from aws_lambda_powertools import Logger
 
 from stream_chat.budget import Budget
 from stream_chat.chat_request import ChatRequest
-from stream_chat.errors import ProviderProtocolError, ProviderRejected
+from stream_chat.errors import ProviderProtocolError, ProviderRejected, StreamChatError
 from stream_chat.providers import MessageEnd, ProviderEvent, TextDelta, UsageReport
 from stream_chat.providers.anthropic_errors import map_error
 from stream_chat.settings import Settings
+
+if TYPE_CHECKING:
+    from anthropic.lib.bedrock import AnthropicBedrock
 
 SECRET_MAX_AGE_S = 300
 # What the SDK imports lazily on its first request (transport, TLS trust store, trace context
@@ -62,23 +66,7 @@ class AnthropicProvider:
         return request.model
 
     def open(self, request: ChatRequest, budget: Budget) -> AnthropicStream:
-        client = self._client()
-        remaining = max(0.001, budget.remaining())
-        timeout = httpx2.Timeout(
-            remaining, connect=min(self._settings.connect_timeout_s, remaining)
-        )
-        try:
-            stream = client.messages.create(
-                model=request.model,
-                max_tokens=request.max_tokens,
-                system=request.system,
-                messages=[message.to_api() for message in request.messages],  # type: ignore[misc]
-                stream=True,
-                timeout=timeout,
-            )
-        except Exception as exc:
-            raise map_error(exc) from exc
-        return AnthropicStream(stream)  # type: ignore[arg-type]  # stream=True gives a Stream
+        return open_stream(self._client(), request, budget, self._settings.connect_timeout_s)
 
     def _client(self) -> anthropic.Anthropic:
         try:
@@ -94,10 +82,46 @@ class AnthropicProvider:
             return self._clients[key]
 
 
+@dataclass(frozen=True)
+class Wire:
+    """What differs between platforms serving the same Messages stream: error names, headers."""
+
+    map_error: Callable[[BaseException], StreamChatError] = map_error
+    request_id_header: str = "request-id"
+
+
+ANTHROPIC_WIRE = Wire()
+
+
+def open_stream(
+    client: anthropic.Anthropic | AnthropicBedrock,
+    request: ChatRequest,
+    budget: Budget,
+    connect_timeout_s: float,
+    wire: Wire = ANTHROPIC_WIRE,
+) -> AnthropicStream:
+    """Start a streamed Messages request within the budget; the SDK's retries stay off."""
+    remaining = max(0.001, budget.remaining())
+    timeout = httpx2.Timeout(remaining, connect=min(connect_timeout_s, remaining))
+    try:
+        stream = client.messages.create(
+            model=request.model,
+            max_tokens=request.max_tokens,
+            system=request.system,
+            messages=[message.to_api() for message in request.messages],  # type: ignore[misc]
+            stream=True,
+            timeout=timeout,
+        )
+    except Exception as exc:
+        raise wire.map_error(exc) from exc
+    return AnthropicStream(stream, wire)  # type: ignore[arg-type]  # stream=True gives a Stream
+
+
 class AnthropicStream:
-    def __init__(self, stream: anthropic.Stream[Any]) -> None:
+    def __init__(self, stream: anthropic.Stream[Any], wire: Wire = ANTHROPIC_WIRE) -> None:
         self._stream = stream
-        self.request_id: str | None = stream.response.headers.get("request-id")
+        self._map_error = wire.map_error
+        self.request_id: str | None = stream.response.headers.get(wire.request_id_header)
 
     def __iter__(self) -> Iterator[ProviderEvent]:
         stop_reason: str | None = None
@@ -114,7 +138,7 @@ class AnthropicStream:
                     yield MessageEnd(stop_reason or "end_turn")
                     return
         except Exception as exc:
-            error = map_error(exc)
+            error = self._map_error(exc)
             error.request_id = error.request_id or self.request_id
             raise error from exc
         raise ProviderProtocolError(

@@ -1,0 +1,100 @@
+"""Claude on Amazon Bedrock, through the anthropic SDK's ``AnthropicBedrock`` client.
+
+Why this client and not boto3's ``converse_stream``: Bedrock's InvokeModelWithResponseStream
+carries Anthropic's own Messages events (base64 JSON in each eventstream ``chunk``), and
+``AnthropicBedrock`` hands them back as the very event objects ``AnthropicStream`` already maps,
+so the relay, usage (including the cache token counts Converse does not report per event), stop
+reasons and the abort path are shared code, not a second implementation. It signs with SigV4
+through botocore's credential chain and decodes ``application/vnd.amazon.eventstream`` with
+botocore's own parser (CRCs checked), so nothing AWS-specific is hand-written here; and its
+transport is the same httpx client whose socket ``abort`` shuts down. boto3's client would add a
+second HTTP stack (urllib3) whose blocked reads cannot be interrupted from another thread, and
+Converse normalises away the Anthropic event shapes. The decoding work per event is botocore's in
+both cases; the SDK client's extra step is one JSON parse per chunk.
+
+Credentials come from the environment as boto3 finds them (the Lambda role, a profile, SSO);
+``AWS_BEARER_TOKEN_BEDROCK`` (a Bedrock API key) is honoured by the SDK. The endpoint is
+``https://bedrock-runtime.<region>.amazonaws.com`` unless ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``
+names another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+
+from anthropic.lib.bedrock import AnthropicBedrock
+
+from stream_chat.budget import Budget
+from stream_chat.chat_request import ChatRequest
+from stream_chat.providers import bedrock_errors
+from stream_chat.providers.anthropic import (
+    FIRST_REQUEST_MODULES,
+    AnthropicStream,
+    Wire,
+    open_stream,
+)
+from stream_chat.settings import ENV, Settings, SettingsError
+
+BEDROCK_WIRE = Wire(
+    map_error=bedrock_errors.map_error, request_id_header=bedrock_errors.REQUEST_ID_HEADER
+)
+# Signing, eventstream decoding and the service model, imported lazily by the SDK otherwise.
+SIGNING_MODULES = (
+    "botocore.auth",
+    "botocore.awsrequest",
+    "botocore.eventstream",
+    "botocore.parsers",
+)
+
+
+class BedrockProvider:
+    def __init__(self, settings: Settings, client: AnthropicBedrock) -> None:
+        self._settings = settings
+        self._client = client
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BedrockProvider:
+        region = settings.bedrock_region or _profile_region()
+        if not region:
+            raise SettingsError(
+                f"{ENV['bedrock_region']} is not set and no AWS region is configured"
+            )
+        for name in (*FIRST_REQUEST_MODULES, *SIGNING_MODULES):
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
+        client = AnthropicBedrock(
+            aws_region=region,
+            base_url=settings.bedrock_endpoint_url,
+            # Retries are ours: they must respect the invocation's remaining time.
+            max_retries=0,
+        )
+        _load_stream_shape()
+        return cls(settings, client)
+
+    @property
+    def region(self) -> str:
+        return self._client.aws_region
+
+    def model_label(self, request: ChatRequest) -> str:
+        return request.model
+
+    def open(self, request: ChatRequest, budget: Budget) -> AnthropicStream:
+        return open_stream(
+            self._client, request, budget, self._settings.connect_timeout_s, BEDROCK_WIRE
+        )
+
+
+def _profile_region() -> str | None:
+    """The region of the AWS profile, as boto3 resolves it (``make dev`` with a profile)."""
+    import boto3
+
+    return boto3.Session().region_name
+
+
+def _load_stream_shape() -> None:
+    """Parse the service model for eventstream decoding now, at init, not on the first answer."""
+    with contextlib.suppress(ImportError, AttributeError):
+        from anthropic.lib.bedrock import _stream_decoder
+
+        _stream_decoder.get_response_stream_shape()

@@ -49,6 +49,7 @@ class DeploySettings:
     waf_rate_limit: int | None = None
     anthropic_secret_name: str | None = None
     cancel_table_pitr: bool = False
+    bedrock_profile_regions: tuple[str, ...] | None = None
 
     @property
     def function(self) -> Settings:
@@ -72,7 +73,19 @@ class DeploySettings:
         values = {k: _deploy_value(k, v) for k, v in ours.items() if k in _DEPLOY_PARSERS}
         settings = cls(function_env=env, **values)  # type: ignore[arg-type]  # parsed per key
         settings._check_heartbeat()
+        settings._check_provider()
         return settings
+
+    def _check_provider(self) -> None:
+        if self.function.provider != "bedrock" and self.bedrock_profile_regions is not None:
+            raise DeploySettingsError(
+                f"cdk context {PREFIX}bedrock_profile_regions applies to {PREFIX}provider=bedrock"
+            )
+        if self.function.provider == "bedrock" and self.anthropic_secret_name is not None:
+            raise DeploySettingsError(
+                f"cdk context {PREFIX}anthropic_secret_name: Bedrock needs no Anthropic key "
+                f"({PREFIX}provider=bedrock)"
+            )
 
     def _check_heartbeat(self) -> None:
         if self.function.heartbeat_s >= ORIGIN_READ_TIMEOUT_S:
@@ -151,6 +164,17 @@ def _flag(value: Any) -> bool:
     raise ValueError("expected true or false")
 
 
+def _regions(value: Any) -> tuple[str, ...]:
+    names = value.split(",") if isinstance(value, str) else value
+    if not isinstance(names, list | tuple) or not names:
+        raise ValueError("expected a list of AWS region names")
+    regions = tuple(str(name).strip() for name in names)
+    for region in regions:
+        if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", region):
+            raise ValueError(f"{region!r} is not an AWS region name")
+    return regions
+
+
 def _name(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9/_+=.@-]{1,512}", value):
         raise ValueError("expected a Secrets Manager secret name")
@@ -168,4 +192,7 @@ _DEPLOY_PARSERS: dict[str, Callable[[Any], object]] = {
     "waf_rate_limit": _optional(_integer(10, 2_000_000_000)),
     "anthropic_secret_name": _optional(_name),
     "cancel_table_pitr": _flag,
+    # The regions a geographic inference profile routes to, when infra.bedrock_access's table
+    # does not know them (a new model or region).
+    "bedrock_profile_regions": _optional(_regions),
 }

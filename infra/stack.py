@@ -8,7 +8,7 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
-from infra import cancel_table, provider_secret
+from infra import bedrock_access, cancel_table, provider_secret
 from infra.cancel_table import CancelTable
 from infra.deploy_settings import ORIGIN_READ_TIMEOUT_S, DeploySettings
 from infra.function_bundle import function_code, runtime_requirements
@@ -30,7 +30,11 @@ VENDOR_FILES = {
 
 
 class StreamChatStack(cdk.Stack):
-    """Cancel table, key secret, streaming function, site, and the outputs a user needs."""
+    """Cancel table, provider access, streaming function, site, and the outputs a user needs.
+
+    The provider decides the access: ``anthropic`` gets a key secret, ``bedrock`` an IAM grant on
+    exactly its models and no secret at all.
+    """
 
     def __init__(
         self, scope: Construct, construct_id: str, *, settings: DeploySettings, **kwargs: Any
@@ -39,7 +43,11 @@ class StreamChatStack(cdk.Stack):
         # aws-cdk-lib makes every function DependsOn its role as well as referencing it (W3005).
         self.template_options.metadata = {"cfn-lint": {"config": {"ignore_checks": ["W3005"]}}}
         table = CancelTable(self, "CancelTable", point_in_time_recovery=settings.cancel_table_pitr)
-        secret = ProviderSecret(self, "AnthropicKey", existing_name=settings.anthropic_secret_name)
+        secret = None
+        if settings.function.provider == "anthropic":
+            secret = ProviderSecret(
+                self, "AnthropicKey", existing_name=settings.anthropic_secret_name
+            )
         function = self._function(settings, table, secret)
         site = Site(
             self,
@@ -54,13 +62,13 @@ class StreamChatStack(cdk.Stack):
         self._outputs(site, secret, function)
 
     def _function(
-        self, settings: DeploySettings, table: CancelTable, secret: ProviderSecret
+        self, settings: DeploySettings, table: CancelTable, secret: ProviderSecret | None
     ) -> StreamingFunction:
         environment = {
             **settings.function_env,
             ENV["cancel_backend"]: "dynamodb",
             ENV["cancel_table"]: table.table.table_name,
-            ENV["anthropic_secret_arn"]: secret.secret_id,
+            **({ENV["anthropic_secret_arn"]: secret.secret_id} if secret else {}),
             "POWERTOOLS_SERVICE_NAME": "stream-chat",
         }
         Settings.from_env(environment)  # the function must be able to read what it is given
@@ -77,8 +85,21 @@ class StreamChatStack(cdk.Stack):
             reserved_concurrency=settings.reserved_concurrency,
         )
         function.allow(cancel_table.FUNCTION_ACTIONS, table.table.table_arn)
-        function.allow(provider_secret.FUNCTION_ACTIONS, secret.policy_arn)
+        if secret is not None:
+            function.allow(provider_secret.FUNCTION_ACTIONS, secret.policy_arn)
+        if settings.function.provider == "bedrock":
+            function.allow(bedrock_access.FUNCTION_ACTIONS, *self._bedrock_models(settings))
         return function
+
+    def _bedrock_models(self, settings: DeploySettings) -> list[str]:
+        """The model ARNs, in the Bedrock region the function will call (its own by default)."""
+        region = settings.function.bedrock_region or self.region
+        try:
+            return bedrock_access.model_arns(
+                self, settings.function.allowed_models, region, settings.bedrock_profile_regions
+            )
+        except bedrock_access.BedrockAccessError as exc:
+            raise ValueError(f"cdk context stream-chat:allowed_models: {exc}") from exc
 
     def _web_acl_arn(self, rate_limit: int | None) -> str | None:
         if rate_limit is None:
@@ -91,7 +112,9 @@ class StreamChatStack(cdk.Stack):
             )
         return RateLimitAcl(self, "RateLimit", limit=rate_limit).arn
 
-    def _outputs(self, site: Site, secret: ProviderSecret, function: StreamingFunction) -> None:
+    def _outputs(
+        self, site: Site, secret: ProviderSecret | None, function: StreamingFunction
+    ) -> None:
         cdk.CfnOutput(self, "SiteUrl", value=site.url, description="Open this in a browser")
         cdk.CfnOutput(
             self,
@@ -99,12 +122,13 @@ class StreamChatStack(cdk.Stack):
             value=f"stream-chat smoke {site.url}",
             description="Proves the answer streams through CloudFront unbuffered",
         )
-        cdk.CfnOutput(
-            self,
-            "AnthropicSecretId",
-            value=secret.secret_id,
-            description="aws secretsmanager put-secret-value --secret-id <this> ...",
-        )
+        if secret is not None:
+            cdk.CfnOutput(
+                self,
+                "AnthropicSecretId",
+                value=secret.secret_id,
+                description="aws secretsmanager put-secret-value --secret-id <this> ...",
+            )
         cdk.CfnOutput(
             self,
             "LogGroupName",

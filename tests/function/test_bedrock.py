@@ -261,6 +261,7 @@ def test_without_any_region_the_provider_says_which_setting(
 ) -> None:
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     settings = Settings.from_env({"STREAM_CHAT_PROVIDER": "bedrock"})
     assert settings.bedrock_region is None
     with pytest.raises(SettingsError, match="STREAM_CHAT_BEDROCK_REGION"):
@@ -270,3 +271,17 @@ def test_without_any_region_the_provider_says_which_setting(
 def test_the_model_id_is_sent_url_quoted() -> None:
     # The colon of a versioned id is allowed in the path; nothing else is escaped away.
     assert urllib.parse.unquote(urllib.parse.quote(MODEL, safe=":")) == MODEL
+
+
+def test_without_aws_credentials_the_answer_says_so(
+    invoke: Invoke, fake_bedrock: FakeBedrock, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.setenv(name, str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask a metadata service
+    _, frames = invoke(chat_event(user()))
+    error = error_frames(frames, "provider_rejected", retryable=False)
+    assert "AWS credentials" in error["message"]
+    assert fake_bedrock.requests == []

@@ -85,7 +85,7 @@ def test_bedrock_settings_are_read() -> None:
 @pytest.mark.parametrize("model", ["claude-sonnet-4-6", "meta.llama3-70b", "us.Anthropic.claude"])
 def test_bedrock_needs_bedrock_model_ids(model: str) -> None:
     env = {ENV["provider"]: "bedrock", ENV["model"]: model}
-    with pytest.raises(SettingsError, match="STREAM_CHAT_ALLOWED_MODELS.*Bedrock model id"):
+    with pytest.raises(SettingsError, match=r"STREAM_CHAT_ALLOWED_MODELS.*Bedrock model id"):
         Settings.from_env(env)
 
 

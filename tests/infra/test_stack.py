@@ -360,3 +360,51 @@ def test_the_page_ships_with_the_locked_browser_libraries(
         and not p.endswith(".d.ts")
     }
     assert set(files) == shipped | {"vendor/marked.esm.js", "vendor/purify.es.mjs"}
+
+
+@pytest.fixture(scope="module")
+def bedrock(bedrock_synth: Synth) -> Template:
+    assert bedrock_synth.returncode == 0, bedrock_synth.stderr
+    return Template.from_json(bedrock_synth.template)
+
+
+def test_anthropic_gets_no_bedrock_access(default: Template, options: Template) -> None:
+    for template in (default, options):
+        assert "bedrock" not in by_service(function_statements(template))
+        assert ENV["bedrock_region"] not in function_environment(template)
+
+
+def test_bedrock_may_invoke_exactly_its_models_and_nothing_else(bedrock: Template) -> None:
+    grants = by_service(function_statements(bedrock))
+    assert set(grants) == {"logs", "dynamodb", "bedrock"}  # no secret to read
+    assert grants["bedrock"]["actions"] == ["bedrock:InvokeModelWithResponseStream"]
+    profile = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/"
+    model = "arn:aws:bedrock:{}::foundation-model/"
+    sonnet_45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+    us_regions = ("us-east-1", "us-east-2", "us-west-1", "us-west-2")
+    assert sorted(grants["bedrock"]["resource"]) == sorted(
+        [
+            # The US profile: itself, and the model in every region it routes to.
+            profile + "us." + sonnet_45,
+            *(model.format(region) + sonnet_45 for region in us_regions),
+            # The global profile: itself, the model here, and the model in any region.
+            profile + "global.anthropic.claude-sonnet-4-6",
+            model.format("us-east-1") + "anthropic.claude-sonnet-4-6",
+            "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-6",
+            # A foundation model called directly: here only.
+            model.format("us-east-1") + "anthropic.claude-haiku-4-5-20251001-v1:0",
+        ]
+    )
+    assert not any("*" in arn for arn in grants["bedrock"]["resource"])
+
+
+def test_bedrock_creates_and_names_no_anthropic_secret(bedrock: Template) -> None:
+    bedrock.resource_count_is("AWS::SecretsManager::Secret", 0)
+    env = function_environment(bedrock)
+    assert ENV["anthropic_secret_arn"] not in env
+    assert env[ENV["provider"]] == "bedrock"
+    assert env[ENV["model"]] == "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    assert "AnthropicSecretId" not in bedrock.to_json().get("Outputs", {})
+    resolved = {k: v if isinstance(v, str) else "resolved-at-deploy" for k, v in env.items()}
+    settings = Settings.from_env({**resolved, "AWS_REGION": "us-east-1"})
+    assert settings.provider == "bedrock" and settings.bedrock_region == "us-east-1"

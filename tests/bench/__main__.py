@@ -15,6 +15,7 @@ import time
 MODULES = [
     "tests.bench.relay_latency",
     "tests.bench.anthropic_latency",
+    "tests.bench.bedrock_client",
     "tests.bench.init_time",
     "tests.bench.cancel_propagation",
 ]

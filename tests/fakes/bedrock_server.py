@@ -8,6 +8,7 @@ payload, message CRC), each ``chunk`` event carrying one Anthropic Messages even
 in ``bytes``; in-stream failures are ``exception`` messages named by ``:exception-type``; errors
 before the stream are JSON ``{"message"}`` bodies named by ``x-amzn-ErrorType``. The event
 sequence, pauses, records and shared faults are those of the fake Anthropic server.
+``converse-stream`` plays the same script as Converse events, for the client benchmark.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from tests.fakes.anthropic_server import FakeAnthropic, Reply, _MessagesHandler
 
 __all__ = ["BEDROCK_HTTP_FAULTS", "FakeBedrock", "Reply", "eventstream_message"]
 
-STREAM_PATH = re.compile(r"^/model/(?P<model>[^/]+)/invoke-with-response-stream$")
+STREAM_PATH = re.compile(
+    r"^/model/(?P<model>[^/]+)/(?P<api>invoke-with-response-stream|converse-stream)$"
+)
 # Faults before the stream: status, x-amzn-ErrorType, message.
 BEDROCK_HTTP_FAULTS: dict[str, tuple[int, str, str]] = {
     "http_429": (429, "ThrottlingException", "Too many requests, please wait before trying again."),
@@ -75,19 +78,24 @@ class _BedrockHandler(_MessagesHandler):
     content_type = "application/vnd.amazon.eventstream"
     request_id_header = "x-amzn-RequestId"
     server_fake: FakeBedrock
+    converse = False  # this request came through the Converse API
+    _converse_output = 0
 
     def is_stream_route(self, path: str) -> bool:
         return STREAM_PATH.match(path) is not None
 
     def messages_request(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        # The version travels in the body (the SDK picks it), not in a header.
-        if not isinstance(body.get("anthropic_version"), str):
-            raise ValueError("anthropic_version: required")
-        if "model" in body or "stream" in body:
-            raise ValueError("model and stream belong in the path, not the body")
         match = STREAM_PATH.match(path)
         assert match is not None
         model = urllib.parse.unquote(match["model"])
+        self.converse = match["api"] == "converse-stream"
+        if self.converse:  # the benchmark's other client: the same script in Converse events
+            body = _from_converse(body)
+        # The version travels in the body (the SDK picks it), not in a header.
+        elif not isinstance(body.get("anthropic_version"), str):
+            raise ValueError("anthropic_version: required")
+        if "model" in body or "stream" in body:
+            raise ValueError("model and stream belong in the path, not the body")
         self.server_fake.models.append(model)
         return {**body, "model": model, "stream": True}
 
@@ -114,6 +122,9 @@ class _BedrockHandler(_MessagesHandler):
         return str(uuid.uuid4())
 
     def send_event(self, name: str, data: dict[str, Any] | str) -> None:
+        if self.converse and isinstance(data, dict):
+            self._send_converse(data)
+            return
         if name == "error":  # Bedrock reports a failure mid-answer as an exception message
             self.send_exception("modelStreamErrorException", "The model stream failed.")
             return
@@ -128,6 +139,32 @@ class _BedrockHandler(_MessagesHandler):
             ":message-type": "event",
         }
         self.send_chunk(eventstream_message(headers, payload))
+
+    def _send_converse(self, event: dict[str, Any]) -> None:
+        """The Converse API's own events for the same Messages event (text answers only)."""
+        kind = event["type"]
+        if kind == "message_start":
+            name, body = "messageStart", {"role": "assistant"}
+        elif kind == "content_block_delta":
+            name = "contentBlockDelta"
+            body = {"contentBlockIndex": 0, "delta": {"text": event["delta"]["text"]}}
+        elif kind == "content_block_stop":
+            name, body = "contentBlockStop", {"contentBlockIndex": 0}
+        elif kind == "message_delta":
+            self._converse_output = event["usage"]["output_tokens"]
+            name, body = "messageStop", {"stopReason": event["delta"]["stop_reason"]}
+        elif kind == "message_stop":
+            output = self._converse_output
+            usage = {"inputTokens": 12, "outputTokens": output, "totalTokens": 12 + output}
+            name, body = "metadata", {"usage": usage, "metrics": {"latencyMs": 1}}
+        else:
+            return
+        headers = {
+            ":event-type": name,
+            ":content-type": "application/json",
+            ":message-type": "event",
+        }
+        self.send_chunk(eventstream_message(headers, json.dumps(body).encode()))
 
     def send_exception(self, exception_type: str, message: str) -> None:
         headers = {
@@ -147,3 +184,16 @@ class _BedrockHandler(_MessagesHandler):
         else:
             raise AssertionError(f"unknown fault {fault!r}")
         self.end_chunks()
+
+
+def _from_converse(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "max_tokens": body["inferenceConfig"]["maxTokens"],
+        "messages": [
+            {
+                "role": m["role"],
+                "content": [{"type": "text", "text": c["text"]} for c in m["content"]],
+            }
+            for m in body["messages"]
+        ],
+    }

@@ -268,7 +268,8 @@ def test_without_aws_credentials_the_answer_says_so(
     for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         monkeypatch.setenv(name, str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask a metadata service
-    _, frames = invoke(chat_event(user()))
+    # A region no other test uses: the SDK keeps one credential session per region.
+    _, frames = invoke(chat_event(user()), bedrock_region="ap-south-2")
     error = error_frames(frames, "provider_rejected", retryable=False)
     assert "AWS credentials" in error["message"]
     assert fake_bedrock.requests == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import anthropic
 from botocore.eventstream import ParserError
+from botocore.exceptions import BotoCoreError
 
 from stream_chat.errors import (
     ProviderError,
@@ -76,6 +77,8 @@ def map_error(exc: BaseException) -> StreamChatError:
     """The error to report for an exception raised by the SDK's Bedrock client or its transport."""
     if isinstance(exc, ParserError):  # a frame's CRC or length does not add up
         return ProviderProtocolError("The model provider sent a malformed stream.")
+    if _no_credentials(exc):
+        return ProviderRejected("The server has no usable AWS credentials to call Bedrock with.")
     if not isinstance(exc, anthropic.APIStatusError):
         return anthropic_errors.map_error(exc)
     request_id = exc.response.headers.get(REQUEST_ID_HEADER)
@@ -96,3 +99,10 @@ def _error_name(exc: anthropic.APIStatusError) -> str:
     name = exc.response.headers.get(ERROR_TYPE_HEADER) or exc.type or ""
     name = str(name).split(":", 1)[0].strip().lower()
     return name.removesuffix("exception")
+
+
+def _no_credentials(exc: BaseException) -> bool:
+    """None found (the SDK's RuntimeError), or a provider that failed (SSO, role, process)."""
+    if isinstance(exc, BotoCoreError):
+        return True
+    return isinstance(exc, RuntimeError) and "credentials" in str(exc).lower()

@@ -153,6 +153,8 @@ class _MessagesHandler(BaseHTTPRequestHandler):
         if not self.is_stream_route(path):
             self.send_error_reply(404, "not_found_error", "Not found")
             return
+        if not self.authorised(raw):
+            return
         try:
             body = self.messages_request(path, json.loads(raw))
             _check_request(body)
@@ -170,6 +172,10 @@ class _MessagesHandler(BaseHTTPRequestHandler):
 
     def is_stream_route(self, path: str) -> bool:
         return path == "/v1/messages"
+
+    def authorised(self, raw: bytes) -> bool:
+        """Whether the request's credentials hold; False once the refusal has been sent."""
+        return True
 
     def messages_request(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """The request as the Messages API would read it (the model may come from the path)."""

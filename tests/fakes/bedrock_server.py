@@ -1,7 +1,8 @@
 """A fake Amazon Bedrock runtime endpoint that speaks the real wire format over real HTTP.
 
 The real client (the anthropic SDK's ``AnthropicBedrock``) reaches it through
-``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``, signing each request with SigV4 as it would for AWS.
+``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``, signing each request with SigV4 as it would for AWS; the
+fake recomputes the signature over what arrived and refuses a wrong one.
 ``POST /model/{modelId}/invoke-with-response-stream`` answers with
 ``application/vnd.amazon.eventstream``: binary messages (prelude with its CRC, typed headers,
 payload, message CRC), each ``chunk`` event carrying one Anthropic Messages event as base64 JSON
@@ -14,6 +15,7 @@ sequence, pauses, records and shared faults are those of the fake Anthropic serv
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 import re
 import struct
@@ -21,6 +23,10 @@ import urllib.parse
 import uuid
 import zlib
 from typing import Any
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from tests.fakes.anthropic_server import FakeAnthropic, Reply, _MessagesHandler
 
@@ -41,6 +47,10 @@ BEDROCK_HTTP_FAULTS: dict[str, tuple[int, str, str]] = {
 }
 # Mid-stream: "exception:<member>", e.g. "exception:throttlingException".
 EXCEPTION_PREFIX = "exception:"
+AUTHORIZATION = re.compile(
+    r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/"
+    r"aws4_request, SignedHeaders=(?P<headers>[a-z0-9;-]+), Signature=(?P<signature>[0-9a-f]{64})$"
+)
 _STRING = 7  # eventstream header value type: UTF-8 string with a 2-byte length
 
 
@@ -60,11 +70,40 @@ def eventstream_message(headers: dict[str, str], payload: bytes) -> bytes:
     return message + struct.pack("!I", zlib.crc32(message))
 
 
-class FakeBedrock(FakeAnthropic):
-    """Context manager: a Bedrock runtime endpoint on 127.0.0.1 in a background thread."""
+def sigv4_valid(method: str, path: str, headers: dict[str, str], body: bytes, secret: str) -> bool:
+    """Recompute the request's SigV4 signature over what arrived, with the known secret."""
+    match = AUTHORIZATION.match(headers.get("authorization", ""))
+    if match is None or "x-amz-date" not in headers:
+        return False
+    signed = match["headers"].split(";")
+    if "host" not in signed or any(name not in headers for name in signed):
+        return False
+    request = AWSRequest(
+        method=method,
+        url=f"http://{headers['host']}{path}",
+        headers={name: headers[name] for name in signed},
+        data=body,
+    )
+    request.context["timestamp"] = headers["x-amz-date"]
+    signer = SigV4Auth(Credentials(match["key"], secret), match["service"], match["region"])
+    expected = signer.signature(
+        signer.string_to_sign(request, signer.canonical_request(request)), request
+    )
+    return match["service"] == "bedrock" and hmac.compare_digest(expected, match["signature"])
 
-    def __init__(self, default: Reply | None = None, port: int = 0) -> None:
+
+class FakeBedrock(FakeAnthropic):
+    """Context manager: a Bedrock runtime endpoint on 127.0.0.1 in a background thread.
+
+    Like Bedrock, it checks each request's SigV4 signature against ``secret_key`` (the test
+    suite's credentials) and refuses a bad one with ``InvalidSignatureException``.
+    """
+
+    def __init__(
+        self, default: Reply | None = None, port: int = 0, secret_key: str = "testing"
+    ) -> None:
         super().__init__(default, port)
+        self.secret_key = secret_key
         self.models: list[str] = []
 
     def _make_handler(self) -> type[_MessagesHandler]:
@@ -83,6 +122,15 @@ class _BedrockHandler(_MessagesHandler):
 
     def is_stream_route(self, path: str) -> bool:
         return STREAM_PATH.match(path) is not None
+
+    def authorised(self, raw: bytes) -> bool:
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        if sigv4_valid("POST", self.path, headers, raw, self.server_fake.secret_key):
+            return True
+        self.send_error_reply(
+            403, "InvalidSignatureException", "The request signature we calculated does not match."
+        )
+        return False
 
     def messages_request(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         match = STREAM_PATH.match(path)

@@ -78,6 +78,16 @@ def test_the_request_is_signed_for_bedrock_in_the_region(
     assert "x-api-key" not in headers and headers["x-amz-date"]
 
 
+def test_a_request_signed_with_other_credentials_is_refused_once(
+    invoke: Invoke, fake_bedrock: FakeBedrock
+) -> None:
+    fake_bedrock.secret_key = "not-the-client-secret"  # as Bedrock would, the fake checks SigV4
+    _, frames = invoke(chat_event(user()), provider_attempts=3)
+    error = error_frames(frames, "provider_rejected", retryable=False)
+    assert error["message"] == "Bedrock did not accept the server's credentials."
+    assert fake_bedrock.requests == []  # refused before the body was read as a request
+
+
 @pytest.mark.parametrize("model", [MODEL, GLOBAL_MODEL])
 def test_cross_region_profile_ids_reach_the_path(
     invoke: Invoke, fake_bedrock: FakeBedrock, model: str

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from stream_chat.cancellation.sqlite import SQLiteRegistry
+from stream_chat.handler import ChatFunction
 from stream_chat.providers import make_provider
 from stream_chat.providers.bedrock import BedrockProvider
 from stream_chat.runtime.context import LambdaContext
@@ -21,7 +23,7 @@ from tests.fakes.bedrock_server import FakeBedrock, Reply
 from tests.function.conftest import Invoke, build_function, chat_event, user
 from tests.function.test_cancellation import check_cancelled, stream_then_cancel
 from tests.function.test_faults import TEXTS, error_frames, estimated_usage
-from tests.support.protocol import read_frames, text_of, types_of
+from tests.support.protocol import iter_frames, read_frames, text_of, types_of
 
 MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 GLOBAL_MODEL = "global.anthropic.claude-sonnet-4-6"
@@ -224,8 +226,6 @@ def test_errors_before_the_stream_map_to_their_codes(
 def test_cancel_closes_the_bedrock_connection(
     fake_bedrock: FakeBedrock, settings: Settings
 ) -> None:
-    from stream_chat.cancellation.sqlite import SQLiteRegistry
-
     registry = SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=60)
     frames, delay = stream_then_cancel(settings, registry, fake_bedrock)
     check_cancelled(frames, delay, settings.cancel_poll_s)
@@ -283,3 +283,34 @@ def test_without_aws_credentials_the_answer_says_so(
     error = error_frames(frames, "provider_rejected", retryable=False)
     assert "AWS credentials" in error["message"]
     assert fake_bedrock.requests == []
+
+
+def cancel_when_silent(settings: Settings, fake: FakeBedrock) -> float:
+    """Start an answer the endpoint is silent on, cancel it from a second instance once the
+    stream has started; seconds from the cancel to the upstream connection closing."""
+    registry = SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=60)
+    running = ChatFunction(settings, make_provider(settings), registry)
+    other = ChatFunction(settings, make_provider(settings), registry)
+    response = running(chat_event(user()), LambdaContext.local("a", 30))
+    frames = iter_frames(response.body)
+    assert next(frames)["type"] == "start"
+    deadline = time.monotonic() + 5
+    while not fake.streams and time.monotonic() < deadline:  # the request has reached Bedrock
+        time.sleep(0.01)
+    stream_id = response.headers["x-stream-id"]
+    cancel = chat_event("", path=f"/api/chat/stream/{stream_id}/cancel")
+    assert other(cancel, LambdaContext.local("b", 5)).status_code == 202
+    cancelled_at = time.time()
+    rest = list(frames)
+    assert rest[-1] == {"type": "done", "stop_reason": "cancelled"}
+    assert "text" not in types_of(rest)
+    closed = fake.wait_for_close(0, timeout=5) + fake.streams[0].opened_at
+    assert fake.streams[0].client_closed
+    return closed - cancelled_at
+
+
+def test_cancel_while_bedrock_is_silent_closes_the_connection(
+    fake_bedrock: FakeBedrock, settings: Settings
+) -> None:
+    fake_bedrock.enqueue(Reply(texts=TEXTS, first_delay_s=20))
+    assert cancel_when_silent(settings, fake_bedrock) < settings.cancel_poll_s + 1.0

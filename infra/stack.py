@@ -18,7 +18,7 @@ from infra.rate_limit import RateLimitAcl
 from infra.site import Site
 from infra.streaming_function import StreamingFunction
 from stream_chat.settings import ENV, Settings
-from stream_chat_local.static import page_config
+from stream_chat_page import page_config
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"

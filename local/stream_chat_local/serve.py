@@ -47,6 +47,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=2,
         help="concurrent instances of the cancel function at most (default 2)",
     )
+    parser.add_argument(
+        "--warm",
+        type=int,
+        default=1,
+        help="instances of each function started at launch (default 1; 0 for cold starts)",
+    )
     parser.add_argument("--handler", default=DEFAULT_HANDLER, help="the function's _HANDLER")
     parser.add_argument("--web-dir", type=Path, default=DEFAULT_WEB_DIR)
 
@@ -73,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        return _serve(server, [chat.pool, cancel.pool])
+        return _serve(server, [chat.pool, cancel.pool], max(0, args.warm))
 
 
 def worker_env(
@@ -108,7 +114,7 @@ def cancel_env(env: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def _serve(server: LocalServer, pools: list[WorkerPool]) -> int:
+def _serve(server: LocalServer, pools: list[WorkerPool], warm: int) -> int:
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
@@ -116,8 +122,8 @@ def _serve(server: LocalServer, pools: list[WorkerPool]) -> int:
     # stop serve and its workers wherever it was started from.
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        for pool in pools:  # one instance of each ready: no first request waits for a cold start
-            pool.warm(1)
+        for pool in pools:  # instances ready, so that no first request waits for a cold start
+            pool.warm(warm)
         host, port = server.server_address[:2]
         print(f"stream-chat serve: http://{host!s}:{port}/", flush=True)
         server.serve_forever(poll_interval=0.5)  # a signal interrupts it at once

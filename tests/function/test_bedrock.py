@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from stream_chat.cancel_handler import CancelFunction
 from stream_chat.cancellation.sqlite import SQLiteRegistry
 from stream_chat.handler import ChatFunction
 from stream_chat.providers import make_provider
@@ -286,11 +287,11 @@ def test_without_aws_credentials_the_answer_says_so(
 
 
 def cancel_when_silent(settings: Settings, fake: FakeBedrock) -> float:
-    """Start an answer the endpoint is silent on, cancel it from a second instance once the
-    stream has started; seconds from the cancel to the upstream connection closing."""
+    """Start an answer the endpoint is silent on, cancel it through the cancel function once the
+    request has reached Bedrock; seconds from the cancel to the upstream connection closing."""
     registry = SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=60)
     running = ChatFunction(settings, make_provider(settings), registry)
-    other = ChatFunction(settings, make_provider(settings), registry)
+    cancel_function = CancelFunction(registry)
     response = running(chat_event(user()), LambdaContext.local("a", 30))
     frames = iter_frames(response.body)
     assert next(frames)["type"] == "start"
@@ -299,7 +300,7 @@ def cancel_when_silent(settings: Settings, fake: FakeBedrock) -> float:
         time.sleep(0.01)
     stream_id = response.headers["x-stream-id"]
     cancel = chat_event("", path=f"/api/chat/stream/{stream_id}/cancel")
-    assert other(cancel, LambdaContext.local("b", 5)).status_code == 202
+    assert cancel_function(cancel, LambdaContext.local("b", 5))["statusCode"] == 202
     cancelled_at = time.time()
     rest = list(frames)
     assert rest[-1] == {"type": "done", "stop_reason": "cancelled"}

@@ -19,7 +19,7 @@ from stream_chat.chat_request import ChatRequest, parse_chat_request, read_body
 from stream_chat.chat_stream import ChatStream, new_stream_id
 from stream_chat.errors import (
     InternalError,
-    InvalidRequest,
+    InvalidStreamId,
     MethodNotAllowed,
     NotFound,
     StreamChatError,
@@ -101,7 +101,7 @@ class ChatFunction:
 
     def cancel(self, stream_id: str) -> StreamingResponse:
         if not STREAM_ID.match(stream_id):
-            raise InvalidRequest("malformed stream id", code="invalid_stream_id", field="stream_id")
+            raise InvalidStreamId("malformed stream id", field="stream_id")
         assert self.registry is not None  # the route exists only with a registry
         self.registry.cancel(stream_id)
         logger.info("stream cancel recorded", extra={"cancelled_stream_id": stream_id})

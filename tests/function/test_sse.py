@@ -78,9 +78,7 @@ def test_each_surrogate_of_a_run_becomes_one_replacement_character() -> None:
 
 # A third of the pieces drawn are surrogates, so runs of them are common.
 @given(
-    st.lists(st.characters(categories=("Cs",)) | st.sampled_from(TRICKY) | CHARACTERS).map(
-        "".join
-    )
+    st.lists(st.characters(categories=("Cs",)) | st.sampled_from(TRICKY) | CHARACTERS).map("".join)
 )
 def test_any_text_keeps_its_length_with_surrogates_replaced_one_for_one(text: str) -> None:
     expected = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)

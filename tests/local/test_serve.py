@@ -141,7 +141,7 @@ def test_a_failure_before_the_first_byte_is_a_502(start_serve: StartServe) -> No
 
     assert client.head()[0] == 502
     assert json.loads(client.body()) == {"Message": "Internal Server Error"}
-    assert "ValueError: the event is not usable" in serve.output()
+    assert '"errorMessage": "the event is not usable", "errorType": "ValueError"' in serve.output()
 
 
 def test_an_init_failure_is_a_502_and_logged(start_serve: StartServe) -> None:
@@ -150,4 +150,4 @@ def test_an_init_failure_is_a_502_and_logged(start_serve: StartServe) -> None:
     client = serve.request("POST", "/api/x", {})
 
     assert client.head()[0] == 502
-    assert_logged(serve, "[ERROR]\tRuntime.ImportModuleError: unable to import module")
+    assert_logged(serve, '"errorType": "Runtime.ImportModuleError"')

@@ -118,6 +118,22 @@ def endless(event: dict[str, Any], context: Any) -> StreamingResponse:
     return StreamingResponse(200, SSE, body())
 
 
+def firehose(event: dict[str, Any], context: Any) -> StreamingResponse:
+    """``frames`` parts of ``size`` bytes as fast as they are taken; on close, writes the time
+    (``time.time()``) to ``marker``: the moment its cleanup (an upstream abort) ran."""
+    p = params(event)
+    part = b"x" * p.get("size", 65536)
+
+    def body() -> Iterator[bytes]:
+        try:
+            for _ in range(p["frames"]):
+                yield part
+        finally:
+            Path(p["marker"]).write_text(repr(time.time()))
+
+    return StreamingResponse(200, SSE, body())
+
+
 def _wait_for(path: Path, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while not path.exists():

@@ -116,7 +116,10 @@ def test_a_worker_past_its_deadline_is_killed_replaced_and_the_stream_truncated(
     serve = start_serve("--timeout", "1", "--workers", "1", "--handler", f"{TOY}.endless")
     (before,) = serve.workers()
 
-    client = serve.request("POST", "/api/x", {"marker": str(tmp_path / "m"), "interval_s": 0.05})
+    # Six frames, then the function overruns its timeout without writing (a write past the
+    # deadline would end the invocation on the runtime's side first).
+    overrun = {"marker": str(tmp_path / "m"), "interval_s": 0.02, "frames": 6, "linger_s": 30}
+    client = serve.request("POST", "/api/x", overrun)
     started = time.monotonic()
     assert client.head()[0] == 200
     frames = 0
@@ -125,7 +128,7 @@ def test_a_worker_past_its_deadline_is_killed_replaced_and_the_stream_truncated(
             frames += 1
 
     assert 0.9 < time.monotonic() - started < 5
-    assert frames > 5
+    assert frames == 6
     assert not alive(before)
     assert not (tmp_path / "m").exists(), "SIGKILL: the function's cleanup never ran"
     again = serve.request("POST", "/api/x", {"marker": str(tmp_path / "m2"), "frames": 2})

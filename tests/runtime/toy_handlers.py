@@ -104,7 +104,8 @@ def acked_frames(event: dict[str, Any], context: Any) -> StreamingResponse:
 
 
 def endless(event: dict[str, Any], context: Any) -> StreamingResponse:
-    """Frames every ``interval_s`` (bounded); records in ``marker`` that its cleanup ran."""
+    """Frames every ``interval_s`` (bounded), then ``linger_s`` without a write; records in
+    ``marker`` that its cleanup ran."""
     p = params(event)
 
     def body() -> Iterator[bytes]:
@@ -112,6 +113,7 @@ def endless(event: dict[str, Any], context: Any) -> StreamingResponse:
             for number in range(1, p.get("frames", 2000) + 1):
                 yield frame(number)
                 time.sleep(p.get("interval_s", 0.01))
+            time.sleep(p.get("linger_s", 0.0))
         finally:
             Path(p["marker"]).write_text("closed")
 

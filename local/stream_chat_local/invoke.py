@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+from stream_chat.settings import ENV
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     event: dict[str, Any] = json.loads(args.event.read_text(encoding="utf-8"))
     _logs_to_stderr()
+    # Nothing outside this process can cancel its one invocation: its cancel registry lives and
+    # dies with it, rather than in a file shared by everything on the machine.
+    with tempfile.TemporaryDirectory(prefix="stream-chat-invoke-") as scratch:
+        os.environ.setdefault(ENV["cancel_sqlite_path"], str(Path(scratch) / "cancel.sqlite3"))
+        return _invoke(args, event)
+
+
+def _invoke(args: argparse.Namespace, event: dict[str, Any]) -> int:
     from stream_chat.handler import FUNCTION, lambda_handler
     from stream_chat.runtime.context import LambdaContext
 

@@ -23,7 +23,7 @@ help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(BIN)/stream-chat: pyproject.toml
-	@test -x $(BIN)/python || $(need-python) -m venv $(VENV)
+	$(if $(wildcard $(BIN)/python),,$(need-python) -m venv $(VENV))
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,infra]'
 	@touch $@

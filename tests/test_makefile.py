@@ -67,3 +67,13 @@ def test_a_named_python_is_checked_too(tmp_path: Path) -> None:
 
     assert result.returncode != 0
     assert "python3.10 is 3.10" in result.stderr
+
+
+def test_an_existing_venv_needs_no_python_on_path(tmp_path: Path) -> None:
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "python").touch()
+
+    result = plan_venv(tmp_path, {"python3": "3.9"})
+
+    assert result.returncode == 0, result.stderr
+    assert "-m venv" not in result.stdout

@@ -19,16 +19,17 @@ def test_a_stalled_reader_cannot_hold_the_stream_past_the_deadline(
     marker = tmp_path / "closed"
     # The reader takes the prelude and one part, then reads nothing until well past the deadline.
     runtime_api.stall_after = 2
-    runtime_api.stall_s = 6.0
+    runtime_api.stall_s = 8.0
     deadline = time.time() + 4.0
     runtime_api.push({"marker": str(marker), "frames": 4000}, "req-stalled", deadline_s=4.0)
     runtime_api.push({"marker": str(tmp_path / "next"), "frames": 1, "size": 3}, "req-next")
     runtime = start_runtime(f"{TOY}.firehose")
 
     closed_at = float(_eventually(lambda: marker.read_text() if marker.exists() else "", "."))
-    # The writes give up WRITE_RESERVE_S (0.5 s) before the deadline; the margin is for a
-    # loaded machine. Without a bound the body stays open until the reader resumes.
-    assert closed_at < deadline + 0.4, "the body was closed (its upstream aborted) in time"
+    # The writes give up WRITE_RESERVE_S (0.5 s) before the deadline; the rest of the margin is
+    # for a loaded machine. Without a bound the body stays open until the reader resumes, some
+    # 4 s past the deadline.
+    assert closed_at < deadline + 2.0, "the body was closed (its upstream aborted) in time"
     following = runtime_api.find(f"POST {PREFIX}/invocation/req-next/response", timeout=20)
     assert parse_chunks(following.body)[0][1:] == [b"xxx"], "the loop went on to the next event"
     stalled = runtime_api.find(f"POST {PREFIX}/invocation/req-stalled/response", timeout=20)

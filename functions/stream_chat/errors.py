@@ -9,6 +9,7 @@ response with that status; after it, an in-band ``error`` frame followed by ``do
     ├── ProviderError (502)         ProviderUnavailable, RateLimited, ProviderRejected,
     │                               ProviderProtocolError
     ├── StreamTimeout (504)         FirstTokenTimeout, StallTimeout, DeadlineExceeded
+    ├── ShuttingDown (503)          the execution environment is being shut down
     └── InternalError (500)
 """
 
@@ -133,6 +134,14 @@ class StallTimeout(StreamTimeout):
 
 class DeadlineExceeded(StreamTimeout):
     code = "deadline"
+
+
+class ShuttingDown(StreamChatError):
+    """SIGTERM: the environment stops (locally, ``serve`` is stopping); asking again may work."""
+
+    status = 503
+    code = "shutdown"
+    retryable = True
 
 
 class InternalError(StreamChatError):

@@ -27,6 +27,7 @@ from stream_chat.errors import (
 from stream_chat.providers import Provider, make_provider
 from stream_chat.response import StreamingResponse, error_response, json_response
 from stream_chat.settings import Settings
+from stream_chat.shutdown import PROCESS_SHUTDOWN
 from stream_chat.sse import HEADERS
 
 logger = Logger(service="stream-chat")
@@ -48,6 +49,7 @@ class ChatFunction:
     def from_settings(cls, settings: Settings) -> ChatFunction:
         if settings.provider == "demo":
             logger.info("no Anthropic key configured: answers come from the offline demo model")
+        PROCESS_SHUTDOWN.install()  # at init, on the main thread: SIGTERM ends streams cleanly
         return cls(settings, make_provider(settings), make_registry(settings))
 
     def __call__(self, raw_event: Mapping[str, Any], context: Any) -> StreamingResponse:

@@ -1,34 +1,49 @@
-"""The bytes a function URL answers with: the head built from a prelude, and its own errors."""
+"""What the local function URL answers with, as ASGI status and headers: the head built from a
+function's prelude, and the URL's own errors (JSON ``{"Message": ...}``, as AWS writes them).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from http import HTTPStatus
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
+Headers = list[tuple[bytes, bytes]]
+
+# Framing is the server's business, never the function's (as behind a real function URL).
+HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive", "upgrade"}
+JSON = (b"content-type", b"application/json")
+NO_STORE = (b"cache-control", b"no-store")
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a header name (RFC 9110 section 5.1)
+FIELD_VALUE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
 
 
-def response_head(metadata: Mapping[str, Any], request_id: str) -> bytes:
-    """Status line and headers of a streamed response, from the function's prelude."""
+@dataclass(frozen=True)
+class Answer:
+    """A whole response the front writes itself: an error, or a page file."""
+
+    status: int
+    body: bytes
+    headers: Headers = field(default_factory=list)
+
+
+def error_answer(status: int, message: str, *extra: tuple[str, str]) -> Answer:
+    headers = [JSON, NO_STORE] + [(k.encode(), v.encode()) for k, v in extra]
+    return Answer(status, json.dumps({"Message": message}).encode(), headers)
+
+
+def prelude_head(metadata: Mapping[str, Any], request_id: str) -> tuple[int, Headers]:
+    """Status and headers of a streamed response; ValueError if the prelude cannot be one."""
     status = int(metadata.get("statusCode", 200))
-    headers = {str(k): str(v) for k, v in (metadata.get("headers") or {}).items()}
-    lines = [f"HTTP/1.1 {status} {_reason(status)}"]
-    lines += [f"{k}: {v}" for k, v in headers.items() if k.lower() not in HOP_BY_HOP]
-    lines += [f"Set-Cookie: {cookie}" for cookie in metadata.get("cookies") or ()]
-    lines += [f"X-Amzn-RequestId: {request_id}", "Transfer-Encoding: chunked"]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
-
-
-def error_response(status: int, message: str) -> bytes:
-    """A function URL's own error answer (throttled, function error), JSON like AWS's."""
-    body = json.dumps({"Message": message}).encode()
-    head = (
-        f"HTTP/1.1 {status} {_reason(status)}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
+    if not 200 <= status <= 599:
+        raise ValueError(f"statusCode {status} is not a final HTTP status")
+    pairs = [(str(k), str(v)) for k, v in (metadata.get("headers") or {}).items()]
+    pairs = [(k, v) for k, v in pairs if k.lower() not in HOP_BY_HOP]
+    pairs += [("set-cookie", str(cookie)) for cookie in metadata.get("cookies") or ()]
+    pairs.append(("x-amzn-requestid", request_id))
+    return status, _encoded(pairs)
 
 
 def stream_id(metadata: Mapping[str, Any]) -> str | None:
@@ -38,8 +53,10 @@ def stream_id(metadata: Mapping[str, Any]) -> str | None:
     return found[0] if found else None
 
 
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
+def _encoded(pairs: Iterable[tuple[str, str]]) -> Headers:
+    # A header HTTP cannot carry (a CR or LF would split the head) is dropped, not repaired.
+    return [
+        (k.encode("latin-1", "replace"), v.strip().encode("latin-1", "replace"))
+        for k, v in pairs
+        if TOKEN.fullmatch(k) and FIELD_VALUE.fullmatch(v)
+    ]

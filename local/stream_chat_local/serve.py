@@ -2,31 +2,44 @@
 
 Every ``/api/...`` request becomes a function URL event, handed to the real runtime loop in a
 worker process through an emulated Runtime API, so a local run exercises the same bytes as AWS.
+Concurrency is Lambda's: at most ``--workers`` instances run at once; past that a request waits
+up to ``--queue-timeout`` seconds in a queue of ``--queue`` places, then gets 429 with
+``Retry-After``, as a throttled function URL answers. Ctrl-C or SIGTERM ends every stream in
+flight with an ``error`` frame (code ``shutdown``) and ``done``, then exits.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
-import signal
+import re
+import resource
+import socket
 import sys
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import FrameType
 
+from stream_chat.cancellation import make_registry
 from stream_chat.settings import Settings, SettingsError
-from stream_chat_local.front import Front, FrontHandler
-from stream_chat_local.http_server import LocalServer
+from stream_chat_local.concurrency import Concurrency
+from stream_chat_local.front import Front
+from stream_chat_local.function_url import LocalFunction
+from stream_chat_local.http_front import BACKLOG, FrontServer, server_config
+from stream_chat_local.request_policy import RequestPolicy
+from stream_chat_local.scratch import scratch_directory
 from stream_chat_local.static import DEFAULT_WEB_DIR, StaticFiles
 from stream_chat_local.workers import WorkerPool
 
 DEFAULT_HANDLER = "stream_chat.handler.lambda_handler"
 MEMORY_MB = 512
+API_ROUTE = re.compile(r"/api/")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on; its name is allowed as Host"
+    )
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument(
         "--timeout", type=float, default=180.0, help="function timeout in seconds (default 180)"
@@ -34,29 +47,52 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", type=int, default=4, help="concurrent instances at most (default 4)"
     )
+    parser.add_argument(
+        "--queue", type=int, default=32, help="requests that may wait for an instance (32)"
+    )
+    parser.add_argument(
+        "--queue-timeout", type=float, default=5.0, help="seconds one may wait, then 429 (5)"
+    )
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=10.0,
+        help="seconds a request's head, and then its body, may take to arrive (10)",
+    )
     parser.add_argument("--handler", default=DEFAULT_HANDLER, help="the function's _HANDLER")
     parser.add_argument("--web-dir", type=Path, default=DEFAULT_WEB_DIR)
 
 
 def run(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory(prefix="stream-chat-") as scratch:
-        env = worker_env(os.environ, args, Path(scratch))
+    with scratch_directory() as scratch:
+        env = worker_env(os.environ, args, scratch)
         try:
             settings = Settings.from_env(env)
         except SettingsError as exc:
             print(f"stream-chat serve: {exc}", file=sys.stderr)
             return 2
-        pool = WorkerPool(env, max(1, args.workers))
-        front = Front(pool, StaticFiles(args.web_dir, settings), settings, args.timeout)
         try:
-            server = LocalServer((args.host, args.port), FrontHandler.bound_to(front))
+            listener = _listen(args.host, args.port)
         except OSError as exc:
             print(
                 f"stream-chat serve: cannot listen on {args.host}:{args.port}: {exc}",
                 file=sys.stderr,
             )
             return 1
-        return _serve(server, pool)
+        chat = LocalFunction(
+            WorkerPool(env, max(1, args.workers)),
+            Concurrency(max(1, args.workers), max(0, args.queue), args.queue_timeout),
+            args.timeout,
+        )
+        port = listener.getsockname()[1]
+        front = Front(
+            [(API_ROUTE, chat)],
+            StaticFiles(args.web_dir, settings),
+            RequestPolicy(args.host, port),
+            make_registry(settings),
+            args.read_timeout,
+        )
+        return _serve(front, listener, [chat], args.read_timeout)
 
 
 def worker_env(
@@ -80,23 +116,45 @@ def worker_env(
     return env
 
 
-def _serve(server: LocalServer, pool: WorkerPool) -> int:
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
+    listener.setblocking(False)
+    return listener
 
-    # Both, explicitly: a shell starts background jobs with SIGINT ignored, and SIGINT must still
-    # stop serve and its workers wherever it was started from.
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+def _serve(
+    front: Front, listener: socket.socket, functions: Sequence[LocalFunction], read_timeout_s: float
+) -> int:
+    _allow_many_connections()
+
+    def stop() -> None:
+        # Before uvicorn drains: queued requests are refused, and SIGTERM makes every function
+        # end its streams in flight with a shutdown error (idle instances simply exit).
+        for function in functions:
+            function.concurrency.stop()
+            function.pool.begin_stop()
+
+    server = FrontServer(server_config(front, read_timeout_s), on_stop=stop)
     try:
-        pool.warm(1)  # one instance ready, so the first request does not wait for a cold start
-        host, port = server.server_address[:2]
-        print(f"stream-chat serve: http://{host!s}:{port}/", flush=True)
-        server.serve_forever(poll_interval=0.5)  # a signal interrupts it at once
+        for function in functions:
+            function.pool.warm(1)  # one instance ready: the first request skips a cold start
+        host, port = listener.getsockname()[:2]
+        shown = f"[{host}]" if ":" in host else host
+        print(f"stream-chat serve: http://{shown}:{port}/", flush=True)
+        asyncio.run(server.serve(sockets=[listener]))
     except KeyboardInterrupt:
-        pass
+        pass  # Ctrl-C before the server ran (during the first cold start)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        server.server_close()
-        pool.close()
+        for function in functions:
+            function.pool.close()
     return 0
+
+
+def _allow_many_connections() -> None:
+    # Each connection is a file descriptor; the usual soft limit (1024) is far below what the
+    # server is built to hold, and the hard limit is there to be used.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))

@@ -120,7 +120,7 @@ class Front:
 
 
 async def read_body(
-    method: str, headers: dict[str, str], receive: Receive
+    method: str, headers: dict[str, str], receive: Receive, timeout_s: float
 ) -> bytes | Answer | None:
     """The whole body within the quota and the time; an error answer; None if the client left."""
     length = headers.get("content-length")

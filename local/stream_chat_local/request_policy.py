@@ -58,6 +58,8 @@ class RequestPolicy:
 
     def refuse(self, head: Head) -> Answer | None:
         """Any request: too big a head, a foreign Host, or a path nothing can have."""
+        if head.http_version not in ("1.0", "1.1"):
+            return error_answer(505, f"HTTP/{head.http_version[:10]} is not supported.")
         if head.target_bytes > MAX_TARGET_BYTES:
             return error_answer(414, f"The URL is longer than {MAX_TARGET_BYTES} bytes.")
         if head.header_bytes > MAX_HEADER_BYTES:

@@ -66,7 +66,7 @@ class ChatFunction:
             return error_response(InternalError("The request failed unexpectedly."))
 
     def route(self, event: LambdaFunctionUrlEvent, context: RemainingTime) -> StreamingResponse:
-        path, method = event.raw_path, event.request_context.http.method
+        path, method = route_key(event)
         cancel = CANCEL_PATH.match(path)
         if path != CHAT_PATH and (cancel is None or self.registry is None):
             raise NotFound(f"no route for {path}")
@@ -109,6 +109,21 @@ class ChatFunction:
         logger.info("stream cancel recorded", extra={"cancelled_stream_id": stream_id})
         # Unknown and expired ids get the same answer, so ids cannot be probed.
         return json_response(202, {"stream_id": stream_id, "cancelled": True})
+
+
+def route_key(event: LambdaFunctionUrlEvent) -> tuple[str, str]:
+    """(path, method); an event without them is no function URL event: a 400, not a crash."""
+    path: object
+    method: object
+    try:
+        path, method = event.raw_path, event.request_context.http.method
+    except (KeyError, TypeError, AttributeError):
+        path = method = None
+    if not isinstance(path, str) or not isinstance(method, str):
+        raise InvalidRequest(
+            "The event has no rawPath or requestContext.http.method.", code="invalid_event"
+        )
+    return path, method
 
 
 FUNCTION = ChatFunction.from_settings(Settings.from_env())

@@ -84,6 +84,9 @@ class FrontProtocol(H11Protocol):
         if cycle is not None and not cycle.more_body and not cycle.response_complete:
             cycle.keep_alive = False  # the request is whole: answer it, then close
             return True
+        waiting = cycle is None or cycle.response_complete
+        if waiting and self.conn.trailing_data[0] and self.conn.our_state is h11.IDLE:
+            self._send_error(400, "the request ended inside its head")
         return None
 
     def send_400_response(self, msg: str) -> None:
@@ -144,8 +147,29 @@ class FrontServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
+class _Expected(logging.Filter):
+    """Drop uvicorn's notes on what the front does on purpose: refusing a malformed request
+    (answered with its status), and returning mid-response to cut a broken stream off."""
+
+    NOTES = ("Invalid HTTP request received.", "ASGI callable returned without completing")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.NOTES)
+
+
+def quiet_logs() -> None:
+    """uvicorn's own log lines, in serve's format, without the expected ones."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("stream-chat serve: %(message)s"))
+    handler.addFilter(_Expected())
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(handler)
+    logger.propagate = False
+
+
 def server_config(app: Any, read_timeout_s: float) -> uvicorn.Config:
     protocol = type("FrontProtocol", (FrontProtocol,), {"head_timeout_s": read_timeout_s})
+    quiet_logs()
     return uvicorn.Config(
         app,
         http=protocol,

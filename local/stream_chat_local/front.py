@@ -104,7 +104,8 @@ class Front:
             outcome = await invoke(function, request, client)
         finally:
             client.close()
-        _log(f'"{scope["method"]} {request.target[:200]}" {outcome.value}')
+        line = f"{scope['method']} {request.target[:200]} HTTP/{scope['http_version']}"
+        _log(f'"{line}" {outcome.value}')
 
     def _cancel_soon(self, stream_id: str) -> None:
         """The client went away mid-stream: stop its answer (a local convenience; see docs)."""

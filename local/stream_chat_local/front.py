@@ -16,15 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from stream_chat.cancellation import CancelRegistry
-from stream_chat_local.function_url import (
-    Client,
-    LocalFunction,
-    Message,
-    Receive,
-    Send,
-    invoke,
-    send_answer,
-)
+from stream_chat_local.client import Client, Message, Receive, Send, send_answer
+from stream_chat_local.function_url import LocalFunction, invoke
 from stream_chat_local.http_head import Answer, error_answer
 from stream_chat_local.request_policy import Head, RequestPolicy
 from stream_chat_local.static import StaticFiles

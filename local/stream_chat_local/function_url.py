@@ -16,19 +16,15 @@ import enum
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from stream_chat_local.client import Client
 from stream_chat_local.concurrency import Concurrency, Stopping, Throttled
-from stream_chat_local.http_head import Answer, Headers, error_answer, prelude_head, stream_id
+from stream_chat_local.http_head import error_answer, prelude_head, stream_id
 from stream_chat_local.invocation import Chunk, Failed, Finished, Invocation, Part, Prelude
 from stream_chat_local.url_event import HttpRequest, build_event
 from stream_chat_local.workers import Worker, WorkerPool
-
-Message = MutableMapping[str, Any]
-Send = Callable[[Message], Awaitable[None]]
-Receive = Callable[[], Awaitable[Message]]
 
 INIT_LIMIT_S = 10.0  # Lambda's limit for an on-demand environment's init phase
 POLL_S = 0.25  # how often a silent invocation's worker is checked for life
@@ -54,45 +50,6 @@ class LocalFunction:
     pool: WorkerPool
     concurrency: Concurrency
     timeout_s: float
-
-
-class Client:
-    """The HTTP client of one request: the ASGI ``send``, and whether the client went away."""
-
-    def __init__(self, send: Send, receive: Receive, on_gone: Callable[[str], None]) -> None:
-        self.started = False
-        self.gone = False
-        self.stream_id: str | None = None  # from the prelude's x-stream-id, for the cancel
-        self._send = send
-        self._finishing = False
-        self._on_gone = on_gone
-        self._watch = asyncio.create_task(self._watch_disconnect(receive))
-
-    async def start(self, status: int, headers: Headers) -> None:
-        self.started = True
-        await self._send({"type": "http.response.start", "status": status, "headers": headers})
-
-    async def write(self, data: bytes) -> None:
-        await self._send({"type": "http.response.body", "body": data, "more_body": True})
-
-    async def end(self) -> None:
-        self._finishing = True
-        await self._send({"type": "http.response.body", "body": b"", "more_body": False})
-
-    async def answer(self, answer: Answer) -> None:
-        self.started = self._finishing = True
-        await send_answer(self._send, answer)
-
-    def close(self) -> None:
-        self._watch.cancel()
-
-    async def _watch_disconnect(self, receive: Receive) -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
-        if not self._finishing:
-            self.gone = True
-            if self.stream_id:
-                self._on_gone(self.stream_id)
 
 
 async def invoke(function: LocalFunction, request: HttpRequest, client: Client) -> Outcome:
@@ -188,19 +145,6 @@ async def _abandon(client: Client, outcome: Outcome, detail: Any) -> tuple[Outco
     if not client.started:
         await client.answer(error_answer(502, "Internal Server Error"))
     return outcome, detail
-
-
-async def send_answer(send: Send, answer: Answer) -> None:
-    """A whole response with its length (HEAD gets the head only, from the server)."""
-    length = (b"content-length", str(len(answer.body)).encode())
-    await send(
-        {
-            "type": "http.response.start",
-            "status": answer.status,
-            "headers": [*answer.headers, length],
-        }
-    )
-    await send({"type": "http.response.body", "body": answer.body, "more_body": False})
 
 
 def _log(message: str) -> None:

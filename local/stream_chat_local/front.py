@@ -2,7 +2,7 @@
 
 A path that matches a function's route goes to that function's URL (the first match wins, so a
 narrower route comes first); everything else is the page from ``web/``. Parsing, framing, limits
-and timeouts are the HTTP server's (see ``http_server``); here is only what is ours: who may call,
+and timeouts are the HTTP server's (see ``http_front``); here is only what is ours: who may call,
 reading the body within a function URL's quota, and handing the request to a function.
 """
 

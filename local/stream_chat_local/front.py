@@ -1,4 +1,6 @@
-"""The ASGI app behind ``stream-chat serve``: routed as CloudFront routes the deployed site.
+"""The ASGI app behind ``stream-chat serve``: routed as CloudFront routes the deployed site
+(``/api/chat/stream/*/cancel`` to the cancel function, the rest of ``/api/...`` to the streaming
+function, everything else to the page).
 
 A path that matches a function's route goes to that function's URL (the first match wins, so a
 narrower route comes first); everything else is the page from ``web/``. Parsing, framing, limits
@@ -9,10 +11,9 @@ reading the body within a function URL's quota, and handing the request to a fun
 from __future__ import annotations
 
 import asyncio
-import re
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from stream_chat.cancellation import CancelRegistry
@@ -27,7 +28,7 @@ MAX_REQUEST_BYTES = 6 * 1024 * 1024  # a function URL's request payload quota
 PAGE_METHODS = ("GET", "HEAD")
 CLOSE = ("connection", "close")
 
-Route = tuple[re.Pattern[str], LocalFunction]
+Route = tuple[Callable[[str], object], LocalFunction]  # (does it take this path, the function)
 
 
 class Front:
@@ -59,7 +60,7 @@ class Front:
         await self._call(function, scope, head.headers, receive, send)
 
     def route(self, path: str) -> LocalFunction | None:
-        return next((function for pattern, function in self.routes if pattern.match(path)), None)
+        return next((function for takes, function in self.routes if takes(path)), None)
 
     def _page(self, method: str, path: str) -> Answer:
         if method not in PAGE_METHODS:
@@ -103,10 +104,12 @@ class Front:
     def _cancel_soon(self, stream_id: str) -> None:
         """The client went away mid-stream: stop its answer (a local convenience; see docs)."""
         if self.registry is not None:
-            asyncio.get_running_loop().run_in_executor(None, self._cancel, stream_id)
+            asyncio.get_running_loop().run_in_executor(None, self.cancel, stream_id)
 
-    def _cancel(self, stream_id: str) -> None:
-        assert self.registry is not None
+    def cancel(self, stream_id: str) -> None:
+        """Record the cancel (blocking: a registry write); never raises."""
+        if self.registry is None:
+            return
         try:
             self.registry.cancel(stream_id)
         except Exception as exc:  # a failed cancel must not take the front down

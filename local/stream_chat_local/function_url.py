@@ -1,9 +1,11 @@
-"""What a function URL in ``RESPONSE_STREAM`` mode does with a request, on the front's event loop.
+"""What a function URL does with a request, on the front's event loop, streamed or buffered.
 
 The request waits for a free instance (429 past the function's concurrency), becomes an invocation
-on a worker, and its response is relayed: the prelude becomes the HTTP status and headers, and
-each chunk is written to the client the moment the emulated Runtime API hands it over (its thread
-wakes the loop for every part; nothing is batched). Meanwhile the loop watches the deadline, the
+on a worker, and its response is relayed. Streamed (``RESPONSE_STREAM``): the prelude becomes the
+HTTP status and headers, and each chunk is written to the client the moment the emulated Runtime
+API hands it over (its thread wakes the loop for every part; nothing is batched). Buffered
+(``BUFFERED``, the cancel function): the function's JSON result becomes one response with a
+length. Meanwhile the loop watches the deadline, the
 worker and the client. Like AWS, the function never hears about the client: when it goes away the
 invocation runs on, its output discarded, until it ends or its deadline.
 """
@@ -21,8 +23,16 @@ from typing import Any
 
 from stream_chat_local.client import Client
 from stream_chat_local.concurrency import Concurrency, Stopping, Throttled
-from stream_chat_local.http_head import error_answer, prelude_head, stream_id
-from stream_chat_local.invocation import Chunk, Failed, Finished, Invocation, Part, Prelude
+from stream_chat_local.http_head import buffered_answer, error_answer, prelude_head, stream_id
+from stream_chat_local.invocation import (
+    Buffered,
+    Chunk,
+    Failed,
+    Finished,
+    Invocation,
+    Part,
+    Prelude,
+)
 from stream_chat_local.url_event import HttpRequest, build_event
 from stream_chat_local.workers import Worker, WorkerPool
 
@@ -107,16 +117,26 @@ async def _relay(
             if not worker.alive():
                 return await _abandon(client, Outcome.DIED, worker.api.init_error)
             continue
-        if isinstance(part, Chunk):
-            await client.write(part.data)
-        elif isinstance(part, Prelude):
-            if not await _start(client, part, invocation.request_id):
-                return await _abandon(client, Outcome.FAILED, {"errorType": "InvalidPrelude"})
-        elif isinstance(part, Failed):
-            return await _abandon(client, Outcome.FAILED, part.diagnostic)
-        else:
-            return await _finished(client, part)
+        if (ended := await _deliver(part, client, invocation.request_id)) is not None:
+            return ended
     return await _abandon(client, Outcome.TIMED_OUT, None)
+
+
+async def _deliver(part: Part, client: Client, request_id: str) -> tuple[Outcome, Any] | None:
+    """Hand one part to the client; how the invocation ended, if this part ended it."""
+    if isinstance(part, Chunk):
+        await client.write(part.data)
+    elif isinstance(part, Prelude):
+        if not await _start(client, part, request_id):
+            return await _abandon(client, Outcome.FAILED, {"errorType": "InvalidPrelude"})
+    elif isinstance(part, Buffered):
+        await client.answer(buffered_answer(part.payload, request_id))
+        return Outcome.COMPLETE, None
+    elif isinstance(part, Failed):
+        return await _abandon(client, Outcome.FAILED, part.diagnostic)
+    else:
+        return await _finished(client, part)
+    return None
 
 
 async def _start(client: Client, prelude: Prelude, request_id: str) -> bool:

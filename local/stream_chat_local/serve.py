@@ -2,9 +2,12 @@
 
 Every ``/api/...`` request becomes a function URL event, handed to the real runtime loop in a
 worker process through an emulated Runtime API, so a local run exercises the same bytes as AWS.
-Concurrency is Lambda's: at most ``--workers`` instances run at once; past that a request waits
-up to ``--queue-timeout`` seconds in a queue of ``--queue`` places, then gets 429 with
-``Retry-After``, as a throttled function URL answers. Ctrl-C or SIGTERM ends every stream in
+As on AWS there are two functions, each with its own instances: the streaming function, and the
+light cancel function that takes ``/api/chat/stream/*/cancel`` (buffered), so that a cancel
+never waits behind a stream or for the streaming function's cold start. Concurrency is Lambda's:
+at most ``--workers`` instances run at once; past that a request waits up to ``--queue-timeout``
+seconds in a queue of ``--queue`` places, then gets 429 with ``Retry-After``, as a throttled
+function URL answers. Ctrl-C or SIGTERM ends every stream in
 flight with an ``error`` frame (code ``shutdown``) and ``done``, then exits.
 """
 
@@ -17,22 +20,23 @@ import re
 import resource
 import socket
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from stream_chat.cancellation import make_registry
+from stream_chat.routes import is_cancel_route
 from stream_chat.settings import Settings, SettingsError
 from stream_chat_local.concurrency import Concurrency
 from stream_chat_local.front import Front
 from stream_chat_local.function_url import LocalFunction
 from stream_chat_local.http_front import BACKLOG, FrontServer, server_config
+from stream_chat_local.lambda_env import CANCEL_TIMEOUT_S, DEFAULT_HANDLER, cancel_env, worker_env
 from stream_chat_local.request_policy import RequestPolicy
 from stream_chat_local.scratch import scratch_directory
 from stream_chat_local.static import DEFAULT_WEB_DIR, StaticFiles
 from stream_chat_local.workers import WorkerPool
 
-DEFAULT_HANDLER = "stream_chat.handler.lambda_handler"
-MEMORY_MB = 512
 API_ROUTE = re.compile(r"/api/")
 
 
@@ -46,6 +50,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers", type=int, default=4, help="concurrent instances at most (default 4)"
+    )
+    parser.add_argument(
+        "--cancel-workers",
+        type=int,
+        default=2,
+        help="concurrent instances of the cancel function at most (default 2)",
+    )
+    parser.add_argument(
+        "--warm",
+        type=int,
+        default=1,
+        help="instances of each function started at launch (default 1; 0 for cold starts)",
     )
     parser.add_argument(
         "--queue", type=int, default=32, help="requests that may wait for an instance (32)"
@@ -79,41 +95,24 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        chat = LocalFunction(
-            WorkerPool(env, max(1, args.workers)),
-            Concurrency(max(1, args.workers), max(0, args.queue), args.queue_timeout),
-            args.timeout,
+        chat = _function(WorkerPool(env, max(1, args.workers)), args, args.timeout)
+        cancel = _function(
+            WorkerPool(cancel_env(env), max(1, args.cancel_workers)), args, CANCEL_TIMEOUT_S
         )
         port = listener.getsockname()[1]
         front = Front(
-            [(API_ROUTE, chat)],
+            [(is_cancel_route, cancel), (API_ROUTE.match, chat)],  # the narrower route first
             StaticFiles(args.web_dir, settings),
             RequestPolicy(args.host, port),
             make_registry(settings),
             args.read_timeout,
         )
-        return _serve(front, listener, [chat], args.read_timeout)
+        return _serve(front, listener, [chat, cancel], args)
 
 
-def worker_env(
-    environ: Mapping[str, str], args: argparse.Namespace, scratch: Path
-) -> dict[str, str]:
-    """The user's environment, plus what Lambda sets for a function; cancels go through SQLite."""
-    env = dict(environ)
-    env.setdefault("STREAM_CHAT_CANCEL_BACKEND", "sqlite")
-    env.setdefault("STREAM_CHAT_CANCEL_SQLITE_PATH", str(scratch / "cancel.sqlite3"))
-    env.setdefault("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1"))
-    env.update(
-        {
-            "_HANDLER": args.handler,
-            "AWS_LAMBDA_FUNCTION_NAME": "stream-chat",
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(MEMORY_MB),
-            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(max(1, round(args.timeout))),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
+def _function(pool: WorkerPool, args: argparse.Namespace, timeout_s: float) -> LocalFunction:
+    concurrency = Concurrency(pool.size, max(0, args.queue), args.queue_timeout)
+    return LocalFunction(pool, concurrency, timeout_s)
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -124,7 +123,7 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def _serve(
-    front: Front, listener: socket.socket, functions: Sequence[LocalFunction], read_timeout_s: float
+    front: Front, listener: socket.socket, functions: Sequence[LocalFunction], args: Any
 ) -> int:
     _allow_many_connections()
 
@@ -135,10 +134,10 @@ def _serve(
             function.concurrency.stop()
             function.pool.begin_stop()
 
-    server = FrontServer(server_config(front, read_timeout_s), on_stop=stop)
+    server = FrontServer(server_config(front, args.read_timeout), on_stop=stop)
     try:
-        for function in functions:
-            function.pool.warm(1)  # one instance ready: the first request skips a cold start
+        for function in functions:  # instances ready: no first request waits for a cold start
+            function.pool.warm(max(0, args.warm))
         host, port = listener.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
         print(f"stream-chat serve: http://{shown}:{port}/", flush=True)

@@ -459,3 +459,9 @@ def test_the_page_ships_with_the_locked_browser_libraries(
         and not p.endswith(".d.ts")
     }
     assert set(files) == shipped | {"vendor/marked.esm.js", "vendor/purify.es.mjs"}
+
+
+def test_the_cdk_app_does_not_depend_on_local_tooling() -> None:
+    sources = [ROOT / "app.py", *sorted((ROOT / "infra").glob("*.py"))]
+    for source in sources:
+        assert "stream_chat_local" not in source.read_text(), source.name

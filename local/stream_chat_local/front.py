@@ -1,11 +1,10 @@
-"""The ASGI app behind ``stream-chat serve``: routed as CloudFront routes the deployed site
-(``/api/chat/stream/*/cancel`` to the cancel function, the rest of ``/api/...`` to the streaming
-function, everything else to the page).
+"""The ASGI app behind ``stream-chat serve``, routed as CloudFront routes the deployed site.
 
-A path that matches a function's route goes to that function's URL (the first match wins, so a
-narrower route comes first); everything else is the page from ``web/``. Parsing, framing, limits
-and timeouts are the HTTP server's (see ``http_front``); here is only what is ours: who may call,
-reading the body within a function URL's quota, and handing the request to a function.
+A path that one of the routes takes goes to that function's URL (the first match wins, so the
+narrower ``/api/chat/stream/*/cancel`` comes before ``/api/``); everything else is the page from
+``web/``. Parsing, framing, limits and timeouts are the HTTP server's (see ``http_front``); here
+is only what is ours: who may call, reading the body within a function URL's quota, and handing
+the request to a function.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ light cancel function that takes ``/api/chat/stream/*/cancel`` (buffered), so th
 never waits behind a stream or for the streaming function's cold start. Concurrency is Lambda's:
 at most ``--workers`` instances run at once; past that a request waits up to ``--queue-timeout``
 seconds in a queue of ``--queue`` places, then gets 429 with ``Retry-After``, as a throttled
-function URL answers. Ctrl-C or SIGTERM ends every stream in
-flight with an ``error`` frame (code ``shutdown``) and ``done``, then exits.
+function URL answers. Ctrl-C or SIGTERM ends every stream in flight with an ``error`` frame (code
+``shutdown``) and ``done``, then exits.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ import asyncio
 import os
 import re
 import resource
+import signal
 import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from types import FrameType
 
 from stream_chat.cancellation import make_registry
 from stream_chat.routes import is_cancel_route
@@ -123,9 +124,14 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def _serve(
-    front: Front, listener: socket.socket, functions: Sequence[LocalFunction], args: Any
+    front: Front,
+    listener: socket.socket,
+    functions: Sequence[LocalFunction],
+    args: argparse.Namespace,
 ) -> int:
     _allow_many_connections()
+    # Until uvicorn takes the signals over: a stop during the first cold start stops cleanly.
+    signal.signal(signal.SIGTERM, _interrupt)
 
     def stop() -> None:
         # Before uvicorn drains: queued requests are refused, and SIGTERM makes every function
@@ -148,6 +154,10 @@ def _serve(
         for function in functions:
             function.pool.close()
     return 0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _allow_many_connections() -> None:

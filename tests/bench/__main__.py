@@ -18,6 +18,7 @@ MODULES = [
     "tests.bench.bedrock_client",
     "tests.bench.init_time",
     "tests.bench.cancel_propagation",
+    "tests.bench.serve_load",
 ]
 
 

@@ -118,12 +118,12 @@ class Counting:
     def __init__(self, inner: CancelRegistry) -> None:
         self.inner, self.reads = inner, 0
 
-    def cancel(self, stream_id: str) -> None:
-        self.inner.cancel(stream_id)
+    def cancel(self, stream_id: str, owner: str = "") -> None:
+        self.inner.cancel(stream_id, owner)
 
-    def is_cancelled(self, stream_id: str) -> bool:
+    def is_cancelled(self, stream_id: str, owner: str = "") -> bool:
         self.reads += 1
-        return self.inner.is_cancelled(stream_id)
+        return self.inner.is_cancelled(stream_id, owner)
 
 
 def test_an_uncancelled_stream_reads_at_most_once_per_interval(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import queue
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger
 from stream_chat.budget import Budget
 from stream_chat.cancellation import CancelRegistry, CancelWatcher
 from stream_chat.chat_request import ChatRequest
-from stream_chat.limits import Lease
+from stream_chat.limits import Lease, LeasedBody
 from stream_chat.providers import Provider
 from stream_chat.relay import to_protocol, watch
 from stream_chat.settings import Settings
@@ -48,7 +48,7 @@ class ChatStream:
             "stream_id": stream_id,
             "model": self.provider.model_label(request),
         }
-        return self._run(request, stream_id, budget, lease, start)
+        return LeasedBody(self._run(request, stream_id, budget, lease, start), lease)
 
     def _run(
         self,
@@ -57,7 +57,7 @@ class ChatStream:
         budget: Budget,
         lease: Lease,
         start: dict[str, str],
-    ) -> Iterator[bytes]:
+    ) -> Generator[bytes, None, None]:
         inbox: Inbox = queue.Queue()
         upstream = Upstream(
             self.provider, request, budget, self.settings.provider_attempts, inbox

@@ -2,8 +2,8 @@
 
 Only RS256 is accepted, whatever the token's header says; the keys come from
 ``<issuer>/.well-known/jwks.json``, fetched once per instance and again only for a key id not
-seen yet (a rotation), at most once per ``refresh_interval_s`` so forged key ids cannot turn
-every request into a fetch.
+seen yet (a rotation); a fetch that misses the key id quiets refetches for ``QUIET_S``, so
+forged key ids cannot turn every request into a fetch.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ logger = Logger(service="stream-chat", child=True)
 
 ALGORITHM = "RS256"
 LEEWAY_S = 30  # clock skew between the user pool and Lambda
-REFRESH_INTERVAL_S = 60.0
+QUIET_S = 30.0  # after a fetch that missed a key id, or failed
 FETCH_TIMEOUT_S = 3.0
 MAX_TOKEN_CHARS = 8192
 BEARER = re.compile(r"Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)", re.IGNORECASE)
@@ -42,49 +42,53 @@ def fetch_json(url: str) -> Mapping[str, Any]:
 
 
 class SigningKeys:
-    """The issuer's RSA signing keys by ``kid``, cached for the life of the instance."""
+    """The issuer's RSA signing keys by ``kid``, cached for the life of the instance.
+
+    A ``kid`` not in the cache triggers one refetch (a rotation is picked up at once); when the
+    refetch does not bring it, or fails, no other refetch happens for ``quiet_s``.
+    """
 
     def __init__(
         self,
         jwks_url: str,
         fetch: Fetch = fetch_json,
-        refresh_interval_s: float = REFRESH_INTERVAL_S,
+        quiet_s: float = QUIET_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.jwks_url = jwks_url
         self._fetch = fetch
-        self._interval = refresh_interval_s
+        self._quiet_s = quiet_s
         self._clock = clock
         self._keys: dict[str, jwt.PyJWK] | None = None
-        self._fetched_at = -float("inf")
+        self._quiet_until = -float("inf")
         self._lock = threading.Lock()
 
     def get(self, kid: str) -> jwt.PyJWK:
         with self._lock:
-            if self._keys is None or (kid not in self._keys and self._may_refetch()):
-                self._refetch()
-            assert self._keys is not None  # set by _refetch or it raised
-            key = self._keys.get(kid)
+            if self._keys is None or kid not in self._keys:
+                self._refetch(kid)
+            key = (self._keys or {}).get(kid)
         if key is None:
             raise Unauthorized("A valid access token is required.")
         return key
 
-    def _may_refetch(self) -> bool:
-        return self._clock() - self._fetched_at >= self._interval
-
-    def _refetch(self) -> None:
-        if self._keys is None and not self._may_refetch():
-            raise AuthUnavailable("Sign-in cannot be checked right now; try again shortly.")
-        self._fetched_at = self._clock()  # failures count too: an issuer outage is not hammered
+    def _refetch(self, kid: str) -> None:
+        if self._clock() < self._quiet_until:
+            if self._keys is None:
+                raise AuthUnavailable("Sign-in cannot be checked right now; try again shortly.")
+            return
         try:
             document = self._fetch(self.jwks_url)
         except Exception as exc:
+            self._quiet_until = self._clock() + self._quiet_s  # an outage is not hammered
             logger.warning("signing keys fetch failed", extra={"reason": repr(exc)})
             if self._keys is None:
                 raise AuthUnavailable("Sign-in cannot be checked right now.") from exc
             return
         self._keys = _rsa_keys(document)
         logger.info("signing keys fetched", extra={"kids": sorted(self._keys)})
+        if kid not in self._keys:
+            self._quiet_until = self._clock() + self._quiet_s
 
 
 def _rsa_keys(document: Mapping[str, Any]) -> dict[str, jwt.PyJWK]:

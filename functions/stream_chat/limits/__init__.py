@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import secrets
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -114,6 +114,30 @@ class Lease:
             logger.exception("limit release failed", extra={"subject": self.viewer.subject})
 
 
+class LeasedBody:
+    """A response body that gives its lease back when closed, even if never iterated.
+
+    A generator closed before its first ``next`` skips its ``finally``: that happens when the
+    runtime cannot open the response stream, and the lease must not wait for its expiry then.
+    """
+
+    def __init__(self, body: Generator[bytes, None, None], lease: Lease) -> None:
+        self._body = body
+        self._lease = lease
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._body)
+
+    def close(self) -> None:
+        try:
+            self._body.close()
+        finally:
+            self._lease.release()
+
+
 def _is_usage(frame: Any) -> bool:
     return isinstance(frame, dict) and frame.get("type") == "usage"
 
@@ -151,4 +175,4 @@ class Limiter:
         return Lease(viewer, self.store, key, lease_id)
 
 
-__all__ = ["Lease", "LimitStore", "Limiter", "Limits", "day_window", "minute_window"]
+__all__ = ["Lease", "LeasedBody", "LimitStore", "Limiter", "Limits", "day_window", "minute_window"]

@@ -43,7 +43,7 @@ class CancelFunction:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CancelFunction:
-        return cls(make_registry(settings), Authorizer.from_settings(settings))
+        return cls(make_registry(settings), Authorizer.from_settings(settings).warm())
 
     def __call__(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         request_id = getattr(context, "aws_request_id", None)

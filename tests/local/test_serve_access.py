@@ -104,4 +104,12 @@ def test_sign_in_limits_and_owned_cancel_through_serve(
     again.close()
     assert final.frames[-1] == {"type": "done", "stop_reason": "end_turn"}
     assert len(fake.requests) == 2  # refused requests never reached the provider
-    assert idp.jwks_fetches <= 3  # once per worker at most
+
+    # Leaving mid-answer: the front's cancel on disconnect is written for alice, so it stops.
+    fake.enqueue(Reply(texts=[f"w{n} " for n in range(300)], delay_s=0.03))
+    leaving = serve.request("POST", "/api/chat/stream", CHAT, headers=bearer(alice))
+    assert leaving.head()[0] == 200
+    read_until_text(leaving, ProtocolReader())
+    leaving.close()
+    fake.wait_for_close(2, timeout=5)  # the whole answer would take 9 s
+    assert fake.streams[2].client_closed and not fake.streams[2].completed

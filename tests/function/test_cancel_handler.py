@@ -81,10 +81,10 @@ def test_other_routes_and_methods_are_refused(tmp_path: Path) -> None:
 
 def test_a_failing_registry_is_a_json_500_without_internals() -> None:
     class Broken:
-        def cancel(self, stream_id: str) -> None:
+        def cancel(self, stream_id: str, owner: str = "") -> None:
             raise RuntimeError("secret internals")
 
-        def is_cancelled(self, stream_id: str) -> bool:
+        def is_cancelled(self, stream_id: str, owner: str = "") -> bool:
             return False
 
     status, body = call(CancelFunction(Broken()), load_event("cancel"))

@@ -24,6 +24,11 @@ const TITLES = {
   payload_too_large: "This conversation is too long. Start a new chat.",
   too_many_messages: "This conversation is too long. Start a new chat.",
   too_many_characters: "This conversation is too long. Start a new chat.",
+  unauthorized: "Sign in to continue.",
+  session_renewed: "Your sign-in was renewed. Retry to send the question again.",
+  limit_concurrent: "Too many answers at once. Wait for one to finish, then retry.",
+  limit_rate: "Too many questions in a short time. Wait a minute, then retry.",
+  limit_tokens: "You have used today's allowance of answers. Come back tomorrow.",
 };
 
 /**

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 from constructs import Construct
 
-from infra import cancel_table, provider_secret
+from infra import cancel_table, limits_table, provider_secret
 from infra.cancel_table import CancelTable
 from infra.deploy_settings import ORIGIN_READ_TIMEOUT_S, DeploySettings
 from infra.function_bundle import function_code, runtime_requirements
+from infra.limits_table import LimitsTable
 from infra.provider_secret import ProviderSecret
 from infra.rate_limit import REGION as WAF_REGION
 from infra.rate_limit import RateLimitAcl
+from infra.sign_in import SignIn
 from infra.site import Site
 from infra.streaming_function import StreamingFunction
 from stream_chat.settings import ENV, Settings
 from stream_chat_local.static import page_config
 
 ROOT = Path(__file__).resolve().parent.parent
+# How an unresolved CDK token looks inside a string.
+DEPLOY_TIME = re.compile(r"\$\{Token\[[^\]]*\]\}")
 NODE_MODULES = ROOT / "node_modules"
 # The browser libraries come from npm (package-lock.json), never from the repository.
 VENDOR_FILES = {
@@ -30,7 +35,8 @@ VENDOR_FILES = {
 
 
 class StreamChatStack(cdk.Stack):
-    """Cancel table, key secret, streaming function, site, and the outputs a user needs."""
+    """Cancel table, key secret, sign-in, limits, streaming function, site, and the outputs a
+    user needs."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, settings: DeploySettings, **kwargs: Any
@@ -40,30 +46,63 @@ class StreamChatStack(cdk.Stack):
         self.template_options.metadata = {"cfn-lint": {"config": {"ignore_checks": ["W3005"]}}}
         table = CancelTable(self, "CancelTable", point_in_time_recovery=settings.cancel_table_pitr)
         secret = ProviderSecret(self, "AnthropicKey", existing_name=settings.anthropic_secret_name)
-        function = self._function(settings, table, secret)
+        sign_in = self._sign_in(settings)
+        limits = LimitsTable(self, "LimitsTable") if settings.function.limited else None
+        function = self._function(settings, table, secret, sign_in, limits)
         site = Site(
             self,
             "Site",
             web_dir=ROOT / "web",
             vendor_files=VENDOR_FILES,
-            runtime_config=page_config(settings.function),
+            runtime_config=page_config(settings.function, sign_in.page_auth if sign_in else None),
             function_url=function.url,
             origin_read_timeout=cdk.Duration.seconds(ORIGIN_READ_TIMEOUT_S),
             web_acl_arn=self._web_acl_arn(settings.waf_rate_limit),
+            connect_sources=[sign_in.domain_url] if sign_in else [],
         )
-        self._outputs(site, secret, function)
+        if sign_in:
+            # The page goes live only once its sign-in client accepts the site's address.
+            site.entry.node.add_dependency(sign_in.point_at(site.url))
+        self._outputs(site, secret, function, sign_in)
+
+    def _sign_in(self, settings: DeploySettings) -> SignIn | None:
+        if settings.auth == "none":
+            cdk.Annotations.of(self).add_warning_v2(
+                "stream-chat:auth-none",
+                "stream-chat:auth=none: the chat is open to anyone who finds its address, on "
+                "your Anthropic bill, bounded only by the stream-chat:limit_* settings",
+            )
+            return None
+        return SignIn(
+            self,
+            "SignIn",
+            self_sign_up=settings.self_sign_up,
+            allowed_email_domains=settings.allowed_email_domains,
+            domain_prefix=settings.auth_domain_prefix,
+            log_retention_days=settings.log_retention_days,
+        )
 
     def _function(
-        self, settings: DeploySettings, table: CancelTable, secret: ProviderSecret
+        self,
+        settings: DeploySettings,
+        table: CancelTable,
+        secret: ProviderSecret,
+        sign_in: SignIn | None,
+        limits: LimitsTable | None,
     ) -> StreamingFunction:
         environment = {
             **settings.function_env,
             ENV["cancel_backend"]: "dynamodb",
             ENV["cancel_table"]: table.table.table_name,
             ENV["anthropic_secret_arn"]: secret.secret_id,
+            **auth_env(sign_in),
+            **limits_env(limits),
             "POWERTOOLS_SERVICE_NAME": "stream-chat",
         }
-        Settings.from_env(environment)  # the function must be able to read what it is given
+        # The function must be able to read what it is given (deploy-time values stand in).
+        Settings.from_env(
+            {name: DEPLOY_TIME.sub("deploy-time", v) for name, v in environment.items()}
+        )
         function = StreamingFunction(
             self,
             "Streaming",
@@ -78,6 +117,8 @@ class StreamChatStack(cdk.Stack):
         )
         function.allow(cancel_table.FUNCTION_ACTIONS, table.table.table_arn)
         function.allow(provider_secret.FUNCTION_ACTIONS, secret.policy_arn)
+        if limits:
+            function.allow(limits_table.FUNCTION_ACTIONS, limits.table.table_arn)
         return function
 
     def _web_acl_arn(self, rate_limit: int | None) -> str | None:
@@ -91,7 +132,13 @@ class StreamChatStack(cdk.Stack):
             )
         return RateLimitAcl(self, "RateLimit", limit=rate_limit).arn
 
-    def _outputs(self, site: Site, secret: ProviderSecret, function: StreamingFunction) -> None:
+    def _outputs(
+        self,
+        site: Site,
+        secret: ProviderSecret,
+        function: StreamingFunction,
+        sign_in: SignIn | None,
+    ) -> None:
         cdk.CfnOutput(self, "SiteUrl", value=site.url, description="Open this in a browser")
         cdk.CfnOutput(
             self,
@@ -111,3 +158,37 @@ class StreamChatStack(cdk.Stack):
             value=function.log_group.log_group_name,
             description="aws logs tail <this> --follow",
         )
+        if sign_in:
+            cdk.CfnOutput(
+                self,
+                "CreateUserCommand",
+                value=create_user_command(sign_in, self.region),
+                description="Creates a user (replace user@example.com); Cognito e-mails a "
+                "temporary password",
+            )
+            cdk.CfnOutput(self, "UserPoolId", value=sign_in.pool.user_pool_id)
+
+
+def auth_env(sign_in: SignIn | None) -> dict[str, str]:
+    """The function's sign-in settings: verify the pool's access tokens for the page's client."""
+    if sign_in is None:
+        return {ENV["auth"]: "none"}
+    return {
+        ENV["auth"]: "cognito",
+        ENV["auth_issuer"]: sign_in.issuer,
+        ENV["auth_client_id"]: sign_in.client_id,
+    }
+
+
+def limits_env(limits: LimitsTable | None) -> dict[str, str]:
+    if limits is None:
+        return {}
+    return {ENV["limits_backend"]: "dynamodb", ENV["limits_table"]: limits.table.table_name}
+
+
+def create_user_command(sign_in: SignIn, region: str) -> str:
+    return (
+        f"aws cognito-idp admin-create-user --region {region} "
+        f"--user-pool-id {sign_in.pool.user_pool_id} --username user@example.com "
+        "--user-attributes Name=email,Value=user@example.com Name=email_verified,Value=true"
+    )

@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
-from stream_chat.settings import Settings, SettingsError
+from stream_chat.settings import ENV, Settings, SettingsError
 from stream_chat_local.front import Front, FrontHandler
 from stream_chat_local.http_server import LocalServer
-from stream_chat_local.static import DEFAULT_WEB_DIR, StaticFiles
+from stream_chat_local.static import DEFAULT_WEB_DIR, PageAuth, StaticFiles
 from stream_chat_local.workers import WorkerPool
 
 DEFAULT_HANDLER = "stream_chat.handler.lambda_handler"
@@ -36,9 +36,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--handler", default=DEFAULT_HANDLER, help="the function's _HANDLER")
     parser.add_argument("--web-dir", type=Path, default=DEFAULT_WEB_DIR)
+    sign_in = parser.add_argument_group(
+        "sign-in", "make the page sign in (the function verifies with STREAM_CHAT_AUTH*)"
+    )
+    sign_in.add_argument(
+        "--auth-domain", metavar="URL", help="base URL of the login domain (/oauth2/..., /logout)"
+    )
+    sign_in.add_argument("--auth-client-id", metavar="ID", help="its public app client")
 
 
 def run(args: argparse.Namespace) -> int:
+    if (args.auth_domain is None) != (args.auth_client_id is None):
+        print(
+            "stream-chat serve: give --auth-domain and --auth-client-id together", file=sys.stderr
+        )
+        return 2
     with tempfile.TemporaryDirectory(prefix="stream-chat-") as scratch:
         env = worker_env(os.environ, args, Path(scratch))
         try:
@@ -47,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"stream-chat serve: {exc}", file=sys.stderr)
             return 2
         pool = WorkerPool(env, max(1, args.workers))
-        front = Front(pool, StaticFiles(args.web_dir, settings), settings, args.timeout)
+        static = StaticFiles(args.web_dir, settings, page_auth(args))
+        front = Front(pool, static, settings, args.timeout)
         try:
             server = LocalServer((args.host, args.port), FrontHandler.bound_to(front))
         except OSError as exc:
@@ -59,6 +72,12 @@ def run(args: argparse.Namespace) -> int:
         return _serve(server, pool)
 
 
+def page_auth(args: argparse.Namespace) -> PageAuth | None:
+    if args.auth_domain is None:
+        return None
+    return PageAuth(client_id=args.auth_client_id, domain_url=args.auth_domain)
+
+
 def worker_env(
     environ: Mapping[str, str], args: argparse.Namespace, scratch: Path
 ) -> dict[str, str]:
@@ -67,6 +86,9 @@ def worker_env(
     env.setdefault("STREAM_CHAT_CANCEL_BACKEND", "sqlite")
     env.setdefault("STREAM_CHAT_CANCEL_SQLITE_PATH", str(scratch / "cancel.sqlite3"))
     env.setdefault("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1"))
+    if args.auth_client_id:
+        # The function accepts tokens of the client the page signs in with.
+        env.setdefault(ENV["auth_client_id"], args.auth_client_id)
     env.update(
         {
             "_HANDLER": args.handler,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,38 @@ DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".map": "application/json"}
 
 
-def page_config(settings: Settings) -> dict[str, Any]:
-    """``/config.json``: same origin for ``/api/*``, and the function's timing to expect.
+SIGN_IN_SCOPES = ("openid", "email", "profile")
+
+
+@dataclass(frozen=True)
+class PageAuth:
+    """The public app client the page signs in with, and its managed-login domain.
+
+    ``domain_url`` is the domain's base URL (``https://<prefix>.auth.<region>.amazoncognito.com``,
+    or a stand-in's); in the stack both values are deploy-time tokens, which is why the endpoint
+    URLs are built by concatenation only.
+    """
+
+    client_id: str
+    domain_url: str
+    scopes: tuple[str, ...] = SIGN_IN_SCOPES
+
+    def config(self) -> dict[str, Any]:
+        base = self.domain_url.removesuffix("/")
+        return {
+            "kind": "cognito",
+            "client_id": self.client_id,
+            "authorize_url": f"{base}/oauth2/authorize",
+            "token_url": f"{base}/oauth2/token",
+            "logout_url": f"{base}/logout",
+            "revoke_url": f"{base}/oauth2/revoke",
+            "scopes": list(self.scopes),
+        }
+
+
+def page_config(settings: Settings, auth: PageAuth | None = None) -> dict[str, Any]:
+    """``/config.json``: same origin for ``/api/*``, the function's timing to expect, and how to
+    sign in (``auth``: null when the API is open).
 
     The CDK stack deploys the same file next to the page.
     """
@@ -23,13 +54,14 @@ def page_config(settings: Settings) -> dict[str, Any]:
         "stallTimeoutS": settings.stall_timeout_s,
         "heartbeatS": settings.heartbeat_s,
         "firstTokenTimeoutS": settings.first_token_timeout_s,
+        "auth": auth.config() if auth else None,
     }
 
 
 class StaticFiles:
-    def __init__(self, root: Path, settings: Settings) -> None:
+    def __init__(self, root: Path, settings: Settings, auth: PageAuth | None = None) -> None:
         self.root = root.resolve()
-        self.config = json.dumps(page_config(settings)).encode()
+        self.config = json.dumps(page_config(settings, auth)).encode()
 
     def lookup(self, path: str) -> tuple[bytes, str] | None:
         """(content, content type) of a page file, or None for anything outside ``root``."""

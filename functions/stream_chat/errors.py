@@ -5,7 +5,10 @@ retry by the user may succeed. Before the first byte of a stream an error become
 response with that status; after it, an in-band ``error`` frame followed by ``done``.
 
     StreamChatError
-    ├── RequestError (4xx)          InvalidRequest, PayloadTooLarge, NotFound, MethodNotAllowed
+    ├── RequestError (4xx)          InvalidRequest, PayloadTooLarge, NotFound, MethodNotAllowed,
+    │                               Unauthorized (401)
+    ├── LimitExceeded (429)         TooManyStreams, TooManyRequests, TokenBudgetSpent
+    ├── AuthUnavailable (503)       the issuer's keys could not be fetched
     ├── ProviderError (502)         ProviderUnavailable, RateLimited, ProviderRejected,
     │                               ProviderProtocolError
     ├── StreamTimeout (504)         FirstTokenTimeout, StallTimeout, DeadlineExceeded
@@ -38,6 +41,10 @@ class StreamChatError(Exception):
         self.request_id = request_id
         if code is not None:
             self.code = code  # type: ignore[misc]  # per-instance refinement of the class code
+
+    def headers(self) -> dict[str, str]:
+        """Extra headers of the JSON error response."""
+        return {}
 
     def to_json(self) -> dict[str, Any]:
         """The body of a JSON error response."""
@@ -83,6 +90,59 @@ class NotFound(RequestError):
 class MethodNotAllowed(RequestError):
     status = 405
     code = "method_not_allowed"
+
+    def headers(self) -> dict[str, str]:
+        return {"allow": "POST"}
+
+
+class Unauthorized(RequestError):
+    """No valid access token; the message never says which check failed."""
+
+    status = 401
+    code = "unauthorized"
+
+    def headers(self) -> dict[str, str]:
+        return {"www-authenticate": 'Bearer realm="stream-chat"'}
+
+
+class LimitExceeded(StreamChatError):
+    """A per-user limit is reached; ``retry_after_s`` says when a new request may pass."""
+
+    status = 429
+    code = "limit"
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
+
+    def headers(self) -> dict[str, str]:
+        return {"retry-after": str(self.retry_after_s)}
+
+    def to_json(self) -> dict[str, Any]:
+        body = super().to_json()
+        body["error"]["retry_after_s"] = self.retry_after_s
+        return body
+
+
+class TooManyStreams(LimitExceeded):
+    code = "limit_concurrent"
+
+
+class TooManyRequests(LimitExceeded):
+    code = "limit_rate"
+
+
+class TokenBudgetSpent(LimitExceeded):
+    code = "limit_tokens"
+
+
+class AuthUnavailable(StreamChatError):
+    """The issuer's signing keys could not be fetched: no token can be checked for now."""
+
+    status = 503
+    code = "auth_unavailable"
+    retryable = True
 
 
 class ProviderError(StreamChatError):

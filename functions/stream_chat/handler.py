@@ -1,7 +1,8 @@
-"""The Lambda entry point: route → read the body → validate → stream.
+"""The Lambda entry point: route → authorize → read the body → validate → admit → stream.
 
 Built once per execution environment (at init, before the first request): settings, the
-provider with its SDK client, and the cancel registry with its AWS client.
+provider with its SDK client, the cancel registry and the limit store with their AWS clients,
+and the token verifier (whose signing keys are fetched at the first request, then cached).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import LambdaFunctionUrlEvent
 
+from stream_chat.access import Authorizer, Viewer
 from stream_chat.budget import Budget, RemainingTime
 from stream_chat.cancellation import CancelRegistry, make_registry
 from stream_chat.chat_request import ChatRequest, parse_chat_request, read_body
@@ -24,6 +26,7 @@ from stream_chat.errors import (
     NotFound,
     StreamChatError,
 )
+from stream_chat.limits import Lease, Limiter
 from stream_chat.providers import Provider, make_provider
 from stream_chat.response import StreamingResponse, error_response, json_response
 from stream_chat.settings import Settings
@@ -38,16 +41,26 @@ STREAM_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 class ChatFunction:
     def __init__(
-        self, settings: Settings, provider: Provider, registry: CancelRegistry | None
+        self,
+        settings: Settings,
+        provider: Provider,
+        registry: CancelRegistry | None,
+        *,
+        authorizer: Authorizer | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.settings = settings
         self.registry = registry
+        self.authorizer = authorizer or Authorizer.from_settings(settings)
+        self.limiter = limiter or Limiter.from_settings(settings)
         self.chat_stream = ChatStream(provider, registry, settings)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChatFunction:
         if settings.provider == "demo":
             logger.info("no Anthropic key configured: answers come from the offline demo model")
+        if settings.auth == "none":
+            logger.warning("sign-in is off: anyone who reaches this function may use the model")
         return cls(settings, make_provider(settings), make_registry(settings))
 
     def __call__(self, raw_event: Mapping[str, Any], context: Any) -> StreamingResponse:
@@ -70,9 +83,14 @@ class ChatFunction:
             raise NotFound(f"no route for {path}")
         if method != "POST":
             raise MethodNotAllowed(f"{method} is not allowed on {path}; use POST")
+        viewer = self.authorize(event)
         if cancel is not None:
-            return self.cancel(cancel["stream_id"])
-        return self.stream(self.validate(self.parse(event)), context)
+            return self.cancel(cancel["stream_id"], viewer)
+        request = self.validate(self.parse(event))
+        return self.stream(request, self.admit(viewer, context), context)
+
+    def authorize(self, event: LambdaFunctionUrlEvent) -> Viewer:
+        return self.authorizer.authorize(event.headers, event.request_context.http.source_ip)
 
     def parse(self, event: LambdaFunctionUrlEvent) -> bytes:
         return read_body(event.body, bool(event.is_base64_encoded), self.settings.max_body_bytes)
@@ -89,21 +107,28 @@ class ChatFunction:
         )
         return request
 
-    def stream(self, request: ChatRequest, context: RemainingTime) -> StreamingResponse:
+    def admit(self, viewer: Viewer, context: RemainingTime) -> Lease:
+        """Within the viewer's limits, or a 429; the lease lives no longer than this invocation."""
+        return self.limiter.admit(viewer, context.get_remaining_time_in_millis() / 1000.0)
+
+    def stream(
+        self, request: ChatRequest, lease: Lease, context: RemainingTime
+    ) -> StreamingResponse:
         stream_id = new_stream_id()
         logger.append_keys(stream_id=stream_id)
         budget = Budget.from_context(context, self.settings.deadline_margin_s)
         return StreamingResponse(
             200,
             {**HEADERS, "x-stream-id": stream_id},
-            self.chat_stream.frames(request, stream_id, budget),
+            self.chat_stream.frames(request, stream_id, budget, lease),
         )
 
-    def cancel(self, stream_id: str) -> StreamingResponse:
+    def cancel(self, stream_id: str, viewer: Viewer) -> StreamingResponse:
         if not STREAM_ID.match(stream_id):
             raise InvalidRequest("malformed stream id", code="invalid_stream_id", field="stream_id")
         assert self.registry is not None  # the route exists only with a registry
-        self.registry.cancel(stream_id)
+        # Keyed by owner too: another user's cancel is recorded where no stream looks.
+        self.registry.cancel(stream_id, viewer.owner)
         logger.info("stream cancel recorded", extra={"cancelled_stream_id": stream_id})
         # Unknown and expired ids get the same answer, so ids cannot be probed.
         return json_response(202, {"stream_id": stream_id, "cancelled": True})

@@ -41,5 +41,4 @@ def json_response(
 
 
 def error_response(error: StreamChatError) -> StreamingResponse:
-    headers = {"allow": "POST"} if error.status == 405 else None
-    return json_response(error.status, error.to_json(), headers)
+    return json_response(error.status, error.to_json(), error.headers())

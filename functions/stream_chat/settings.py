@@ -129,6 +129,13 @@ class Settings:
             raise SettingsError(f"{ENV['model']}={self.model!r} is not in {ENV['allowed_models']}")
         if self.cancel_backend == "dynamodb" and not self.cancel_table:
             raise SettingsError(f"{ENV['cancel_table']} is required with the dynamodb backend")
+        self._check_numbers()
+        if self.limited and self.limits_backend == "dynamodb" and not self.limits_table:
+            raise SettingsError(f"{ENV['limits_table']} is required with the dynamodb backend")
+        if self.auth == "cognito":
+            self._check_cognito()
+
+    def _check_numbers(self) -> None:
         for name in _COUNTS:
             if getattr(self, name) < 1:
                 raise SettingsError(f"{ENV[name]} must be at least 1")
@@ -138,10 +145,6 @@ class Settings:
         for name in _LIMITS:
             if (limit := getattr(self, name)) is not None and limit < 1:
                 raise SettingsError(f"{ENV[name]} must be at least 1 (unset it for no limit)")
-        if self.limited and self.limits_backend == "dynamodb" and not self.limits_table:
-            raise SettingsError(f"{ENV['limits_table']} is required with the dynamodb backend")
-        if self.auth == "cognito":
-            self._check_cognito()
 
     def _check_cognito(self) -> None:
         if not self.auth_client_id:

@@ -109,8 +109,11 @@ class FakeIdentityProvider:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
         self.add_key()
+
+    def _serve(self) -> None:
+        self._server.serve_forever(poll_interval=0.05)  # a quick shutdown keeps tests fast
 
     # -- addresses ---------------------------------------------------------------------------
     @property

@@ -118,12 +118,12 @@ class Counting:
     def __init__(self, inner: CancelRegistry) -> None:
         self.inner, self.reads = inner, 0
 
-    def cancel(self, stream_id: str) -> None:
-        self.inner.cancel(stream_id)
+    def cancel(self, stream_id: str, owner: str = "") -> None:
+        self.inner.cancel(stream_id, owner)
 
-    def is_cancelled(self, stream_id: str) -> bool:
+    def is_cancelled(self, stream_id: str, owner: str = "") -> bool:
         self.reads += 1
-        return self.inner.is_cancelled(stream_id)
+        return self.inner.is_cancelled(stream_id, owner)
 
 
 def test_an_uncancelled_stream_reads_at_most_once_per_interval(
@@ -184,3 +184,22 @@ def test_cancel_stops_the_upstream_with_dynamodb(
     frames, delay = stream_then_cancel(settings, registry, fake_anthropic)
     check_cancelled(frames, delay, settings.cancel_poll_s)
     assert fake_anthropic.streams[0].client_closed
+
+
+@pytest.mark.parametrize("store", ["sqlite", "dynamodb"])
+def test_a_cancel_is_recorded_for_its_owner_only(
+    store: str, dynamodb: Any, settings: Settings
+) -> None:
+    registry: CancelRegistry = (
+        DynamoDBRegistry(dynamodb, TABLE, ttl_s=600)
+        if store == "dynamodb"
+        else SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=600)
+    )
+    registry.cancel("stream-a", "sub-bob")
+    assert not registry.is_cancelled("stream-a", "sub-alice")
+    assert not registry.is_cancelled("stream-a")  # the unowned record is another record too
+    assert registry.is_cancelled("stream-a", "sub-bob")
+    registry.cancel("stream-a", "sub-alice")
+    assert registry.is_cancelled("stream-a", "sub-alice")
+    registry.cancel("stream-b")
+    assert registry.is_cancelled("stream-b") and not registry.is_cancelled("stream-b", "sub-bob")

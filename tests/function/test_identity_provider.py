@@ -1,4 +1,4 @@
-"""The stand-in identity provider behaves like Cognito where the page and the function rely on it."""
+"""The stand-in identity provider acts like Cognito where the page and the function rely on it."""
 
 from __future__ import annotations
 

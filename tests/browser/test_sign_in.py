@@ -147,15 +147,24 @@ def test_a_refused_token_leads_to_a_sign_in_prompt_not_an_error(
 ) -> None:
     page = auth_page
     sign_in(page, idp, signed_served)
-    # The session is revoked elsewhere: the API refuses the token, and so does the token endpoint.
-    refresh_token = page.evaluate("JSON.parse(sessionStorage['stream-chat:tokens']).refreshToken")
-    idp.revoke({"client_id": CLIENT_ID, "token": refresh_token})
-    unauthorized = {"error": {"code": "unauthorized", "message": "Sign-in required"}}
-    page.route("**/api/chat/stream", lambda route: route.fulfill(status=401, json=unauthorized))
+    # The session ends elsewhere: the token the tab holds no longer verifies, and its refresh
+    # token has been revoked.
+    saved = page.evaluate("JSON.parse(sessionStorage['stream-chat:tokens'])")
+    idp.revoke({"client_id": CLIENT_ID, "token": saved["refreshToken"]})
+    forged = saved["accessToken"].rsplit(".", 1)[0] + ".c2lnbmF0dXJl"  # another signature
+    page.evaluate(
+        "(token) => { const t = JSON.parse(sessionStorage['stream-chat:tokens']);"
+        " t.accessToken = token; sessionStorage['stream-chat:tokens'] = JSON.stringify(t); }",
+        forged,
+    )
+    page.reload()
+    page.wait_for_selector("html[data-ready='true']")
     asked = len(fake.requests)
 
-    turn = send(page, "Hello?")
+    with page.expect_response("**/api/chat/stream") as refused:
+        turn = send(page, "Hello?")
 
+    assert refused.value.status == 401
     expect_status(turn, "error")
     expect(turn).to_contain_text("Sign in to continue.")
     expect(page.get_by_role("heading", name="Sign in to chat")).to_be_visible()
@@ -163,8 +172,19 @@ def test_a_refused_token_leads_to_a_sign_in_prompt_not_an_error(
     expect(page.locator("#account")).to_be_hidden()
     expect(page.locator("#prompt")).to_be_disabled()
     assert idp.token_requests[-1]["grant_type"] == "refresh_token"
-    assert len(fake.requests) == asked
+    assert len(fake.requests) == asked, "the provider never saw the refused request"
     page.screenshot(path=SCREENSHOTS / "session-ended.png")
+
+
+def test_the_api_refuses_a_request_without_a_token(
+    auth_page: Page, signed_served: ServeProcess, fake: FakeAnthropic
+) -> None:
+    asked = len(fake.requests)
+    body = {"messages": [{"role": "user", "content": "Hi"}]}
+    response = auth_page.request.post(f"{signed_served.url}/api/chat/stream", data=body)
+    assert response.status == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+    assert len(fake.requests) == asked
 
 
 def test_make_dev_needs_no_sign_in(page: Page) -> None:

@@ -130,6 +130,16 @@ def test_sign_in_stream_and_sign_out(
     )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "signed-in.png")
+    page.set_viewport_size({"width": 375, "height": 740})
+    # On a phone the top bar still fits, its buttons side by side.
+    sign_out = page.locator("#sign-out").bounding_box()
+    new_chat = page.locator("#new-chat").bounding_box()
+    assert sign_out is not None and new_chat is not None
+    assert sign_out["x"] + sign_out["width"] <= new_chat["x"]
+    assert new_chat["x"] + new_chat["width"] <= 375
+    assert sign_out["height"] == new_chat["height"] < 48  # one line each
+    page.screenshot(path=SCREENSHOTS / "signed-in-375.png")
+    page.set_viewport_size({"width": 1100, "height": 800})
 
     revoked = len(idp.requests)
     page.get_by_role("button", name="Sign out").click()

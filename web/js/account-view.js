@@ -46,6 +46,7 @@ export class AccountView {
     const user = this.#session.user;
     ui.account.hidden = user === undefined;
     ui.name.textContent = user ?? "";
+    ui.signOut.title = user ? `Signed in as ${user}` : "";
     ui.prompt.hidden = user !== undefined;
     ui.message.textContent = this.#session.problem ?? DEFAULT_MESSAGE;
     ui.signIn.disabled = false;

@@ -60,7 +60,7 @@ class ChatFunction:
         if settings.provider == "demo":
             logger.info("no Anthropic key configured: answers come from the offline demo model")
         if settings.auth == "none":
-            logger.warning("sign-in is off: anyone who reaches this function may use the model")
+            logger.info("sign-in is off: anyone who reaches this function may use the model")
         return cls(settings, make_provider(settings), make_registry(settings))
 
     def __call__(self, raw_event: Mapping[str, Any], context: Any) -> StreamingResponse:

@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from stream_chat.access import Viewer, viewer_address
@@ -49,11 +50,30 @@ def dynamodb() -> Iterator[Any]:
         yield client
 
 
+class Atomic:
+    """Each call on the client is atomic, as DynamoDB guarantees for a conditional write or a
+    transaction; moto's in-memory tables are not thread-safe and would let two writes interleave.
+    The store's own concurrency logic is what these tests put under pressure."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return method(*args, **kwargs)
+
+        return call
+
+
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> MakeStore:
     if request.param == "dynamodb":
-        client = request.getfixturevalue("dynamodb")
-        return lambda limits: DynamoDBLimits(client, TABLE, limits)
+        client = Atomic(request.getfixturevalue("dynamodb"))
+        return lambda limits: DynamoDBLimits(client, TABLE, limits)  # type: ignore[arg-type]
     return lambda limits: SQLiteLimits(str(tmp_path / "limits.sqlite3"), limits)
 
 
@@ -335,8 +355,9 @@ def test_twenty_parallel_requests_against_a_limit_of_three(
     settings = replace(settings, limit_concurrent_streams=3)
     limiter = Limiter.from_settings(settings)
     if store == "dynamodb":
-        client = request.getfixturevalue("dynamodb")
-        limiter = Limiter(DynamoDBLimits(client, TABLE, Limits(concurrent_streams=3)))
+        client = Atomic(request.getfixturevalue("dynamodb"))
+        on_dynamodb = DynamoDBLimits(client, TABLE, Limits(concurrent_streams=3))  # type: ignore[arg-type]
+        limiter = Limiter(on_dynamodb)
     function = ChatFunction(settings, make_provider(settings), None, limiter=limiter)
     barrier = threading.Barrier(20)
 
@@ -355,3 +376,41 @@ def test_twenty_parallel_requests_against_a_limit_of_three(
     again = function(chat_event(user()), LambdaContext.local("t", 30))
     assert again.status_code == 200  # the three leases came back
     again.body.close()
+
+
+class Contended:
+    """DynamoDB under contention: the first transactions are cancelled as conflicting."""
+
+    def __init__(self, inner: Any, conflicts: int) -> None:
+        self.inner, self.conflicts, self.attempts = inner, conflicts, 0
+
+    def transact_write_items(self, **kwargs: Any) -> Any:
+        self.attempts += 1
+        if self.conflicts:
+            self.conflicts -= 1
+            reasons = [{"Code": "TransactionConflict"}] + [{"Code": "None"}] * (
+                len(kwargs["TransactItems"]) - 1
+            )
+            raise ClientError(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+                    "CancellationReasons": reasons,
+                },
+                "TransactWriteItems",
+            )
+        return self.inner.transact_write_items(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_conflicting_transactions_are_retried_briefly(dynamodb: Any) -> None:
+    limits = Limits(concurrent_streams=1, requests_per_minute=10)
+    client = Contended(dynamodb, conflicts=3)
+    store = DynamoDBLimits(client, TABLE, limits)  # type: ignore[arg-type]
+    assert store.admit(ALICE, "a", NOON + 60, NOON) == f"{ALICE}#stream#0"
+    assert client.attempts == 4
+    hammered = DynamoDBLimits(Contended(dynamodb, conflicts=100), TABLE, limits)  # type: ignore[arg-type]
+    with pytest.raises(TooManyRequests) as refused:
+        hammered.admit("user:bob", "b", NOON + 60, NOON)
+    assert refused.value.retry_after_s == 1

@@ -9,6 +9,7 @@ forged key ids cannot turn every request into a fetch.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -17,11 +18,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import jwt
-from aws_lambda_powertools import Logger
 
 from stream_chat.errors import AuthUnavailable, Unauthorized
 
-logger = Logger(service="stream-chat", child=True)
+# A plain child of the service's logger (what Powertools' child=True creates), so the light cancel
+# function can verify tokens without importing Powertools.
+logger = logging.getLogger(f"stream-chat.{__name__}")
 
 ALGORITHM = "RS256"
 LEEWAY_S = 30  # clock skew between the user pool and Lambda

@@ -99,7 +99,7 @@ class DynamoDBLimits:
                     "lease_id": {"S": lease_id},
                     TTL_ATTRIBUTE: {"N": str(int(expires_at) + 1)},
                 },
-                "ConditionExpression": "attribute_not_exists(limit_key) OR expires_at < :now",
+                "ConditionExpression": f"attribute_not_exists({KEY}) OR {TTL_ATTRIBUTE} < :now",
                 "ExpressionAttributeValues": {":now": {"N": str(int(now))}},
             }
         }

@@ -10,11 +10,10 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from infra.streaming_function import RUNTIME_REASON
+from infra.streaming_function import RUNTIME_REASON, retained_log_group
 
 # CloudFormation's limit for inline code.
 MAX_INLINE_BYTES = 4096
@@ -39,10 +38,7 @@ class InlineFunction(Construct):
         if len(code.encode()) > MAX_INLINE_BYTES:
             raise ValueError(f"{source.name} is over CloudFormation's {MAX_INLINE_BYTES} bytes")
         self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-        log_group = logs.LogGroup(self, "Logs", removal_policy=cdk.RemovalPolicy.DESTROY)
-        resource = log_group.node.default_child
-        assert isinstance(resource, logs.CfnLogGroup)
-        resource.retention_in_days = log_retention_days
+        log_group = retained_log_group(self, log_retention_days)
         log_group.grant_write(self.role)
         self.function = lambda_.Function(
             self,

@@ -9,6 +9,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
+from stream_chat.settings import ENV
+
 PARTITION_KEY = "limit_key"
 TTL_ATTRIBUTE = "expires_at"
 # One admission is a transaction of conditional updates and puts; a lease is deleted at the end.
@@ -42,3 +44,7 @@ class LimitsTable(Construct):
         NagSuppressions.add_resource_suppressions(
             self.table, [NagPackSuppression(id="AwsSolutions-DDB3", reason=NO_PITR_REASON)]
         )
+
+    @property
+    def function_env(self) -> dict[str, str]:
+        return {ENV["limits_backend"]: "dynamodb", ENV["limits_table"]: self.table.table_name}

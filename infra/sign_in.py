@@ -23,7 +23,8 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from infra.inline_function import InlineFunction
-from stream_chat_local.static import SIGN_IN_SCOPES, PageAuth
+from stream_chat.settings import ENV
+from stream_chat_page import SIGN_IN_SCOPES, PageAuth
 
 HOOKS = Path(__file__).resolve().parent.parent / "functions" / "cognito_hooks"
 # Replaced by the site's address before config.json (and so any sign-in) exists.
@@ -99,6 +100,23 @@ class SignIn(Construct):
     @property
     def domain_url(self) -> str:
         return self.domain.base_url()
+
+    @property
+    def function_env(self) -> dict[str, str]:
+        """The functions' sign-in settings: accept the pool's access tokens for the page's
+        client."""
+        return {
+            ENV["auth"]: "cognito",
+            ENV["auth_issuer"]: self.issuer,
+            ENV["auth_client_id"]: self.client_id,
+        }
+
+    def create_user_command(self, region: str) -> str:
+        return (
+            f"aws cognito-idp admin-create-user --region {region} "
+            f"--user-pool-id {self.pool.user_pool_id} --username user@example.com "
+            "--user-attributes Name=email,Value=user@example.com Name=email_verified,Value=true"
+        )
 
     @property
     def page_auth(self) -> PageAuth:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import cancel_table, limits_table, provider_secret
+from infra.cancel_function import CancelFunction
 from infra.cancel_table import CancelTable
 from infra.deploy_settings import ORIGIN_READ_TIMEOUT_S, DeploySettings
 from infra.function_bundle import function_code, runtime_requirements
@@ -21,7 +24,7 @@ from infra.sign_in import SignIn
 from infra.site import Site
 from infra.streaming_function import StreamingFunction
 from stream_chat.settings import ENV, Settings
-from stream_chat_local.static import page_config
+from stream_chat_page import page_config
 
 ROOT = Path(__file__).resolve().parent.parent
 # How an unresolved CDK token looks inside a string.
@@ -35,8 +38,8 @@ VENDOR_FILES = {
 
 
 class StreamChatStack(cdk.Stack):
-    """Cancel table, key secret, sign-in, limits, streaming function, site, and the outputs a
-    user needs."""
+    """Cancel table, key secret, sign-in, limits, streaming and cancel functions, site, and the
+    outputs a user needs."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, settings: DeploySettings, **kwargs: Any
@@ -47,8 +50,14 @@ class StreamChatStack(cdk.Stack):
         table = CancelTable(self, "CancelTable", point_in_time_recovery=settings.cancel_table_pitr)
         secret = ProviderSecret(self, "AnthropicKey", existing_name=settings.anthropic_secret_name)
         sign_in = self._sign_in(settings)
+        # Both functions check the same tokens: a cancel counts only from the stream's owner.
+        auth = sign_in.function_env if sign_in else {ENV["auth"]: "none"}
         limits = LimitsTable(self, "LimitsTable") if settings.function.limited else None
-        function = self._function(settings, table, secret, sign_in, limits)
+        code = function_code(
+            ROOT / "functions" / "stream_chat", runtime_requirements(ROOT / "pyproject.toml")
+        )
+        function = self._function(settings, code, table, secret, auth=auth, limits=limits)
+        cancel = self._cancel_function(settings, code, table, auth=auth)
         site = Site(
             self,
             "Site",
@@ -56,6 +65,7 @@ class StreamChatStack(cdk.Stack):
             vendor_files=VENDOR_FILES,
             runtime_config=page_config(settings.function, sign_in.page_auth if sign_in else None),
             function_url=function.url,
+            cancel_url=cancel.url,
             origin_read_timeout=cdk.Duration.seconds(ORIGIN_READ_TIMEOUT_S),
             web_acl_arn=self._web_acl_arn(settings.waf_rate_limit),
             connect_sources=[sign_in.domain_url] if sign_in else [],
@@ -63,7 +73,7 @@ class StreamChatStack(cdk.Stack):
         if sign_in:
             # The page goes live only once its sign-in client accepts the site's address.
             site.entry.node.add_dependency(sign_in.point_at(site.url))
-        self._outputs(site, secret, function, sign_in)
+        self._outputs(site, secret, function, cancel, sign_in)
 
     def _sign_in(self, settings: DeploySettings) -> SignIn | None:
         if settings.auth == "none":
@@ -85,9 +95,11 @@ class StreamChatStack(cdk.Stack):
     def _function(
         self,
         settings: DeploySettings,
+        code: lambda_.Code,
         table: CancelTable,
         secret: ProviderSecret,
-        sign_in: SignIn | None,
+        *,
+        auth: Mapping[str, str],
         limits: LimitsTable | None,
     ) -> StreamingFunction:
         environment = {
@@ -95,30 +107,53 @@ class StreamChatStack(cdk.Stack):
             ENV["cancel_backend"]: "dynamodb",
             ENV["cancel_table"]: table.table.table_name,
             ENV["anthropic_secret_arn"]: secret.secret_id,
-            **auth_env(sign_in),
-            **limits_env(limits),
+            **auth,
+            **(limits.function_env if limits else {}),
             "POWERTOOLS_SERVICE_NAME": "stream-chat",
         }
-        # The function must be able to read what it is given (deploy-time values stand in).
-        Settings.from_env(
-            {name: DEPLOY_TIME.sub("deploy-time", v) for name, v in environment.items()}
-        )
+        check_readable(environment)
         function = StreamingFunction(
             self,
             "Streaming",
-            code=function_code(
-                ROOT / "functions" / "stream_chat", runtime_requirements(ROOT / "pyproject.toml")
-            ),
+            code=code,
             environment=environment,
             memory_mb=settings.memory_mb,
             timeout=cdk.Duration.seconds(settings.timeout_s),
             log_retention_days=settings.log_retention_days,
             reserved_concurrency=settings.reserved_concurrency,
         )
-        function.allow(cancel_table.FUNCTION_ACTIONS, table.table.table_arn)
+        function.allow(cancel_table.STREAM_ACTIONS, table.table.table_arn)
         function.allow(provider_secret.FUNCTION_ACTIONS, secret.policy_arn)
         if limits:
             function.allow(limits_table.FUNCTION_ACTIONS, limits.table.table_arn)
+        return function
+
+    def _cancel_function(
+        self,
+        settings: DeploySettings,
+        code: lambda_.Code,
+        table: CancelTable,
+        *,
+        auth: Mapping[str, str],
+    ) -> CancelFunction:
+        # Only what a registry write and a token check read: no provider, no key, no model.
+        ttl = ENV["cancel_ttl_s"]
+        environment = {
+            ENV["cancel_backend"]: "dynamodb",
+            ENV["cancel_table"]: table.table.table_name,
+            **({ttl: settings.function_env[ttl]} if ttl in settings.function_env else {}),
+            **auth,
+        }
+        check_readable(environment)
+        function = CancelFunction(
+            self,
+            "Cancel",
+            code=code,
+            environment=environment,
+            log_retention_days=settings.log_retention_days,
+            reserved_concurrency=settings.cancel_reserved_concurrency,
+        )
+        function.allow(cancel_table.CANCEL_ACTIONS, table.table.table_arn)
         return function
 
     def _web_acl_arn(self, rate_limit: int | None) -> str | None:
@@ -137,58 +172,35 @@ class StreamChatStack(cdk.Stack):
         site: Site,
         secret: ProviderSecret,
         function: StreamingFunction,
+        cancel: CancelFunction,
         sign_in: SignIn | None,
     ) -> None:
-        cdk.CfnOutput(self, "SiteUrl", value=site.url, description="Open this in a browser")
-        cdk.CfnOutput(
-            self,
-            "SmokeCommand",
-            value=f"stream-chat smoke {site.url}",
-            description="Proves the answer streams through CloudFront unbuffered",
-        )
-        cdk.CfnOutput(
-            self,
-            "AnthropicSecretId",
-            value=secret.secret_id,
-            description="aws secretsmanager put-secret-value --secret-id <this> ...",
-        )
-        cdk.CfnOutput(
-            self,
-            "LogGroupName",
-            value=function.log_group.log_group_name,
-            description="aws logs tail <this> --follow",
-        )
+        outputs = {
+            "SiteUrl": (site.url, "Open this in a browser"),
+            "SmokeCommand": (
+                f"stream-chat smoke {site.url}",
+                "Proves the answer streams through CloudFront unbuffered",
+            ),
+            "AnthropicSecretId": (
+                secret.secret_id,
+                "aws secretsmanager put-secret-value --secret-id <this> ...",
+            ),
+            "LogGroupName": (function.log_group.log_group_name, "aws logs tail <this> --follow"),
+            "CancelLogGroupName": (
+                cancel.log_group.log_group_name,
+                "aws logs tail <this> --follow (the cancel function)",
+            ),
+        }
         if sign_in:
-            cdk.CfnOutput(
-                self,
-                "CreateUserCommand",
-                value=create_user_command(sign_in, self.region),
-                description="Creates a user (replace user@example.com); Cognito e-mails a "
-                "temporary password",
+            outputs["CreateUserCommand"] = (
+                sign_in.create_user_command(self.region),
+                "Creates a user (replace user@example.com); Cognito e-mails a temporary password",
             )
-            cdk.CfnOutput(self, "UserPoolId", value=sign_in.pool.user_pool_id)
+            outputs["UserPoolId"] = (sign_in.pool.user_pool_id, "The user pool")
+        for name, (value, description) in outputs.items():
+            cdk.CfnOutput(self, name, value=value, description=description)
 
 
-def auth_env(sign_in: SignIn | None) -> dict[str, str]:
-    """The function's sign-in settings: verify the pool's access tokens for the page's client."""
-    if sign_in is None:
-        return {ENV["auth"]: "none"}
-    return {
-        ENV["auth"]: "cognito",
-        ENV["auth_issuer"]: sign_in.issuer,
-        ENV["auth_client_id"]: sign_in.client_id,
-    }
-
-
-def limits_env(limits: LimitsTable | None) -> dict[str, str]:
-    if limits is None:
-        return {}
-    return {ENV["limits_backend"]: "dynamodb", ENV["limits_table"]: limits.table.table_name}
-
-
-def create_user_command(sign_in: SignIn, region: str) -> str:
-    return (
-        f"aws cognito-idp admin-create-user --region {region} "
-        f"--user-pool-id {sign_in.pool.user_pool_id} --username user@example.com "
-        "--user-attributes Name=email,Value=user@example.com Name=email_verified,Value=true"
-    )
+def check_readable(environment: Mapping[str, str]) -> None:
+    """The function must be able to read what it is given (deploy-time values stand in)."""
+    Settings.from_env({name: DEPLOY_TIME.sub("deploy-time", v) for name, v in environment.items()})

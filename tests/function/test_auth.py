@@ -23,11 +23,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from stream_chat.access import Authorizer
 from stream_chat.access.tokens import SigningKeys
+from stream_chat.cancel_handler import CancelFunction
+from stream_chat.cancellation.sqlite import SQLiteRegistry
 from stream_chat.errors import Unauthorized
 from stream_chat.handler import ChatFunction
-from stream_chat.response import StreamingResponse
 from stream_chat.runtime.context import LambdaContext
+from stream_chat.runtime.response import StreamingResponse
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.identity_provider import FakeIdentityProvider, User
@@ -418,11 +421,31 @@ def test_keys_that_are_not_rs256_signing_keys_are_ignored(idp: FakeIdentityProvi
 
 
 # -- cancel is owned ------------------------------------------------------------------------------
+def cancel_function(settings: Settings) -> CancelFunction:
+    """The cancel function as it is built from the deployed settings."""
+    registry = SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=settings.cancel_ttl_s)
+    return CancelFunction(registry, Authorizer.from_settings(settings))
+
+
+STREAM_ID = "3q2-example-stream-id-0123456789AB"
+
+
+@pytest.mark.parametrize("make", [None, expired, wrong_client, id_token, alg_none])
 def test_a_cancel_needs_a_valid_token(
-    function: ChatFunction, fake_anthropic: FakeAnthropic
+    settings: Settings,
+    idp: FakeIdentityProvider,
+    make: Callable[[FakeIdentityProvider], str] | None,
 ) -> None:
-    cancel = chat_event("", path="/api/chat/stream/3q2-example-stream-id-0123456789AB/cancel")
-    assert function(cancel, LambdaContext.local("c", 5)).status_code == 401
+    signed = signed_in(settings, idp)
+    headers = {} if make is None else {"x-authorization": f"Bearer {make(idp)}"}
+    cancel = chat_event("", path=f"/api/chat/stream/{STREAM_ID}/cancel", headers=headers)
+    answer = cancel_function(signed)(cancel, LambdaContext.local("c", 5))
+    assert answer["statusCode"] == 401
+    assert answer["headers"]["www-authenticate"].startswith("Bearer")
+    assert json.loads(answer["body"])["error"]["code"] == "unauthorized"
+    registry = SQLiteRegistry(signed.cancel_sqlite_path, ttl_s=60)
+    assert not registry.is_cancelled(STREAM_ID)  # nothing was recorded, under any owner
+    assert not registry.is_cancelled(STREAM_ID, idp.user.sub)
 
 
 def cancel_event(stream_id: str, authorization: str) -> dict[str, Any]:
@@ -438,7 +461,7 @@ def stream_and_cancel_midway(
 ) -> Frames:
     """Owner streams a slow answer; after two texts ``canceller`` cancels it on another instance."""
     fake.enqueue(Reply(texts=[f"w{n} " for n in range(40)], delay_s=0.05))
-    running, other = build_function(settings), build_function(settings)
+    running, other = build_function(settings), cancel_function(settings)
     response = running(chat_event(user(), headers={"x-authorization": owner}), context())
     stream_id = response.headers["x-stream-id"]
     frames: Frames = []
@@ -446,8 +469,8 @@ def stream_and_cancel_midway(
         frames.append(frame)
         if len(frames) == 3:
             answer = other(cancel_event(stream_id, canceller), context())
-            assert answer.status_code == 202
-            assert json.loads(b"".join(answer.body)) == {"stream_id": stream_id, "cancelled": True}
+            assert answer["statusCode"] == 202
+            assert json.loads(answer["body"]) == {"stream_id": stream_id, "cancelled": True}
     return frames
 
 

@@ -17,6 +17,8 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from stream_chat.access import Viewer, viewer_address
+from stream_chat.cancel_handler import CancelFunction
+from stream_chat.cancellation.sqlite import SQLiteRegistry
 from stream_chat.errors import LimitExceeded, TokenBudgetSpent, TooManyRequests, TooManyStreams
 from stream_chat.handler import ChatFunction
 from stream_chat.limits import Limiter, Limits, LimitStore, day_window
@@ -231,14 +233,17 @@ def test_over_the_limit_is_429_and_the_provider_is_not_called(
     assert len(fake_anthropic.requests) == 1  # neither the refused nor the unread one called
 
 
-def cancel_midway(function: ChatFunction, response: Any, settings: Settings) -> list[Any]:
+def cancel_midway(response: Any, settings: Settings) -> list[Any]:
     frames = []
     for frame in iter_frames(response.body):
         frames.append(frame)
         if len(frames) == 2:
             path = f"/api/chat/stream/{response.headers['x-stream-id']}/cancel"
-            other = build_function(settings)
-            assert other(chat_event("", path=path), LambdaContext.local("c", 5)).status_code == 202
+            registry = SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=60)
+            answer = CancelFunction(registry)(
+                chat_event("", path=path), LambdaContext.local("c", 5)
+            )
+            assert answer["statusCode"] == 202
     return frames
 
 
@@ -272,7 +277,7 @@ def test_every_ending_releases_the_lease(
     assert response.status_code == 200
     assert_limited(request(function), "limit_concurrent")
     if ending == "cancel":
-        frames = cancel_midway(function, response, settings)
+        frames = cancel_midway(response, settings)
     elif ending == "body closed mid-stream":
         frames = close_midway(response)
     elif ending == "body closed unread":

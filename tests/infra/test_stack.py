@@ -1,4 +1,6 @@
-"""The template's contract: what streaming, OAC and least privilege need, checked by property."""
+"""The template's contract: what streaming, cancelling, OAC and least privilege need, checked by
+property.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ import pytest
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk.assertions import Match, Template
 
+from infra import cancel_function
 from infra.cancel_table import PARTITION_KEY, TTL_ATTRIBUTE
 from infra.streaming_function import EXEC_WRAPPER, HANDLER
+from stream_chat.routes import CANCEL_PATTERN
 from stream_chat.settings import ENV, Settings
 from tests.infra.conftest import ACCOUNT, OPTIONS, ROOT, Synth, cdk_json_context
 
@@ -37,11 +41,8 @@ def only(template: Template, resource_type: str, **props: Any) -> tuple[str, dic
 
 
 def cancel_table_id(template: Template) -> str:
-    return only(
-        template,
-        "AWS::DynamoDB::Table",
-        KeySchema=[{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}],
-    )[0]
+    key = [{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}]
+    return only(template, "AWS::DynamoDB::Table", KeySchema=key)[0]
 
 
 def resolved(value: Any) -> str:
@@ -62,6 +63,10 @@ def resolved(value: Any) -> str:
 
 def streaming_function(template: Template) -> tuple[str, dict[str, Any]]:
     return only(template, "AWS::Lambda::Function", Handler=HANDLER)
+
+
+def cancel_lambda(template: Template) -> tuple[str, dict[str, Any]]:
+    return only(template, "AWS::Lambda::Function", Handler=cancel_function.HANDLER)
 
 
 def function_environment(template: Template) -> dict[str, Any]:
@@ -102,9 +107,14 @@ def test_function_logs_to_its_own_group_with_retention(
     default: Template, options: Template
 ) -> None:
     for template, days in ((default, 30), (options, 14)):
-        logging = streaming_function(template)[1]["Properties"]["LoggingConfig"]
-        group = template.find_resources("AWS::Logs::LogGroup")[logging["LogGroup"]["Ref"]]
-        assert group["Properties"]["RetentionInDays"] == days
+        groups = template.find_resources("AWS::Logs::LogGroup")
+        logging = [
+            function(template)[1]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+            for function in (streaming_function, cancel_lambda)
+        ]
+        assert len(set(logging)) == 2  # one group each
+        for group in logging:
+            assert groups[group]["Properties"]["RetentionInDays"] == days
 
 
 def test_options_size_the_function(options: Template) -> None:
@@ -126,12 +136,23 @@ def test_function_url_streams_and_requires_iam(default: Template) -> None:
     )
 
 
-def test_only_this_distribution_may_invoke_through_the_url(default: Template) -> None:
+def test_only_this_distribution_may_invoke_through_the_urls(default: Template) -> None:
     distribution_id = only(default, "AWS::CloudFront::Distribution")[0]
     permissions = default.find_resources("AWS::Lambda::Permission")
-    actions = sorted(p["Properties"]["Action"] for p in permissions.values())
+    urls = {
+        only(default, "AWS::Lambda::Url", TargetFunctionArn={"Fn::GetAtt": [fid, "Arn"]})[0]
+        for fid in (streaming_function(default)[0], cancel_lambda(default)[0])
+    }
+    granted = sorted(
+        (p["Properties"]["FunctionName"]["Fn::GetAtt"][0], p["Properties"]["Action"])
+        for p in permissions.values()
+    )
     # Since October 2025 new function URLs need both; aws-cdk-lib 2.275 grants both itself.
-    assert actions == ["lambda:InvokeFunction", "lambda:InvokeFunctionUrl"]
+    assert granted == sorted(
+        (url, action)
+        for url in urls
+        for action in ("lambda:InvokeFunction", "lambda:InvokeFunctionUrl")
+    )
     for permission in permissions.values():
         props = permission["Properties"]
         assert props["Principal"] == "cloudfront.amazonaws.com"
@@ -140,17 +161,29 @@ def test_only_this_distribution_may_invoke_through_the_url(default: Template) ->
             assert props["InvokedViaFunctionUrl"] is True
 
 
-def test_both_origins_use_origin_access_control(default: Template) -> None:
+def test_every_origin_uses_origin_access_control(default: Template) -> None:
     origins = distribution_config(default)["Origins"]
     controls = default.find_resources("AWS::CloudFront::OriginAccessControl")
-    kinds = {}
+    kinds: dict[str, list[dict[str, Any]]] = {}
     for origin in origins:
         control_id = origin["OriginAccessControlId"]["Fn::GetAtt"][0]
         config = controls[control_id]["Properties"]["OriginAccessControlConfig"]
         assert (config["SigningBehavior"], config["SigningProtocol"]) == ("always", "sigv4")
-        kinds[config["OriginAccessControlOriginType"]] = origin
-    assert set(kinds) == {"lambda", "s3"}
-    assert kinds["lambda"]["CustomOriginConfig"]["OriginReadTimeout"] == 60
+        kinds.setdefault(config["OriginAccessControlOriginType"], []).append(origin)
+    assert {kind: len(found) for kind, found in kinds.items()} == {"lambda": 2, "s3": 1}
+    assert url_origin(default, streaming_function)["CustomOriginConfig"]["OriginReadTimeout"] == 60
+
+
+def url_origin(template: Template, function: Any) -> dict[str, Any]:
+    """The distribution's origin whose domain is the URL of ``function``."""
+    function_id = function(template)[0]
+    url_id = only(
+        template, "AWS::Lambda::Url", TargetFunctionArn={"Fn::GetAtt": [function_id, "Arn"]}
+    )[0]
+    for origin in distribution_config(template)["Origins"]:
+        if url_id in json.dumps(origin["DomainName"]):
+            return dict(origin)
+    raise AssertionError(f"no origin for {url_id}")
 
 
 def distribution_config(template: Template) -> dict[str, Any]:
@@ -160,26 +193,92 @@ def distribution_config(template: Template) -> dict[str, Any]:
     return config
 
 
-def test_api_behaviour_passes_streams_through_untouched(default: Template) -> None:
+def test_api_behaviours_pass_requests_through_untouched_over_https_only(
+    default: Template,
+) -> None:
     config = distribution_config(default)
-    (api,) = config["CacheBehaviors"]
-    assert api["PathPattern"] == "/api/*"
-    assert api["CachePolicyId"] == cloudfront.CachePolicy.CACHING_DISABLED.cache_policy_id
-    policies = default.find_resources("AWS::CloudFront::OriginRequestPolicy")
-    assert api["OriginRequestPolicyId"]["Ref"] in policies
-    assert set(api["AllowedMethods"]) == {
-        "GET",
-        "HEAD",
-        "OPTIONS",
-        "PUT",
-        "PATCH",
-        "POST",
-        "DELETE",
+    # CloudFront takes the first match: the cancel pattern must come before /api/*.
+    cancel, api = config["CacheBehaviors"]
+    assert (cancel["PathPattern"], api["PathPattern"]) == ("/api/chat/stream/*/cancel", "/api/*")
+    assert cancel["PathPattern"] == CANCEL_PATTERN
+    assert api["TargetOriginId"] == url_origin(default, streaming_function)["Id"]
+    assert cancel["TargetOriginId"] == url_origin(default, cancel_lambda)["Id"]
+    for behavior in (cancel, api):
+        assert behavior["CachePolicyId"] == cloudfront.CachePolicy.CACHING_DISABLED.cache_policy_id
+        # The API's own policy (tests/infra/test_sign_in.py reads what it forwards).
+        policy_id = only(default, "AWS::CloudFront::OriginRequestPolicy")[0]
+        assert behavior["OriginRequestPolicyId"] == {"Ref": policy_id}
+        assert {"POST", "GET", "OPTIONS"} <= set(behavior["AllowedMethods"])
+        assert behavior["Compress"] is False
+        # A redirect to HTTPS would turn a POST into a body-less GET: plain HTTP is refused.
+        assert behavior["ViewerProtocolPolicy"] == "https-only"
+
+
+def test_cancel_function_is_small_buffered_and_on_the_managed_runtime(
+    default: Template, options: Template
+) -> None:
+    function_id, function = cancel_lambda(default)
+    props = function["Properties"]
+    assert props["Handler"] == "stream_chat.cancel_handler.lambda_handler"
+    assert (props["Runtime"], props["Architectures"]) == ("python3.13", ["arm64"])
+    assert props["Timeout"] <= 10
+    # Same asset as the streaming function.
+    assert props["Code"] == streaming_function(default)[1]["Properties"]["Code"]
+    # No exec wrapper: the managed runtime's own client answers buffered.
+    env = props["Environment"]["Variables"]
+    assert "AWS_LAMBDA_EXEC_WRAPPER" not in env
+    table_id = cancel_table_id(default)
+    # It checks the same access tokens as the stream: a cancel counts only from its owner.
+    streaming_env = function_environment(default)
+    auth = {name: streaming_env[ENV[name]] for name in ("auth", "auth_issuer", "auth_client_id")}
+    assert env == {
+        ENV["cancel_backend"]: "dynamodb",
+        ENV["cancel_table"]: {"Ref": table_id},
+        **{ENV[name]: value for name, value in auth.items()},
     }
-    assert api["Compress"] is False
-    assert api["ViewerProtocolPolicy"] == "redirect-to-https"
-    lambda_origin = next(o for o in config["Origins"] if "CustomOriginConfig" in o)
-    assert api["TargetOriginId"] == lambda_origin["Id"]
+    only(
+        default,
+        "AWS::Lambda::Url",
+        AuthType="AWS_IAM",
+        InvokeMode="BUFFERED",
+        TargetFunctionArn={"Fn::GetAtt": [function_id, "Arn"]},
+    )
+    # Its own reserved instances: streams can never take them, so Stop is never throttled.
+    assert (
+        props["ReservedConcurrentExecutions"]
+        == cdk_json_context()["stream-chat:cancel_reserved_concurrency"]
+        == 5
+    )
+    assert (
+        cancel_lambda(options)[1]["Properties"]["ReservedConcurrentExecutions"]
+        == OPTIONS["stream-chat:cancel_reserved_concurrency"]
+    )
+
+
+def test_cancel_function_may_only_write_a_cancel(default: Template) -> None:
+    grants = by_service(role_statements(default, cancel_lambda))
+    table_id = cancel_table_id(default)
+    log_group = cancel_lambda(default)[1]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    assert grants == {
+        "logs": {
+            "actions": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "resource": {"Fn::GetAtt": [log_group, "Arn"]},
+        },
+        "dynamodb": {
+            "actions": ["dynamodb:PutItem"],
+            "resource": {"Fn::GetAtt": [table_id, "Arn"]},
+        },
+    }
+
+
+def test_cancel_function_cannot_read_the_anthropic_secret(
+    default: Template, options: Template
+) -> None:
+    for template in (default, options):
+        props = cancel_lambda(template)[1]["Properties"]
+        assert ENV["anthropic_secret_arn"] not in props["Environment"]["Variables"]
+        statements = json.dumps(role_statements(template, cancel_lambda))
+        assert "secretsmanager" not in statements
 
 
 def test_page_comes_from_the_private_bucket_over_https(default: Template) -> None:
@@ -187,7 +286,7 @@ def test_page_comes_from_the_private_bucket_over_https(default: Template) -> Non
     default_behavior = config["DefaultCacheBehavior"]
     s3_origin = next(o for o in config["Origins"] if "S3OriginConfig" in o)
     assert default_behavior["TargetOriginId"] == s3_origin["Id"]
-    assert default_behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert default_behavior["ViewerProtocolPolicy"] == "redirect-to-https"  # GETs of the page
     assert config["DefaultRootObject"] == "index.html"
     only(
         default,
@@ -211,10 +310,11 @@ def test_every_response_carries_the_security_headers(default: Template) -> None:
     assert {"default-src 'self'", "img-src 'self' data:"} <= set(csp)
     # The page talks to its own origin and to the sign-in domain's token endpoint, nothing else.
     (connect,) = [d for d in csp if d.startswith("connect-src ")]
+    domain = resolved({"Ref": only(default, "AWS::Cognito::UserPoolDomain")[0]})
     assert connect.split() == [
         "connect-src",
         "'self'",
-        f"https://{resolved(sign_in_domain_ref(default))}.auth.eu-west-1.amazoncognito.com",
+        f"https://{domain}.auth.eu-west-1.amazoncognito.com",
     ]
     assert not any("unsafe-inline" in directive for directive in csp)
     assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
@@ -234,10 +334,6 @@ def test_waf_rate_rule_is_attached_only_when_asked(default: Template, options: T
     assert distribution_config(options)["WebACLId"] == {"Fn::GetAtt": [acl_id, "Arn"]}
 
 
-def sign_in_domain_ref(template: Template) -> dict[str, str]:
-    return {"Ref": only(template, "AWS::Cognito::UserPoolDomain")[0]}
-
-
 def test_cancel_table_is_on_demand_with_ttl(default: Template, options: Template) -> None:
     props = default.find_resources("AWS::DynamoDB::Table")[cancel_table_id(default)]["Properties"]
     assert props["KeySchema"] == [{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}]
@@ -251,7 +347,11 @@ def test_cancel_table_is_on_demand_with_ttl(default: Template, options: Template
 
 
 def function_statements(template: Template) -> list[dict[str, Any]]:
-    role_id = streaming_function(template)[1]["Properties"]["Role"]["Fn::GetAtt"][0]
+    return role_statements(template, streaming_function)
+
+
+def role_statements(template: Template, function: Any) -> list[dict[str, Any]]:
+    role_id = function(template)[1]["Properties"]["Role"]["Fn::GetAtt"][0]
     role = template.find_resources("AWS::IAM::Role")[role_id]["Properties"]
     assert "ManagedPolicyArns" not in role and "Policies" not in role
     policies = template.find_resources(
@@ -261,59 +361,41 @@ def function_statements(template: Template) -> list[dict[str, Any]]:
 
 
 def by_service(statements: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Each service's one statement (the function's DynamoDB grants are read by ``grants``)."""
     services = {}
-    for service, actions, resource in grants(statements):
-        if service != "dynamodb":
-            services[service] = {"actions": actions, "resource": resource}
-    return services
-
-
-def grants(statements: list[dict[str, Any]]) -> list[tuple[str, list[str], Any]]:
-    found = []
     for statement in statements:
         actions = (
             statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         )
         (service,) = {action.split(":")[0] for action in actions}
-        found.append((service, sorted(actions), statement["Resource"]))
-    return found
+        services[service] = {"actions": sorted(actions), "resource": statement["Resource"]}
+    return services
 
 
 def test_function_may_do_only_what_it_needs(default: Template) -> None:
     statements = function_statements(default)
+    limits_key = [{"AttributeName": "limit_key", "KeyType": "HASH"}]
+    limits_id = only(default, "AWS::DynamoDB::Table", KeySchema=limits_key)[0]
+    on_limits = [s for s in statements if s["Resource"] == {"Fn::GetAtt": [limits_id, "Arn"]}]
+    (limits,) = on_limits
+    assert sorted(limits["Action"]) == [
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ]
+    grants = by_service([s for s in statements if s not in on_limits])
     table_id = cancel_table_id(default)
-    limits_id = only(
-        default,
-        "AWS::DynamoDB::Table",
-        KeySchema=[{"AttributeName": "limit_key", "KeyType": "HASH"}],
-    )[0]
     secret_id = only(default, "AWS::SecretsManager::Secret")[0]
-    logging = streaming_function(default)[1]["Properties"]["LoggingConfig"]
-    log_group_id = logging["LogGroup"]["Ref"]
-    dynamodb = sorted(
-        (str(resource), actions)
-        for service, actions, resource in grants(statements)
-        if service == "dynamodb"
-    )
-    assert dynamodb == sorted(
-        [
-            (str({"Fn::GetAtt": [table_id, "Arn"]}), ["dynamodb:GetItem", "dynamodb:PutItem"]),
-            (
-                str({"Fn::GetAtt": [limits_id, "Arn"]}),
-                [
-                    "dynamodb:ConditionCheckItem",
-                    "dynamodb:DeleteItem",
-                    "dynamodb:PutItem",
-                    "dynamodb:UpdateItem",
-                ],
-            ),
-        ]
-    )
-    assert by_service(statements) == {
+    log_group_id = streaming_function(default)[1]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    assert grants == {
         "logs": {
             "actions": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "resource": {"Fn::GetAtt": [log_group_id, "Arn"]},
+        },
+        "dynamodb": {
+            # It only reads its cancel flag; writing one is the cancel function's job.
+            "actions": ["dynamodb:GetItem"],
+            "resource": {"Fn::GetAtt": [table_id, "Arn"]},
         },
         "secretsmanager": {
             "actions": ["secretsmanager:GetSecretValue"],
@@ -432,3 +514,9 @@ def test_the_page_ships_with_the_locked_browser_libraries(
         and not p.endswith(".d.ts")
     }
     assert set(files) == shipped | {"vendor/marked.esm.js", "vendor/purify.es.mjs"}
+
+
+def test_the_cdk_app_does_not_depend_on_local_tooling() -> None:
+    sources = [ROOT / "app.py", *sorted((ROOT / "infra").glob("*.py"))]
+    for source in sources:
+        assert "stream_chat_local" not in source.read_text(), source.name

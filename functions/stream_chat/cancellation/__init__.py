@@ -8,13 +8,14 @@ A cancel is owned: with sign-in, the record is keyed by the stream id AND the si
 another user's cancel lands on a different record and never stops the stream (it is answered the
 same way, so ids cannot be probed). Without sign-in the owner is empty and the unguessable id is
 the key.
+
+The package itself imports no more than a registry write needs, since the small cancel function
+imports it too; the stream's poller lives in ``cancellation.watcher``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
-
-from stream_chat.cancellation.watcher import CancelWatcher
 
 if TYPE_CHECKING:
     from stream_chat.settings import Settings
@@ -46,4 +47,4 @@ def make_registry(settings: Settings) -> CancelRegistry | None:
     return None
 
 
-__all__ = ["CancelRegistry", "CancelWatcher", "make_registry", "record_key"]
+__all__ = ["CancelRegistry", "make_registry", "record_key"]

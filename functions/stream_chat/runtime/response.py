@@ -1,18 +1,13 @@
-"""What the handler returns: the Lambda streaming HTTP integration response."""
+"""What a streaming handler returns: the Lambda streaming HTTP integration response.
+
+The runtime's contract with the handler, and nothing else: it knows no application error.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-from stream_chat.errors import StreamChatError
-
-JSON_HEADERS: Mapping[str, str] = {
-    "content-type": "application/json",
-    "cache-control": "no-store",
-}
 
 
 @dataclass(frozen=True)
@@ -31,14 +26,3 @@ class StreamingResponse:
             "headers": dict(self.headers),
             "cookies": list(self.cookies),
         }
-
-
-def json_response(
-    status_code: int, payload: Mapping[str, Any], headers: Mapping[str, str] | None = None
-) -> StreamingResponse:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    return StreamingResponse(status_code, {**JSON_HEADERS, **(headers or {})}, (body,))
-
-
-def error_response(error: StreamChatError) -> StreamingResponse:
-    return json_response(error.status, error.to_json(), error.headers())

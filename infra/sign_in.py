@@ -10,44 +10,20 @@ ever names.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
-from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from infra.inline_function import InlineFunction
+from infra.user_pool import ClientSettings, user_pool
 from stream_chat.settings import ENV
-from stream_chat_page import SIGN_IN_SCOPES, PageAuth
+from stream_chat_page import PageAuth
 
 HOOKS = Path(__file__).resolve().parent.parent / "functions" / "cognito_hooks"
-# Replaced by the site's address before config.json (and so any sign-in) exists.
-PLACEHOLDER_URL = "https://localhost/"
-# Change it with ClientSettings.options(), so that the client's URLs are set again (see point_at).
-CLIENT_CODE_VERSION = 1
 CLIENT_URL_ACTIONS = ["cognito-idp:DescribeUserPoolClient", "cognito-idp:UpdateUserPoolClient"]
-POOL_FINDINGS = [
-    NagPackSuppression(
-        id="AwsSolutions-COG2",
-        reason=(
-            "MFA is optional: each user may add an authenticator app; requiring it for a chat "
-            "page is left to the deployer."
-        ),
-    ),
-    NagPackSuppression(
-        id="AwsSolutions-COG8",
-        reason=(
-            "The Essentials plan (managed login, no threat protection): the Plus plan bills every "
-            "monthly active user for risk detection a small chat deployment does not need."
-        ),
-    ),
-]
 
 
 class SignIn(Construct):
@@ -67,8 +43,7 @@ class SignIn(Construct):
         super().__init__(scope, construct_id)
         self._log_retention_days = log_retention_days
         self._client_settings = client or ClientSettings()
-        self.pool = _user_pool(self, self_sign_up)
-        NagSuppressions.add_resource_suppressions(self.pool, POOL_FINDINGS)
+        self.pool = user_pool(self, self_sign_up)
         if allowed_email_domains:
             self._limit_sign_up(allowed_email_domains)
         self.domain = self.pool.add_domain(
@@ -158,74 +133,6 @@ class SignIn(Construct):
             environment={"ALLOWED_EMAIL_DOMAINS": ",".join(domains)},
         )
         self.pool.add_trigger(cognito.UserPoolOperation.PRE_SIGN_UP, check.function)
-
-
-def _user_pool(scope: Construct, self_sign_up: bool) -> cognito.UserPool:
-    return cognito.UserPool(
-        scope,
-        "Pool",
-        feature_plan=cognito.FeaturePlan.ESSENTIALS,
-        self_sign_up_enabled=self_sign_up,
-        sign_in_aliases=cognito.SignInAliases(email=True),
-        sign_in_case_sensitive=False,
-        auto_verify=cognito.AutoVerifiedAttrs(email=True),
-        standard_attributes=cognito.StandardAttributes(
-            email=cognito.StandardAttribute(required=True, mutable=True)
-        ),
-        account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
-        mfa=cognito.Mfa.OPTIONAL,
-        mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
-        password_policy=cognito.PasswordPolicy(
-            min_length=12,
-            require_lowercase=True,
-            require_uppercase=True,
-            require_digits=True,
-            require_symbols=True,
-            temp_password_validity=cdk.Duration.days(3),
-        ),
-        user_invitation=cognito.UserInvitationConfig(
-            email_subject="Your stream-chat account",
-            email_body=(
-                "You can now sign in to stream-chat as {username} with the temporary password "
-                "{####}. You will choose your own password at the first sign-in."
-            ),
-        ),
-        # The pool goes with the stack, like everything else `cdk destroy` removes.
-        removal_policy=cdk.RemovalPolicy.DESTROY,
-    )
-
-
-@dataclass(frozen=True)
-class ClientSettings:
-    """What the page's app client is, in plain values (so that it can be fingerprinted)."""
-
-    scopes: tuple[str, ...] = SIGN_IN_SCOPES
-    access_token_minutes: int = 60
-    refresh_token_days: int = 7
-
-    def options(self) -> dict[str, Any]:
-        """Keyword arguments of ``UserPool.add_client``."""
-        access = cdk.Duration.minutes(self.access_token_minutes)
-        return {
-            "generate_secret": False,  # a page cannot keep a secret: PKCE instead
-            "auth_flows": cognito.AuthFlow(user_srp=True),
-            "o_auth": cognito.OAuthSettings(
-                flows=cognito.OAuthFlows(authorization_code_grant=True, implicit_code_grant=False),
-                scopes=[cognito.OAuthScope.custom(scope) for scope in self.scopes],
-                callback_urls=[PLACEHOLDER_URL],
-                logout_urls=[PLACEHOLDER_URL],
-            ),
-            "supported_identity_providers": [cognito.UserPoolClientIdentityProvider.COGNITO],
-            "access_token_validity": access,
-            "id_token_validity": access,
-            "refresh_token_validity": cdk.Duration.days(self.refresh_token_days),
-            "enable_token_revocation": True,
-            "prevent_user_existence_errors": True,
-        }
-
-    def fingerprint(self) -> str:
-        described = json.dumps({**asdict(self), "code": CLIENT_CODE_VERSION}, sort_keys=True)
-        return hashlib.sha256(described.encode()).hexdigest()[:16]
 
 
 def _unique_prefix(scope: Construct) -> str:

@@ -5,7 +5,8 @@ import { test } from "node:test";
 
 import { REFRESH_LEAD_MS } from "../../web/js/auth-tokens.js";
 import { AuthSession } from "../../web/js/auth.js";
-import { authorizeUrl, loadTokens, saveTokens } from "../../web/js/sign-in.js";
+import { authorizeUrl } from "../../web/js/sign-in.js";
+import { loadTokens, saveTokens } from "../../web/js/token-store.js";
 import { AUTH, json, jwt, MemoryStorage, recordingFetch } from "./support/fake-auth.mjs";
 
 const PAGE = "https://d111.cloudfront.net/";

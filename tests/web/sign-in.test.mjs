@@ -6,18 +6,16 @@ import { test } from "node:test";
 import {
   authorizeUrl,
   callbackOf,
-  clearTokens,
-  loadTokens,
   logoutUrl,
   PENDING_KEY,
   redeem,
   redirectUriOf,
   refresh,
   revoke,
-  saveTokens,
   SignInError,
   withoutCallback,
 } from "../../web/js/sign-in.js";
+import { clearTokens, loadTokens, saveTokens } from "../../web/js/token-store.js";
 import { AUTH, json, MemoryStorage, recordingFetch, s256 } from "./support/fake-auth.mjs";
 
 const NOW = 1_800_000_000_000;

@@ -9,24 +9,22 @@ import { displayName, isFresh, refreshDelayMs } from "./auth-tokens.js";
 import {
   authorizeUrl,
   callbackOf,
-  clearTokens,
-  loadTokens,
   logoutUrl,
   redeem,
   redirectUriOf,
   refresh,
   revoke,
-  saveTokens,
   SignInError,
   withoutCallback,
 } from "./sign-in.js";
+import { clearTokens, loadTokens, saveTokens } from "./token-store.js";
 
 /**
  * @typedef {import("./auth-tokens.js").Tokens} Tokens
  * @typedef {import("./config.js").AuthConfig} AuthConfig
  *
  * @typedef {object} SessionEnv
- * @property {import("./sign-in.js").KeyValueStore} storage
+ * @property {import("./token-store.js").KeyValueStore} storage
  * @property {typeof fetch} fetch
  * @property {() => number} now
  * @property {() => string} href          the page's address

@@ -2,22 +2,21 @@
 /**
  * The OAuth 2.0 authorization code flow with PKCE for a public client (RFC 6749 §4.1, RFC 7636),
  * as Amazon Cognito's managed login speaks it: the authorize redirect, the code exchange, the
- * refresh grant, revocation and the logout redirect. Tokens live in this tab only
- * (sessionStorage): never in localStorage, where every tab and every later visit could read them.
+ * refresh grant, revocation and the logout redirect.
  */
 import { tokensFromResponse, TokenResponseError } from "./auth-tokens.js";
 import { pkceChallenge, randomToken } from "./pkce.js";
+import { readJson } from "./token-store.js";
 
 /**
  * @typedef {import("./auth-tokens.js").Tokens} Tokens
  * @typedef {import("./config.js").AuthConfig} AuthConfig
  * @typedef {{code?: string, state: string, error?: string, errorDescription?: string}} Callback
  * @typedef {{state: string, verifier: string, redirectUri: string, createdAt: number}} Pending
- * @typedef {Pick<Storage, "getItem" | "setItem" | "removeItem">} KeyValueStore
+ * @typedef {import("./token-store.js").KeyValueStore} KeyValueStore
  */
 
 export const PENDING_KEY = "stream-chat:sign-in";
-export const TOKENS_KEY = "stream-chat:tokens";
 // A sign-in left unfinished for longer than this is not completed.
 const PENDING_MAX_AGE_MS = 15 * 60_000;
 
@@ -177,42 +176,6 @@ export function logoutUrl(auth, redirectUri) {
   return url.href;
 }
 
-/**
- * @param {KeyValueStore} storage
- * @param {Tokens} tokens
- */
-export function saveTokens(storage, tokens) {
-  storage.setItem(TOKENS_KEY, JSON.stringify(tokens));
-}
-
-/**
- * The tokens saved in this tab, if any are readable.
- * @param {KeyValueStore} storage
- * @returns {Tokens | undefined}
- */
-export function loadTokens(storage) {
-  const saved = parseJson(storage.getItem(TOKENS_KEY));
-  if (
-    typeof saved?.accessToken !== "string" ||
-    typeof saved.issuedAt !== "number" ||
-    typeof saved.expiresAt !== "number"
-  ) {
-    return undefined;
-  }
-  return {
-    accessToken: saved.accessToken,
-    idToken: typeof saved.idToken === "string" ? saved.idToken : undefined,
-    refreshToken: typeof saved.refreshToken === "string" ? saved.refreshToken : undefined,
-    issuedAt: saved.issuedAt,
-    expiresAt: saved.expiresAt,
-  };
-}
-
-/** @param {KeyValueStore} storage */
-export function clearTokens(storage) {
-  storage.removeItem(TOKENS_KEY);
-}
-
 const FORM_POST = /** @type {const} */ ({
   method: "POST",
   headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -271,22 +234,9 @@ function readTokens(payload, now, previous) {
  * @returns {Pending | undefined}
  */
 function takePending(storage, now) {
-  const pending = parseJson(storage.getItem(PENDING_KEY));
+  const pending = readJson(storage.getItem(PENDING_KEY));
   storage.removeItem(PENDING_KEY);
   const fresh = typeof pending?.createdAt === "number" && now - pending.createdAt < PENDING_MAX_AGE_MS;
   const valid = ["state", "verifier", "redirectUri"].every((k) => typeof pending?.[k] === "string");
   return fresh && valid ? /** @type {Pending} */ (pending) : undefined;
-}
-
-/**
- * @param {string | null} text
- * @returns {Record<string, any> | undefined}
- */
-function parseJson(text) {
-  try {
-    const value = text === null ? undefined : JSON.parse(text);
-    return typeof value === "object" && value !== null ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }

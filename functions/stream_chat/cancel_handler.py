@@ -22,7 +22,7 @@ from stream_chat.access import Authorizer, Viewer
 from stream_chat.cancellation import CancelRegistry, make_registry
 from stream_chat.errors import (
     InternalError,
-    InvalidRequest,
+    InvalidStreamId,
     MethodNotAllowed,
     NotFound,
     StreamChatError,
@@ -43,7 +43,7 @@ class CancelFunction:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CancelFunction:
-        return cls(make_registry(settings), Authorizer.from_settings(settings))
+        return cls(make_registry(settings), Authorizer.from_settings(settings).warm())
 
     def __call__(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         request_id = getattr(context, "aws_request_id", None)
@@ -73,7 +73,7 @@ class CancelFunction:
 
     def cancel(self, stream_id: str, viewer: Viewer, request_id: str | None) -> JsonResponse:
         if not STREAM_ID.match(stream_id):
-            raise InvalidRequest("malformed stream id", code="invalid_stream_id", field="stream_id")
+            raise InvalidStreamId("malformed stream id", field="stream_id")
         assert self.registry is not None  # the route exists only with a registry
         # Keyed by owner too: another user's cancel is recorded where no stream looks.
         self.registry.cancel(stream_id, viewer.owner)

@@ -2,9 +2,8 @@
 
 Built once per execution environment (at init, before the first request): settings, the
 provider with its SDK client, the cancel registry the stream polls, the limit store with its AWS
-client, and the token verifier (whose signing keys are fetched at the first request, then
-cached). It serves ``/api/chat/stream`` only: cancels go to their own function
-(``cancel_handler``).
+client, and the token verifier with the user pool's signing keys. It serves ``/api/chat/stream``
+only: cancels go to their own function (``cancel_handler``).
 """
 
 from __future__ import annotations
@@ -53,7 +52,10 @@ class ChatFunction:
             logger.info("no Anthropic key configured: answers come from the offline demo model")
         if settings.auth == "none":
             logger.info("sign-in is off: anyone who reaches this function may use the model")
-        return cls(settings, make_provider(settings), make_registry(settings))
+        authorizer = Authorizer.from_settings(settings).warm()
+        return cls(
+            settings, make_provider(settings), make_registry(settings), authorizer=authorizer
+        )
 
     def __call__(self, raw_event: Mapping[str, Any], context: Any) -> StreamingResponse:
         event = LambdaFunctionUrlEvent(dict(raw_event))

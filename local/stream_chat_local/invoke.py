@@ -12,7 +12,9 @@ import argparse
 import base64
 import contextlib
 import json
+import os
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -20,6 +22,7 @@ from typing import Any
 
 from stream_chat.routes import is_cancel_route
 from stream_chat.runtime.context import LambdaContext
+from stream_chat.settings import ENV
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +35,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     event: dict[str, Any] = json.loads(args.event.read_text(encoding="utf-8"))
+    # Nothing outside this process shares its cancel registry: it lives and dies with the
+    # command, rather than in a file shared by everything on the machine.
+    with tempfile.TemporaryDirectory(prefix="stream-chat-invoke-") as scratch:
+        os.environ.setdefault(ENV["cancel_sqlite_path"], str(Path(scratch) / "cancel.sqlite3"))
+        return _invoke(args, event)
+
+
+def _invoke(args: argparse.Namespace, event: dict[str, Any]) -> int:
     note = sys.stderr if not args.quiet else None
     if is_cancel_route(str(event.get("rawPath", ""))):
         return _cancel(event, note, args.timeout)

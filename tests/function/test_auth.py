@@ -29,6 +29,7 @@ from stream_chat.cancel_handler import CancelFunction
 from stream_chat.cancellation.sqlite import SQLiteRegistry
 from stream_chat.errors import Unauthorized
 from stream_chat.handler import ChatFunction
+from stream_chat.providers import make_provider
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.runtime.response import StreamingResponse
 from stream_chat.settings import Settings
@@ -53,6 +54,7 @@ def fake_anthropic(
     """One server for the module (stopping one takes a while); each test sees its own record."""
     shared_anthropic.requests.clear()
     shared_anthropic.streams.clear()
+    shared_anthropic._queue.clear()
     monkeypatch.setenv("ANTHROPIC_BASE_URL", shared_anthropic.base_url)
     monkeypatch.setenv("ANTHROPIC_API_KEY", shared_anthropic.api_key)
     return shared_anthropic
@@ -335,6 +337,38 @@ def test_keys_are_fetched_once_per_instance(
     for _ in range(4):
         assert call(function, f"Bearer {idp.access_token()}")[0].status_code == 200
     assert idp.jwks_fetches == before + 1
+
+
+def test_keys_are_fetched_at_init(
+    settings: Settings, own_idp: FakeIdentityProvider, fake_anthropic: FakeAnthropic
+) -> None:
+    authorizer = Authorizer.from_settings(signed_in(settings, own_idp)).warm()
+    assert own_idp.jwks_fetches == 1
+    function = ChatFunction(
+        signed_in(settings, own_idp),
+        make_provider(settings),
+        None,
+        authorizer=authorizer,
+    )
+    assert call(function, f"Bearer {own_idp.access_token()}")[0].status_code == 200
+    assert own_idp.jwks_fetches == 1
+
+
+def test_a_failed_fetch_at_init_is_retried_by_the_first_request(
+    own_idp: FakeIdentityProvider,
+) -> None:
+    answers: list[Any] = [OSError("unreachable"), own_idp.jwks()]
+
+    def fetch(url: str) -> dict[str, Any]:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return dict(answer)
+
+    keys = SigningKeys(own_idp.jwks_url, fetch)
+    keys.prefetch()
+    assert keys.get(own_idp.signing_kid).key_id == own_idp.signing_kid
+    assert answers == []
 
 
 def test_rotated_keys_are_fetched_once_and_forged_kids_do_not_cause_fetches(

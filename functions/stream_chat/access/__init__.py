@@ -39,6 +39,12 @@ class Authorizer:
         assert settings.auth_issuer and settings.auth_client_id  # enforced by Settings
         return cls(AccessTokens.for_issuer(settings.auth_issuer, settings.auth_client_id))
 
+    def warm(self) -> Authorizer:
+        """Fetch the pool's signing keys now (at init) rather than in the first request."""
+        if self.tokens is not None:
+            self.tokens.keys.prefetch()
+        return self
+
     def authorize(self, headers: Mapping[str, str], source_ip: str) -> Viewer:
         """The viewer; raises ``Unauthorized`` when sign-in is on and the token is not valid."""
         if self.tokens is None:

@@ -27,7 +27,8 @@ logger = logging.getLogger(f"stream-chat.{__name__}")
 
 ALGORITHM = "RS256"
 LEEWAY_S = 30  # clock skew between the user pool and Lambda
-QUIET_S = 30.0  # after a fetch that missed a key id, or failed
+QUIET_S = 30.0  # after a fetch that missed a key id
+OUTAGE_QUIET_S = 5.0  # after a fetch that failed
 FETCH_TIMEOUT_S = 3.0
 MAX_TOKEN_CHARS = 8192
 BEARER = re.compile(r"Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)", re.IGNORECASE)
@@ -47,7 +48,8 @@ class SigningKeys:
     """The issuer's RSA signing keys by ``kid``, cached for the life of the instance.
 
     A ``kid`` not in the cache triggers one refetch (a rotation is picked up at once); when the
-    refetch does not bring it, or fails, no other refetch happens for ``quiet_s``.
+    refetch does not bring it, no other refetch happens for ``quiet_s`` (a few seconds after a
+    failed fetch).
     """
 
     def __init__(
@@ -65,6 +67,15 @@ class SigningKeys:
         self._quiet_until = -float("inf")
         self._lock = threading.Lock()
 
+    def prefetch(self) -> None:
+        """Fetch at init, so that the first request does not wait; if it fails, that request
+        tries again."""
+        with self._lock:
+            try:
+                self._refetch(None)
+            except AuthUnavailable:
+                self._quiet_until = -float("inf")
+
     def get(self, kid: str) -> jwt.PyJWK:
         with self._lock:
             if self._keys is None or kid not in self._keys:
@@ -74,7 +85,7 @@ class SigningKeys:
             raise Unauthorized("A valid access token is required.")
         return key
 
-    def _refetch(self, kid: str) -> None:
+    def _refetch(self, kid: str | None) -> None:
         if self._clock() < self._quiet_until:
             if self._keys is None:
                 raise AuthUnavailable("Sign-in cannot be checked right now; try again shortly.")
@@ -82,14 +93,15 @@ class SigningKeys:
         try:
             document = self._fetch(self.jwks_url)
         except Exception as exc:
-            self._quiet_until = self._clock() + self._quiet_s  # an outage is not hammered
+            # An outage is not hammered.
+            self._quiet_until = self._clock() + min(self._quiet_s, OUTAGE_QUIET_S)
             logger.warning("signing keys fetch failed", extra={"reason": repr(exc)})
             if self._keys is None:
                 raise AuthUnavailable("Sign-in cannot be checked right now.") from exc
             return
         self._keys = _rsa_keys(document)
         logger.info("signing keys fetched", extra={"kids": sorted(self._keys)})
-        if kid not in self._keys:
+        if kid is not None and kid not in self._keys:
             self._quiet_until = self._clock() + self._quiet_s
 
 

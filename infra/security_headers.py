@@ -8,25 +8,10 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudfront as cloudfront
 from constructs import Construct
 
+from stream_chat_page import content_security_policy
 
-# The page loads only its own modules and styles (no inline script) and talks only to /api/*
-# on the same origin, and to the sign-in domain's token endpoint.
-def content_security_policy(connect_sources: Sequence[str] = ()) -> str:
-    return "; ".join(
-        [
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            "img-src 'self' data:",
-            " ".join(["connect-src 'self'", *connect_sources]),
-            "object-src 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
-
-
+# Without sign-in; with it, the sign-in domain joins connect-src.
+CONTENT_SECURITY_POLICY = content_security_policy()
 HSTS_MAX_AGE = cdk.Duration.days(365)
 
 

@@ -6,8 +6,10 @@ which serves it. It sits beside the Lambda asset, not in it: the function never 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from stream_chat.settings import Settings
 
@@ -26,6 +28,12 @@ class PageAuth:
     client_id: str
     domain_url: str
     scopes: tuple[str, ...] = SIGN_IN_SCOPES
+
+    @property
+    def origin(self) -> str:
+        """Where the page sends its token requests (for the policy's ``connect-src``)."""
+        parts = urlsplit(self.domain_url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else self.domain_url
 
     def config(self) -> dict[str, Any]:
         base = self.domain_url.removesuffix("/")
@@ -50,3 +58,22 @@ def page_config(settings: Settings, auth: PageAuth | None = None) -> dict[str, A
         "firstTokenTimeoutS": settings.first_token_timeout_s,
         "auth": auth.config() if auth else None,
     }
+
+
+def content_security_policy(connect_sources: Sequence[str] = ()) -> str:
+    """The page's policy, deployed (CloudFront) and local (serve) alike: it loads only its own
+    modules and styles (no inline script), talks only to its own origin and to the sign-in
+    domain's token endpoint, and no other site may frame it."""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            " ".join(["connect-src 'self'", *connect_sources]),
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )

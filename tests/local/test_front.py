@@ -70,6 +70,12 @@ def test_config_json_tells_the_page_how_to_sign_in(start_serve: StartServe) -> N
         "revoke_url": "http://127.0.0.1:9/oauth2/revoke",
         "scopes": ["openid", "email", "profile"],
     }
+    # The page may reach the sign-in domain's token endpoint, and no other origin.
+    page = serve.request("GET", "/")
+    status, headers = page.head()[:2]
+    assert status == 200
+    directives = headers["content-security-policy"].split("; ")
+    assert "connect-src 'self' http://127.0.0.1:9" in directives
 
 
 def test_sign_in_options_come_in_pairs() -> None:

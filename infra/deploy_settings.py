@@ -18,8 +18,20 @@ PREFIX = "stream-chat:"
 # CloudFront cuts a response after this many seconds without a byte; heartbeats must be sooner.
 ORIGIN_READ_TIMEOUT_S = 60
 # Set by the stack from the resources it creates, never from context.
+# ``auth`` is read here (cognito or none) and the stack sets the function's auth variables.
 INFRA_OWNED = frozenset(
-    {"anthropic_secret_arn", "cancel_backend", "cancel_table", "cancel_sqlite_path"}
+    {
+        "anthropic_secret_arn",
+        "cancel_backend",
+        "cancel_table",
+        "cancel_sqlite_path",
+        "auth",
+        "auth_issuer",
+        "auth_client_id",
+        "limits_backend",
+        "limits_table",
+        "limits_sqlite_path",
+    }
 )
 FUNCTION_KEYS = tuple(f.name for f in fields(Settings) if f.name not in INFRA_OWNED)
 # The values CloudWatch Logs accepts.
@@ -50,6 +62,10 @@ class DeploySettings:
     waf_rate_limit: int | None = None
     anthropic_secret_name: str | None = None
     cancel_table_pitr: bool = False
+    auth: str = "cognito"
+    self_sign_up: bool = False
+    allowed_email_domains: tuple[str, ...] = ()
+    auth_domain_prefix: str | None = None
 
     @property
     def function(self) -> Settings:
@@ -73,6 +89,7 @@ class DeploySettings:
         values = {k: _deploy_value(k, v) for k, v in ours.items() if k in _DEPLOY_PARSERS}
         settings = cls(function_env=env, **values)  # type: ignore[arg-type]  # parsed per key
         settings._check_heartbeat()
+        settings._check_sign_up()
         return settings
 
     def _check_heartbeat(self) -> None:
@@ -80,6 +97,13 @@ class DeploySettings:
             raise DeploySettingsError(
                 f"cdk context {PREFIX}heartbeat_s must be below CloudFront's origin read timeout "
                 f"({ORIGIN_READ_TIMEOUT_S} s), or idle streams are cut"
+            )
+
+    def _check_sign_up(self) -> None:
+        if self.allowed_email_domains and not (self.auth == "cognito" and self.self_sign_up):
+            raise DeploySettingsError(
+                f"cdk context {PREFIX}allowed_email_domains limits self sign-up: it needs "
+                f"{PREFIX}auth=cognito and {PREFIX}self_sign_up=true"
             )
 
 
@@ -158,6 +182,38 @@ def _name(value: Any) -> str:
     return value
 
 
+def _auth(value: Any) -> str:
+    if value not in ("cognito", "none"):
+        raise ValueError("expected cognito or none")
+    return str(value)
+
+
+def _email_domains(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError("expected a list of e-mail domains")
+    domains = tuple(str(item).strip().lower() for item in items if str(item).strip())
+    for domain in domains:
+        if not re.fullmatch(
+            r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", domain
+        ):
+            raise ValueError(f"{domain!r} is not a domain name")
+    return domains
+
+
+def _domain_prefix(value: Any) -> str:
+    # Cognito's rules: lowercase letters, digits and inner hyphens, and no AWS brand words.
+    if not isinstance(value, str) or not re.fullmatch(
+        r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", value
+    ):
+        raise ValueError("expected lowercase letters, digits and hyphens (at most 63)")
+    if any(word in value for word in ("aws", "amazon", "cognito")):
+        raise ValueError("Cognito refuses prefixes containing aws, amazon or cognito")
+    return value
+
+
 _DEPLOY_PARSERS: dict[str, Callable[[Any], object]] = {
     "memory_mb": _integer(128, 10240),
     # Lambda never stops a stream when its client goes away, so the timeout caps what a
@@ -172,4 +228,9 @@ _DEPLOY_PARSERS: dict[str, Callable[[Any], object]] = {
     "waf_rate_limit": _optional(_integer(10, 2_000_000_000)),
     "anthropic_secret_name": _optional(_name),
     "cancel_table_pitr": _flag,
+    # Sign-in: on (cognito) unless deliberately turned off.
+    "auth": _auth,
+    "self_sign_up": _flag,
+    "allowed_email_domains": _email_domains,
+    "auth_domain_prefix": _optional(_domain_prefix),
 }

@@ -1,14 +1,14 @@
 """One answer, end to end: the upstream thread, the cancel watcher and the relay chain.
 
 Whatever ends the stream (``done``, an error, a cancel, or the runtime closing the body early),
-the ``finally`` aborts the upstream request and stops the watcher: no orphaned generation.
+the ``finally`` aborts the upstream request and stops the watcher: no orphaned generation. It
+then publishes the stream's report: one EMF document and one summary log line, on every ending.
 """
 
 from __future__ import annotations
 
 import queue
 import secrets
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,10 +17,13 @@ from aws_lambda_powertools import Logger
 from stream_chat.budget import Budget
 from stream_chat.cancellation import CancelRegistry, CancelWatcher
 from stream_chat.chat_request import ChatRequest
+from stream_chat.metrics import publish_stream
+from stream_chat.pricing import price_of
 from stream_chat.providers import Provider
 from stream_chat.relay import to_protocol, watch
 from stream_chat.settings import Settings
 from stream_chat.sse import encode_stream
+from stream_chat.stream_report import StreamReport, measured, priced
 from stream_chat.upstream import CancelRequested, Inbox, Upstream
 
 logger = Logger(service="stream-chat", child=True)
@@ -37,41 +40,59 @@ class ChatStream:
     registry: CancelRegistry | None
     settings: Settings
 
-    def frames(self, request: ChatRequest, stream_id: str, budget: Budget) -> Iterator[bytes]:
+    def frames(
+        self, request: ChatRequest, stream_id: str, budget: Budget, request_id: str | None = None
+    ) -> Iterator[bytes]:
         """The body; everything that can fail before the first byte fails here, eagerly."""
         start = {
             "type": "start",
             "stream_id": stream_id,
             "model": self.provider.model_label(request),
         }
-        return self._run(request, stream_id, budget, start)
+        report = StreamReport(stream_id, start["model"], request_id)
+        if self.settings.log_content:
+            report.answer = []
+        return self._run(request, budget, start, report)
 
     def _run(
-        self, request: ChatRequest, stream_id: str, budget: Budget, start: dict[str, str]
+        self, request: ChatRequest, budget: Budget, start: dict[str, str], report: StreamReport
     ) -> Iterator[bytes]:
         inbox: Inbox = queue.Queue()
         upstream = Upstream(
             self.provider, request, budget, self.settings.provider_attempts, inbox
         ).start()
-        watcher = self._watch_cancel(stream_id, inbox)
-        started = time.monotonic()
+        watcher = self._watch_cancel(report.stream_id, inbox)
+
+        def close_upstream() -> None:
+            upstream.abort()
+            report.upstream_closed()
+
         try:
             events = watch(inbox, self.settings, budget)
-            yield from encode_stream(to_protocol(events, start, upstream.abort))
+            frames = to_protocol(events, start, close_upstream)
+            prices = price_of(self.settings.prices, report.model)
+            yield from encode_stream(measured(priced(frames, prices), report))
         finally:
-            upstream.abort()
+            close_upstream()
             if watcher is not None:
                 watcher.stop()
-            logger.info(
-                "stream ended",
-                extra={
-                    "duration_s": round(time.monotonic() - started, 3),
-                    "provider_request_id": upstream.request_id,
-                    "retries": upstream.retries,
-                    "cancel_reads": watcher.reads if watcher else 0,
-                    "cancel_read_failures": watcher.failures if watcher else 0,
-                },
-            )
+            self._report(report, upstream, watcher)
+
+    def _report(
+        self, report: StreamReport, upstream: Upstream, watcher: CancelWatcher | None
+    ) -> None:
+        """Exactly one EMF document and one summary line per stream, however it ended."""
+        report.finish()
+        report.provider_request_id = upstream.request_id
+        report.retries = upstream.retries
+        if watcher is not None:
+            report.cancel_reads, report.cancel_read_failures = watcher.reads, watcher.failures
+            report.cancel_recorded_at = watcher.cancelled_at
+        try:
+            publish_stream(report)
+        except Exception:
+            logger.exception("stream metrics failed")  # never worth failing the answer for
+        logger.info("stream ended", extra=report.summary())
 
     def _watch_cancel(self, stream_id: str, inbox: Inbox) -> CancelWatcher | None:
         if self.registry is None:

@@ -24,6 +24,7 @@ from stream_chat.errors import (
     NotFound,
     StreamChatError,
 )
+from stream_chat.metrics import count_refused
 from stream_chat.providers import Provider, make_provider
 from stream_chat.response import StreamingResponse, error_response, json_response
 from stream_chat.settings import Settings
@@ -58,10 +59,15 @@ class ChatFunction:
             return self.route(event, context)
         except StreamChatError as error:
             logger.info("request refused", extra={"code": error.code, "status": error.status})
-            return error_response(error)
+            return self.refuse(error)
         except Exception:
             logger.exception("request failed")
-            return error_response(InternalError("The request failed unexpectedly."))
+            return self.refuse(InternalError("The request failed unexpectedly."))
+
+    def refuse(self, error: StreamChatError) -> StreamingResponse:
+        """Every error answered before a stream goes through here, and is counted by code."""
+        count_refused(error)
+        return error_response(error)
 
     def route(self, event: LambdaFunctionUrlEvent, context: RemainingTime) -> StreamingResponse:
         path, method = event.raw_path, event.request_context.http.method
@@ -72,31 +78,34 @@ class ChatFunction:
             raise MethodNotAllowed(f"{method} is not allowed on {path}; use POST")
         if cancel is not None:
             return self.cancel(cancel["stream_id"])
-        return self.stream(self.validate(self.parse(event)), context)
+        request_id = getattr(context, "aws_request_id", None)
+        return self.stream(self.validate(self.parse(event)), context, request_id)
 
     def parse(self, event: LambdaFunctionUrlEvent) -> bytes:
         return read_body(event.body, bool(event.is_base64_encoded), self.settings.max_body_bytes)
 
     def validate(self, body: bytes) -> ChatRequest:
         request = parse_chat_request(body, self.settings)
-        logger.info(
-            "chat request",
-            extra={
-                "messages": len(request.messages),
-                "model": request.model,
-                "max_tokens": request.max_tokens,
-            },
-        )
+        details: dict[str, object] = {
+            "messages": len(request.messages),
+            "model": request.model,
+            "max_tokens": request.max_tokens,
+        }
+        if self.settings.log_content:
+            details["content"] = [message.texts for message in request.messages]
+        logger.info("chat request", extra=details)
         return request
 
-    def stream(self, request: ChatRequest, context: RemainingTime) -> StreamingResponse:
+    def stream(
+        self, request: ChatRequest, context: RemainingTime, request_id: str | None = None
+    ) -> StreamingResponse:
         stream_id = new_stream_id()
         logger.append_keys(stream_id=stream_id)
         budget = Budget.from_context(context, self.settings.deadline_margin_s)
         return StreamingResponse(
             200,
             {**HEADERS, "x-stream-id": stream_id},
-            self.chat_stream.frames(request, stream_id, budget),
+            self.chat_stream.frames(request, stream_id, budget, request_id),
         )
 
     def cancel(self, stream_id: str) -> StreamingResponse:

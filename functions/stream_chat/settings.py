@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Literal, TypeVar
+
+from stream_chat.pricing import DEFAULT_PRICES, PriceTable, parse_prices
 
 Provider = Literal["anthropic", "demo"]
 CancelBackend = Literal["dynamodb", "sqlite", "none"]
@@ -37,6 +39,8 @@ ENV = {
     "cancel_sqlite_path": "STREAM_CHAT_CANCEL_SQLITE_PATH",
     "cancel_poll_s": "STREAM_CHAT_CANCEL_POLL_S",
     "cancel_ttl_s": "STREAM_CHAT_CANCEL_TTL_S",
+    "log_content": "STREAM_CHAT_LOG_CONTENT",
+    "prices": "STREAM_CHAT_PRICES_JSON",
 }
 
 # Read by the anthropic SDK itself; we only look at them to pick the default provider.
@@ -94,6 +98,9 @@ class Settings:
     cancel_sqlite_path: str | None = None
     cancel_poll_s: float = 0.25
     cancel_ttl_s: int = 3600
+    # Message text (prompts, answers) stays out of the logs unless this is switched on.
+    log_content: bool = False
+    prices: PriceTable = field(default_factory=lambda: DEFAULT_PRICES)
 
     def __post_init__(self) -> None:
         if self.model not in self.allowed_models:
@@ -165,6 +172,8 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "cancel_backend": _choice("dynamodb", "sqlite", "none"),
     "allowed_models": _names,
     "allow_client_system": _boolean,
+    "log_content": _boolean,
+    "prices": parse_prices,
     **{name: int for name in _COUNTS},
     **{name: float for name in _SECONDS},
 }

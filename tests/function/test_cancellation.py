@@ -121,9 +121,9 @@ class Counting:
     def cancel(self, stream_id: str) -> None:
         self.inner.cancel(stream_id)
 
-    def is_cancelled(self, stream_id: str) -> bool:
+    def cancelled_at(self, stream_id: str) -> float | None:
         self.reads += 1
-        return self.inner.is_cancelled(stream_id)
+        return self.inner.cancelled_at(stream_id)
 
 
 def test_an_uncancelled_stream_reads_at_most_once_per_interval(

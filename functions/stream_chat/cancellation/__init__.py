@@ -19,7 +19,8 @@ class CancelRegistry(Protocol):
     def cancel(self, stream_id: str) -> None:
         """Record that ``stream_id`` must stop; idempotent."""
 
-    def is_cancelled(self, stream_id: str) -> bool: ...
+    def cancelled_at(self, stream_id: str) -> float | None:
+        """When ``stream_id`` was cancelled (epoch seconds), None when it was not."""
 
 
 def make_registry(settings: Settings) -> CancelRegistry | None:

@@ -38,12 +38,16 @@ class SQLiteRegistry:
             db.execute("DELETE FROM cancels WHERE expires_at < ?", (now,))
 
     def is_cancelled(self, stream_id: str) -> bool:
+        return self.cancelled_at(stream_id) is not None
+
+    def cancelled_at(self, stream_id: str) -> float | None:
         with self._connect() as db:
             row = db.execute(
-                "SELECT 1 FROM cancels WHERE stream_id = ? AND expires_at >= ?",
+                "SELECT expires_at FROM cancels WHERE stream_id = ? AND expires_at >= ?",
                 (stream_id, time.time()),
             ).fetchone()
-        return row is not None
+        # The record keeps only its expiry, which is the cancel's time plus the TTL.
+        return None if row is None else float(row[0]) - self._ttl_s
 
     def _connect(self) -> sqlite3.Connection:
         # A connection per call: registries are shared across threads and processes.

@@ -83,7 +83,7 @@ class ChatStream:
     ) -> None:
         """Exactly one EMF document and one summary line per stream, however it ended."""
         report.finish()
-        report.provider_request_id = upstream.request_id
+        report.provider_request_id = upstream.request_id or report.provider_request_id
         report.retries = upstream.retries
         if watcher is not None:
             report.cancel_reads, report.cancel_read_failures = watcher.reads, watcher.failures

@@ -91,6 +91,8 @@ class StreamReport:
             self.usage = frame
         elif kind == "error":
             self.error_code = frame["code"]
+            # A request refused before its stream opened is known only by the error's id.
+            self.provider_request_id = frame.get("request_id")
         elif kind == "done":
             self.stop_reason = frame["stop_reason"]
 

@@ -12,6 +12,7 @@ from infra import cancel_table, provider_secret
 from infra.cancel_table import CancelTable
 from infra.deploy_settings import ORIGIN_READ_TIMEOUT_S, DeploySettings
 from infra.function_bundle import function_code, runtime_requirements
+from infra.observability import Observability
 from infra.provider_secret import ProviderSecret
 from infra.rate_limit import REGION as WAF_REGION
 from infra.rate_limit import RateLimitAcl
@@ -51,7 +52,17 @@ class StreamChatStack(cdk.Stack):
             origin_read_timeout=cdk.Duration.seconds(ORIGIN_READ_TIMEOUT_S),
             web_acl_arn=self._web_acl_arn(settings.waf_rate_limit),
         )
-        self._outputs(site, secret, function)
+        observability = Observability(
+            self,
+            "Observability",
+            function=function.function,
+            timeout=cdk.Duration.seconds(settings.timeout_s),
+            models=settings.function.allowed_models,
+            daily_cost_budget_usd=settings.daily_cost_budget_usd,
+            error_endings_threshold=settings.error_endings_alarm,
+            alarm_email=settings.alarm_email,
+        )
+        self._outputs(site, secret, function, observability)
 
     def _function(
         self, settings: DeploySettings, table: CancelTable, secret: ProviderSecret
@@ -91,7 +102,13 @@ class StreamChatStack(cdk.Stack):
             )
         return RateLimitAcl(self, "RateLimit", limit=rate_limit).arn
 
-    def _outputs(self, site: Site, secret: ProviderSecret, function: StreamingFunction) -> None:
+    def _outputs(
+        self,
+        site: Site,
+        secret: ProviderSecret,
+        function: StreamingFunction,
+        observability: Observability,
+    ) -> None:
         cdk.CfnOutput(self, "SiteUrl", value=site.url, description="Open this in a browser")
         cdk.CfnOutput(
             self,
@@ -110,4 +127,16 @@ class StreamChatStack(cdk.Stack):
             "LogGroupName",
             value=function.log_group.log_group_name,
             description="aws logs tail <this> --follow",
+        )
+        cdk.CfnOutput(
+            self,
+            "DashboardName",
+            value=observability.dashboard.dashboard_name,
+            description="CloudWatch dashboard: streams, endings, latency, tokens and cost",
+        )
+        cdk.CfnOutput(
+            self,
+            "AlarmTopicArn",
+            value=observability.topic.topic_arn,
+            description="Alarms notify this SNS topic; subscribe to it for notifications",
         )

@@ -30,6 +30,9 @@ OPTIONS = {
     "stream-chat:memory_mb": 1024,
     "stream-chat:log_retention_days": 14,
     "stream-chat:model": "claude-haiku-4-5",
+    "stream-chat:alarm_email": "ops@example.com",
+    "stream-chat:daily_cost_budget_usd": 25,
+    "stream-chat:error_endings_alarm": 3,
 }
 
 

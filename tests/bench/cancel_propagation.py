@@ -14,7 +14,8 @@ import statistics
 import time
 from typing import Any
 
-from tests.bench.processes import post_chunks, serve
+from tests.bench.figures import record
+from tests.bench.processes import percentiles, post_chunks, serve
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.support.serve import clean_env
 
@@ -25,10 +26,15 @@ SLOW = Reply(texts=[f"w{n} " for n in range(2000)], delay_s=0.02)
 
 
 def run() -> list[str]:
+    through_serve, through_dynamodb = _through_serve(), _through_dynamodb()
+    for name, delays in (("serve + SQLite", through_serve), ("DynamoDB (moto)", through_dynamodb)):
+        p50, _, worst = percentiles(delays)
+        record(f"cancel propagation p50, {name}", p50 * 1e3, "ms")
+        record(f"cancel propagation max, {name}", worst * 1e3, "ms")
     return [
         f"poll interval {POLL_S} s, {RUNS} runs each, upstream streaming a token every 20 ms",
-        f"serve + SQLite registry:    {_summary(_through_serve())}",
-        f"handler + DynamoDB (moto):  {_summary(_through_dynamodb())}",
+        f"serve + SQLite registry:    {_summary(through_serve)}",
+        f"handler + DynamoDB (moto):  {_summary(through_dynamodb)}",
     ]
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from stream_chat_local.invocation import Finished, Invocation, Part
 from stream_chat_local.runtime_api import EmulatedRuntimeApi
 from stream_chat_local.url_event import HttpRequest, build_event
+from tests.bench.figures import detail, record
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.support.serve import clean_env
 
@@ -52,6 +53,10 @@ def run() -> list[str]:
         *[f"  {ms:7.1f} ms  {name}" for name, ms in top],
     ]
     lazy = _first_request_imports()
+    record("init, process start → first /next (median)", statistics.median(inits) * 1e3, "ms")
+    record("init, top-level imports", total, "ms")
+    detail("imports_ms", dict(top))
+    detail("imported_during_first_request", lazy)
     lines.append("imported during the first request (not at init): " + (", ".join(lazy) or "none"))
     return lines
 

@@ -9,6 +9,7 @@ machine they were measured on.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import platform
@@ -39,12 +40,18 @@ def main(arguments: list[str]) -> int:
         figures.CURRENT.module = short
         started = time.monotonic()
         print(f"{short} …", end=" ", file=sys.stderr, flush=True)
+        # Modules that run the function in-process would print its logs and EMF documents here.
+        quiet = sys.stderr if verbose else open(os.devnull, "w")  # noqa: SIM115
         try:
-            lines = importlib.import_module(name).run()
+            with contextlib.redirect_stdout(quiet):
+                lines = importlib.import_module(name).run()
         except Exception as exc:
             failed += 1
             lines = [f"FAILED: {exc!r}"]
             figures.record("FAILED", float("nan"), repr(exc)[:60])
+        finally:
+            if quiet is not sys.stderr:
+                quiet.close()
         figures.CURRENT.lines[short] = lines
         print(f"{time.monotonic() - started:.1f} s", file=sys.stderr)
         for line in lines if verbose or failed else []:

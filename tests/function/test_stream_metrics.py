@@ -277,3 +277,20 @@ def test_a_failure_before_the_stream_is_counted_apart_from_rejections(
     assert function(chat_event(user()), LambdaContext.local(REQUEST_ID, 5)).status_code == 500
     (document,) = output.documents()
     assert (document["Code"], document["FailedRequests"]) == ("internal_error", [1.0])
+
+
+def test_a_body_closed_early_still_leaves_one_document(
+    fake_anthropic: FakeAnthropic, settings: Settings, output: Output
+) -> None:
+    fake_anthropic.enqueue(Reply(texts=[f"w{n} " for n in range(100)], delay_s=0.05))
+    response = build_function(settings)(chat_event(user()), LambdaContext.local(REQUEST_ID, 30))
+    body = iter(response.body)
+    next(body), next(body)  # start and the first text, then the runtime gives up on the body
+    body.close()  # type: ignore[attr-defined]
+    (document,) = output.documents()
+    (summary,) = output.logs("stream ended")
+    assert document["Ending"] == summary["ending"] == "internal_error"
+    assert "stop_reason" not in summary  # no `done` was sent
+    assert value(document, "TimeToFirstToken") > 0
+    fake_anthropic.wait_for_close(0, timeout=2)
+    assert fake_anthropic.streams[0].client_closed

@@ -32,7 +32,7 @@ def main(arguments: list[str]) -> int:
     selected = [word for word in arguments if word != "-v"]
     figures.CURRENT.machine.update(_machine())
     print(_describe(figures.CURRENT.machine))
-    failed = 0
+    failures = []
     for name in MODULES:
         if selected and not any(word in name for word in selected):
             continue
@@ -40,26 +40,30 @@ def main(arguments: list[str]) -> int:
         figures.CURRENT.module = short
         started = time.monotonic()
         print(f"{short} …", end=" ", file=sys.stderr, flush=True)
-        # Modules that run the function in-process would print its logs and EMF documents here.
-        quiet = sys.stderr if verbose else open(os.devnull, "w")  # noqa: SIM115
-        try:
-            with contextlib.redirect_stdout(quiet):
-                lines = importlib.import_module(name).run()
-        except Exception as exc:
-            failed += 1
-            lines = [f"FAILED: {exc!r}"]
-            figures.record("FAILED", float("nan"), repr(exc)[:60])
-        finally:
-            if quiet is not sys.stderr:
-                quiet.close()
+        lines = _run(name, verbose)
         figures.CURRENT.lines[short] = lines
         print(f"{time.monotonic() - started:.1f} s", file=sys.stderr)
-        for line in lines if verbose or failed else []:
-            print(f"   {line}", file=sys.stderr)
+        if verbose:
+            print("\n".join(f"   {line}" for line in lines), file=sys.stderr)
+        failures += [f"{short}: {line}" for line in lines if line.startswith("FAILED")]
     print()
-    print("\n".join(figures.CURRENT.table()))
+    print("\n".join(figures.CURRENT.table() + failures))
     print(f"\nwritten to {figures.CURRENT.write().relative_to(os.getcwd())}")
-    return 1 if failed else 0
+    return 1 if failures else 0
+
+
+def _run(module: str, verbose: bool) -> list[str]:
+    """The module's detail lines; modules that run the function in-process would print its logs
+    and EMF documents into the table, so stdout goes elsewhere meanwhile."""
+    with (
+        open(os.devnull, "w") as devnull,
+        contextlib.redirect_stdout(sys.stderr if verbose else devnull),
+    ):
+        try:
+            lines: list[str] = importlib.import_module(module).run()
+        except Exception as exc:
+            lines = [f"FAILED: {exc!r}"]
+    return lines
 
 
 def _machine() -> dict[str, object]:

@@ -49,9 +49,8 @@ class Output:
         return [line for line in self.lines() if line.get("message") == message]
 
 
-@pytest.fixture
-def output(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Output:
-    """Everything written to stdout during the test, by print (EMF) or by the Powertools Logger.
+def capture(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Output:
+    """Everything written to stdout from now on, by print (EMF) or by the Powertools Logger.
 
     The Logger's handler keeps the stream it was created with: it is pointed at stdout as it is.
     """

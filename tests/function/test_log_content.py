@@ -18,10 +18,8 @@ from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.function.conftest import build_function, chat_event, user
-from tests.function.output import SERVICE, Output, output
+from tests.function.output import SERVICE, Output
 from tests.support.protocol import read_frames
-
-__all__ = ["output"]  # the fixture
 
 CANARY = "zebra-canary-7Q2"
 PROMPT = f"Please repeat {CANARY} back to me"

@@ -20,10 +20,8 @@ from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.function.conftest import build_function, chat_event, user
-from tests.function.output import Output, output
+from tests.function.output import Output
 from tests.support.protocol import ProtocolReader
-
-__all__ = ["output"]  # the fixture
 
 TEXTS = ["alpha ", "beta ", "gamma ", "delta"]
 REQUEST_ID = "req-metrics"

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 
 from stream_chat.budget import Budget
-from stream_chat.cancellation import CancelRegistry, CancelWatcher
+from stream_chat.cancellation import CancelRegistry
+from stream_chat.cancellation.watcher import CancelWatcher
 from stream_chat.chat_request import ChatRequest
 from stream_chat.metrics import publish_stream
 from stream_chat.pricing import price_of

@@ -16,9 +16,11 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from stream_chat.cancellation import CancelRegistry, CancelWatcher
+from stream_chat.cancel_handler import CancelFunction
+from stream_chat.cancellation import CancelRegistry
 from stream_chat.cancellation.dynamodb import DynamoDBRegistry
 from stream_chat.cancellation.sqlite import SQLiteRegistry
+from stream_chat.cancellation.watcher import CancelWatcher
 from stream_chat.handler import ChatFunction
 from stream_chat.providers import make_provider
 from stream_chat.runtime.context import LambdaContext
@@ -143,10 +145,10 @@ def test_an_uncancelled_stream_reads_at_most_once_per_interval(
 def stream_then_cancel(
     settings: Settings, registry: CancelRegistry, fake: FakeAnthropic
 ) -> tuple[list[dict[str, Any]], float]:
-    """Start a slow answer, cancel it through a *second* function instance after two texts."""
+    """Start a slow answer, cancel it through the cancel function after two texts."""
     fake.enqueue(Reply(texts=[f"w{n} " for n in range(100)], delay_s=0.05))
     running = ChatFunction(settings, make_provider(settings), registry)
-    other = ChatFunction(settings, make_provider(settings), registry)
+    cancel_function = CancelFunction(registry)
     response = running(chat_event(user()), LambdaContext.local("a", 30))
     stream_id = response.headers["x-stream-id"]
     frames, cancelled_at = [], 0.0
@@ -154,7 +156,7 @@ def stream_then_cancel(
         frames.append(frame)
         if len(frames) == 3:
             cancel = chat_event("", path=f"/api/chat/stream/{stream_id}/cancel")
-            assert other(cancel, LambdaContext.local("b", 5)).status_code == 202
+            assert cancel_function(cancel, LambdaContext.local("b", 5))["statusCode"] == 202
             cancelled_at = time.time()
     closed = fake.wait_for_close(0, timeout=5) + fake.streams[0].opened_at
     return frames, closed - cancelled_at
@@ -184,3 +186,21 @@ def test_cancel_stops_the_upstream_with_dynamodb(
     frames, delay = stream_then_cancel(settings, registry, fake_anthropic)
     check_cancelled(frames, delay, settings.cancel_poll_s)
     assert fake_anthropic.streams[0].client_closed
+
+
+def test_registries_tell_when_a_stream_was_cancelled(tmp_path: Path, dynamodb: Any) -> None:
+    path = str(tmp_path / "c.sqlite3")
+    pairs = [
+        (SQLiteRegistry(path, ttl_s=60), SQLiteRegistry(path, ttl_s=3600)),
+        (
+            DynamoDBRegistry(dynamodb, TABLE, ttl_s=60),
+            DynamoDBRegistry(dynamodb, TABLE, ttl_s=3600),
+        ),
+    ]
+    for writer, reader in pairs:  # a reader configured differently reads the same time
+        before = time.time()
+        writer.cancel("stream-x")
+        after = time.time()
+        recorded = reader.cancelled_at("stream-x")
+        assert recorded is not None and before - 0.001 <= recorded <= after + 0.001
+        assert reader.cancelled_at("stream-y") is None

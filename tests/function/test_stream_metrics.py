@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from stream_chat.budget import Budget
+from stream_chat.cancel_handler import CancelFunction
+from stream_chat.cancellation.sqlite import SQLiteRegistry
 from stream_chat.chat_request import ChatRequest
 from stream_chat.handler import ChatFunction
 from stream_chat.metrics import NAMESPACE
@@ -64,12 +66,13 @@ def max_tokens(fake: FakeAnthropic, settings: Settings) -> Run:
 
 def cancelled(fake: FakeAnthropic, settings: Settings) -> Run:
     fake.enqueue(Reply(texts=[f"w{n} " for n in range(100)], delay_s=0.05))
-    canceller = build_function(settings)
+    canceller = CancelFunction(SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=60))
 
     def cancel_after_two_texts(run: Run) -> None:
         if len(run.frames) == 3:
             path = f"/api/chat/stream/{run.stream_id}/cancel"
-            canceller(chat_event("", path=path), LambdaContext.local("cancel", 5))
+            answer = canceller(chat_event("", path=path), LambdaContext.local("cancel", 5))
+            assert answer["statusCode"] == 202
 
     return stream(build_function(settings), cancel_after_two_texts)
 

@@ -21,8 +21,9 @@ class SQLiteRegistry:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(
-                "CREATE TABLE IF NOT EXISTS cancels"
-                " (stream_id TEXT PRIMARY KEY, expires_at REAL NOT NULL)"
+                # A new name: a file from a version without ``cancelled_at`` keeps its old table.
+                "CREATE TABLE IF NOT EXISTS stream_cancels (stream_id TEXT PRIMARY KEY,"
+                " cancelled_at REAL NOT NULL, expires_at REAL NOT NULL)"
             )
 
     @property
@@ -33,9 +34,10 @@ class SQLiteRegistry:
         now = time.time()
         with self._connect() as db:
             db.execute(
-                "INSERT OR REPLACE INTO cancels VALUES (?, ?)", (stream_id, now + self._ttl_s)
+                "INSERT OR REPLACE INTO stream_cancels VALUES (?, ?, ?)",
+                (stream_id, now, now + self._ttl_s),
             )
-            db.execute("DELETE FROM cancels WHERE expires_at < ?", (now,))
+            db.execute("DELETE FROM stream_cancels WHERE expires_at < ?", (now,))
 
     def is_cancelled(self, stream_id: str) -> bool:
         return self.cancelled_at(stream_id) is not None
@@ -43,11 +45,10 @@ class SQLiteRegistry:
     def cancelled_at(self, stream_id: str) -> float | None:
         with self._connect() as db:
             row = db.execute(
-                "SELECT expires_at FROM cancels WHERE stream_id = ? AND expires_at >= ?",
+                "SELECT cancelled_at FROM stream_cancels WHERE stream_id = ? AND expires_at >= ?",
                 (stream_id, time.time()),
             ).fetchone()
-        # The record keeps only its expiry, which is the cancel's time plus the TTL.
-        return None if row is None else float(row[0]) - self._ttl_s
+        return None if row is None else float(row[0])
 
     def _connect(self) -> sqlite3.Connection:
         # A connection per call: registries are shared across threads and processes.

@@ -20,7 +20,7 @@ from typing import Any
 from stream_chat.cancellation import CancelRegistry, make_registry
 from stream_chat.errors import (
     InternalError,
-    InvalidRequest,
+    InvalidStreamId,
     MethodNotAllowed,
     NotFound,
     StreamChatError,
@@ -63,7 +63,7 @@ class CancelFunction:
 
     def cancel(self, stream_id: str, request_id: str | None) -> JsonResponse:
         if not STREAM_ID.match(stream_id):
-            raise InvalidRequest("malformed stream id", code="invalid_stream_id", field="stream_id")
+            raise InvalidStreamId("malformed stream id", field="stream_id")
         assert self.registry is not None  # the route exists only with a registry
         self.registry.cancel(stream_id)
         log("INFO", "stream cancel recorded", request_id, cancelled_stream_id=stream_id)

@@ -1,8 +1,8 @@
 """One answer, end to end: the upstream thread, the cancel watcher and the relay chain.
 
-Whatever ends the stream (``done``, an error, a cancel, or the runtime closing the body early),
-the ``finally`` aborts the upstream request and stops the watcher: no orphaned generation. It
-then publishes the stream's report: one EMF document and one summary log line, on every ending.
+Whatever ends the stream (``done``, an error, a cancel, a SIGTERM, or the runtime closing the body
+early), the ``finally`` aborts the upstream request and stops the watcher: no orphaned generation.
+It then publishes the stream's report: one EMF document and one summary log line.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import queue
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aws_lambda_powertools import Logger
 
@@ -18,14 +18,16 @@ from stream_chat.budget import Budget
 from stream_chat.cancellation import CancelRegistry
 from stream_chat.cancellation.watcher import CancelWatcher
 from stream_chat.chat_request import ChatRequest
+from stream_chat.errors import ShuttingDown
 from stream_chat.metrics import publish_stream
 from stream_chat.pricing import price_of
 from stream_chat.providers import Provider
 from stream_chat.relay import to_protocol, watch
 from stream_chat.settings import Settings
+from stream_chat.shutdown import PROCESS_SHUTDOWN, Shutdown
 from stream_chat.sse import encode_stream
 from stream_chat.stream_report import StreamReport, measured, priced
-from stream_chat.upstream import CancelRequested, Inbox, Upstream
+from stream_chat.upstream import CancelRequested, Failed, Inbox, Upstream
 
 logger = Logger(service="stream-chat", child=True)
 
@@ -40,6 +42,7 @@ class ChatStream:
     provider: Provider
     registry: CancelRegistry | None
     settings: Settings
+    shutdown: Shutdown = field(default=PROCESS_SHUTDOWN)
 
     def frames(
         self, request: ChatRequest, stream_id: str, budget: Budget, request_id: str | None = None
@@ -68,11 +71,13 @@ class ChatStream:
             upstream.abort()
             report.upstream_closed()
 
+        stopping = ShuttingDown("The server is shutting down; ask again in a moment.")
         try:
-            events = watch(inbox, self.settings, budget)
-            frames = to_protocol(events, start, close_upstream)
-            prices = price_of(self.settings.prices, report.model)
-            yield from encode_stream(measured(priced(frames, prices), report))
+            with self.shutdown.watching(lambda: inbox.put(Failed(stopping))):
+                events = watch(inbox, self.settings, budget)
+                frames = to_protocol(events, start, close_upstream)
+                prices = price_of(self.settings.prices, report.model)
+                yield from encode_stream(measured(priced(frames, prices), report))
         finally:
             close_upstream()
             if watcher is not None:

@@ -38,7 +38,8 @@ class JsonResponse:
 def json_response(
     status_code: int, payload: Mapping[str, Any], headers: Mapping[str, str] | None = None
 ) -> JsonResponse:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    # ASCII escapes: an error may echo client text, and a lone surrogate has no UTF-8 form.
+    body = json.dumps(payload, separators=(",", ":")).encode("ascii")
     return JsonResponse(status_code, {**JSON_HEADERS, **(headers or {})}, body)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 DEFAULT_FILE = "stream-chat-cancel.sqlite3"
@@ -50,6 +52,10 @@ class SQLiteRegistry:
             ).fetchone()
         return None if row is None else float(row[0])
 
-    def _connect(self) -> sqlite3.Connection:
-        # A connection per call: registries are shared across threads and processes.
-        return sqlite3.connect(self._path, timeout=1.0, isolation_level=None)
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # A connection per call: registries are shared across threads and processes. Closed on
+        # the spot (a connection's own ``with`` only commits): autocommit makes each statement
+        # its own transaction.
+        with closing(sqlite3.connect(self._path, timeout=1.0, isolation_level=None)) as db:
+            yield db

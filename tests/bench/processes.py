@@ -63,9 +63,9 @@ def _function_name(pid: int) -> bytes:
 
 
 class Serve(ServeProcess):
-    def worker(self) -> int:
-        """The streaming function's one instance (run with --workers 1)."""
-        (pid,) = [p for p in children(self.process.pid) if _function_name(p) == b"stream-chat"]
+    def worker(self, function: bytes = b"stream-chat") -> int:
+        """The function's one instance (the streaming one runs with --workers 1)."""
+        (pid,) = [p for p in children(self.process.pid) if _function_name(p) == function]
         return pid
 
 

@@ -20,7 +20,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from stream_chat.metrics import NAMESPACE
+from stream_chat.refusals import NAMESPACE
 from stream_chat.stream_report import ENDINGS, ERROR_ENDINGS
 
 FIVE_MINUTES = cdk.Duration.minutes(5)

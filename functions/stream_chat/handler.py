@@ -25,8 +25,8 @@ from stream_chat.errors import (
     StreamChatError,
 )
 from stream_chat.json_response import JsonResponse, error_response
-from stream_chat.metrics import count_refused
 from stream_chat.providers import Provider, make_provider
+from stream_chat.refusals import count_refused
 from stream_chat.routes import CHAT_PATH
 from stream_chat.runtime.response import StreamingResponse
 from stream_chat.settings import Settings

@@ -9,16 +9,16 @@ Dimensions stay low-cardinality: ``Ending`` and ``Model``, in the sets (Ending, 
 and (Model), so alarms and dashboards read totals without adding up every model. Ids are
 properties of the document (searchable in Logs Insights), never dimensions. Powertools would add
 a ``service`` dimension from ``POWERTOOLS_SERVICE_NAME``; an empty service keeps it out.
+Refusals before any stream are counted in ``stream_chat.refusals``.
 """
 
 from __future__ import annotations
 
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from stream_chat.errors import StreamChatError
+from stream_chat.refusals import NAMESPACE
 from stream_chat.stream_report import StreamReport
 
-NAMESPACE = "StreamChat"
 MS = MetricUnit.Milliseconds
 COUNT = MetricUnit.Count
 TOKEN_METRICS = {
@@ -42,16 +42,6 @@ def publish_stream(report: StreamReport) -> None:
         if (value := getattr(report, key)) is not None:
             metrics.add_metadata(key=key, value=value)
     metrics.add_metadata(key="tokens_estimated", value=bool((report.usage or {}).get("estimated")))
-    metrics.flush_metrics()
-
-
-def count_refused(error: StreamChatError) -> None:
-    """A request answered with an error before any stream: 4xx rejected, 5xx failed, by code."""
-    metrics = _document()
-    metrics.add_dimension(name="Code", value=error.code)
-    name = "RejectedRequests" if error.status < 500 else "FailedRequests"
-    metrics.add_metric(name=name, unit=COUNT, value=1)
-    metrics.add_metadata(key="status", value=error.status)
     metrics.flush_metrics()
 
 

@@ -17,7 +17,7 @@ from stream_chat.cancel_handler import CancelFunction
 from stream_chat.cancellation.sqlite import SQLiteRegistry
 from stream_chat.chat_request import ChatRequest
 from stream_chat.handler import ChatFunction
-from stream_chat.metrics import NAMESPACE
+from stream_chat.refusals import NAMESPACE
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
@@ -257,13 +257,9 @@ def test_a_request_refused_before_its_stream_is_counted_by_code(
     assert response.status_code == status
     (document,) = output.documents()
     (directive,) = document["_aws"]["CloudWatchMetrics"]
-    assert directive["Dimensions"] == [["Code"]]
-    assert [metric["Name"] for metric in directive["Metrics"]] == ["RejectedRequests"]
-    assert (document["Code"], document["RejectedRequests"], document["status"]) == (
-        code,
-        [1.0],
-        status,
-    )
+    assert (directive["Namespace"], directive["Dimensions"]) == (NAMESPACE, [["Code"]])
+    assert directive["Metrics"] == [{"Name": "RejectedRequests", "Unit": "Count"}]
+    assert (document["Code"], document["RejectedRequests"], document["status"]) == (code, 1, status)
     assert output.logs("stream ended") == []
 
 
@@ -277,7 +273,7 @@ def test_a_failure_before_the_stream_is_counted_apart_from_rejections(
     function = ChatFunction(settings, Unlabelled(), None)
     assert function(chat_event(user()), LambdaContext.local(REQUEST_ID, 5)).status_code == 500
     (document,) = output.documents()
-    assert (document["Code"], document["FailedRequests"]) == ("internal_error", [1.0])
+    assert (document["Code"], document["FailedRequests"]) == ("internal_error", 1)
 
 
 def test_a_body_closed_early_still_leaves_one_document(
@@ -295,3 +291,15 @@ def test_a_body_closed_early_still_leaves_one_document(
     assert value(document, "TimeToFirstToken") > 0
     fake_anthropic.wait_for_close(0, timeout=2)
     assert fake_anthropic.streams[0].client_closed
+
+
+def test_the_cancel_function_counts_its_refusals_the_same_way(
+    settings: Settings, output: Output
+) -> None:
+    canceller = CancelFunction(SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=60))
+    malformed = chat_event("", path="/api/chat/stream/short/cancel")
+    assert canceller(malformed, LambdaContext.local(REQUEST_ID, 5))["statusCode"] == 400
+    good = chat_event("", path=f"/api/chat/stream/{'x' * 32}/cancel")
+    assert canceller(good, LambdaContext.local(REQUEST_ID, 5))["statusCode"] == 202
+    (document,) = output.documents()  # the accepted cancel is no refusal
+    assert (document["Code"], document["RejectedRequests"]) == ("invalid_stream_id", 1)

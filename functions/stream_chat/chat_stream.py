@@ -1,15 +1,16 @@
 """One answer, end to end: the upstream thread, the cancel watcher and the relay chain.
 
 Whatever ends the stream (``done``, an error, a cancel, a SIGTERM, or the runtime closing the body
-early), the ``finally`` aborts the upstream request and stops the watcher: no orphaned generation.
-It then publishes the stream's report: one EMF document and one summary log line.
+early), the ``finally`` aborts the upstream request, stops the watcher and releases the viewer's
+stream lease with the output tokens counted: no orphaned generation, no leaked lease. It then
+publishes the stream's report: one EMF document and one summary log line.
 """
 
 from __future__ import annotations
 
 import queue
 import secrets
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 from aws_lambda_powertools import Logger
@@ -19,6 +20,7 @@ from stream_chat.cancellation import CancelRegistry
 from stream_chat.cancellation.watcher import CancelWatcher
 from stream_chat.chat_request import ChatRequest
 from stream_chat.errors import ShuttingDown
+from stream_chat.limits import Lease, LeasedBody
 from stream_chat.metrics import publish_stream
 from stream_chat.pricing import price_of
 from stream_chat.providers import Provider
@@ -45,7 +47,12 @@ class ChatStream:
     shutdown: Shutdown = field(default=PROCESS_SHUTDOWN)
 
     def frames(
-        self, request: ChatRequest, stream_id: str, budget: Budget, request_id: str | None = None
+        self,
+        request: ChatRequest,
+        stream_id: str,
+        budget: Budget,
+        lease: Lease,
+        request_id: str | None = None,
     ) -> Iterator[bytes]:
         """The body; everything that can fail before the first byte fails here, eagerly."""
         start = {
@@ -56,16 +63,21 @@ class ChatStream:
         report = StreamReport(stream_id, start["model"], request_id)
         if self.settings.log_content:
             report.answer = []
-        return self._run(request, budget, start, report)
+        return LeasedBody(self._run(request, budget, lease, start, report), lease)
 
     def _run(
-        self, request: ChatRequest, budget: Budget, start: dict[str, str], report: StreamReport
-    ) -> Iterator[bytes]:
+        self,
+        request: ChatRequest,
+        budget: Budget,
+        lease: Lease,
+        start: dict[str, str],
+        report: StreamReport,
+    ) -> Generator[bytes, None, None]:
         inbox: Inbox = queue.Queue()
         upstream = Upstream(
             self.provider, request, budget, self.settings.provider_attempts, inbox
         ).start()
-        watcher = self._watch_cancel(report.stream_id, inbox)
+        watcher = self._watch_cancel(report.stream_id, lease.viewer.owner, inbox)
 
         def close_upstream() -> None:
             upstream.abort()
@@ -77,11 +89,13 @@ class ChatStream:
                 events = watch(inbox, self.settings, budget)
                 frames = to_protocol(events, start, close_upstream)
                 prices = price_of(self.settings.prices, report.model)
-                yield from encode_stream(measured(priced(frames, prices), report))
+                counted = lease.meter(priced(frames, prices))
+                yield from encode_stream(measured(counted, report))
         finally:
             close_upstream()
             if watcher is not None:
                 watcher.stop()
+            lease.release()
             self._report(report, upstream, watcher)
 
     def _report(
@@ -100,7 +114,7 @@ class ChatStream:
             logger.exception("stream metrics failed")  # never worth failing the answer for
         logger.info("stream ended", extra=report.summary())
 
-    def _watch_cancel(self, stream_id: str, inbox: Inbox) -> CancelWatcher | None:
+    def _watch_cancel(self, stream_id: str, owner: str, inbox: Inbox) -> CancelWatcher | None:
         if self.registry is None:
             return None
         return CancelWatcher(
@@ -108,4 +122,5 @@ class ChatStream:
             stream_id,
             self.settings.cancel_poll_s,
             lambda: inbox.put(CancelRequested()),
+            owner,
         ).start()

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from stream_chat.access import Authorizer
 from stream_chat.cancellation import make_registry
 from stream_chat.routes import is_cancel_route
 from stream_chat.settings import Settings, SettingsError
@@ -107,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
             RequestPolicy(args.host, port),
             make_registry(settings),
             args.read_timeout,
+            authorizer=Authorizer.from_settings(settings),
         )
         return _serve(front, listener, [chat, cancel], args)
 

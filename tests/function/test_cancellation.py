@@ -155,12 +155,12 @@ class Counting:
     def __init__(self, inner: CancelRegistry) -> None:
         self.inner, self.reads = inner, 0
 
-    def cancel(self, stream_id: str) -> None:
-        self.inner.cancel(stream_id)
+    def cancel(self, stream_id: str, owner: str = "") -> None:
+        self.inner.cancel(stream_id, owner)
 
-    def cancelled_at(self, stream_id: str) -> float | None:
+    def cancelled_at(self, stream_id: str, owner: str = "") -> float | None:
         self.reads += 1
-        return self.inner.cancelled_at(stream_id)
+        return self.inner.cancelled_at(stream_id, owner)
 
 
 def test_an_uncancelled_stream_reads_at_most_once_per_interval(
@@ -234,8 +234,28 @@ def test_registries_tell_when_a_stream_was_cancelled(tmp_path: Path, dynamodb: A
     ]
     for writer, reader in pairs:  # a reader configured differently reads the same time
         before = time.time()
-        writer.cancel("stream-x")
+        writer.cancel("stream-x", "sub-bob")
         after = time.time()
-        recorded = reader.cancelled_at("stream-x")
+        recorded = reader.cancelled_at("stream-x", "sub-bob")
         assert recorded is not None and before - 0.001 <= recorded <= after + 0.001
-        assert reader.cancelled_at("stream-y") is None
+        assert reader.cancelled_at("stream-y", "sub-bob") is None
+
+
+@pytest.mark.parametrize("store", ["sqlite", "dynamodb"])
+def test_a_cancel_is_recorded_for_its_owner_only(
+    store: str, dynamodb: Any, settings: Settings
+) -> None:
+    registry: CancelRegistry = (
+        DynamoDBRegistry(dynamodb, TABLE, ttl_s=600)
+        if store == "dynamodb"
+        else SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=600)
+    )
+    registry.cancel("stream-a", "sub-bob")
+    assert registry.cancelled_at("stream-a", "sub-alice") is None
+    assert registry.cancelled_at("stream-a") is None  # the unowned record is another record too
+    assert registry.cancelled_at("stream-a", "sub-bob") is not None
+    registry.cancel("stream-a", "sub-alice")
+    assert registry.cancelled_at("stream-a", "sub-alice") is not None
+    registry.cancel("stream-b")
+    assert registry.cancelled_at("stream-b") is not None
+    assert registry.cancelled_at("stream-b", "sub-bob") is None

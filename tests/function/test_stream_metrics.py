@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from stream_chat.access import Authorizer
 from stream_chat.budget import Budget
 from stream_chat.cancel_handler import CancelFunction
 from stream_chat.cancellation.sqlite import SQLiteRegistry
@@ -21,6 +22,7 @@ from stream_chat.refusals import NAMESPACE
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
+from tests.fakes.identity_provider import FakeIdentityProvider
 from tests.function.conftest import build_function, chat_event, user
 from tests.function.output import Output
 from tests.support.protocol import ProtocolReader
@@ -303,3 +305,39 @@ def test_the_cancel_function_counts_its_refusals_the_same_way(
     assert canceller(good, LambdaContext.local(REQUEST_ID, 5))["statusCode"] == 202
     (document,) = output.documents()  # the accepted cancel is no refusal
     assert (document["Code"], document["RejectedRequests"]) == ("invalid_stream_id", 1)
+
+
+def test_sign_in_and_limit_refusals_are_counted_once_each(
+    fake_anthropic: FakeAnthropic, settings: Settings, output: Output
+) -> None:
+    fake_anthropic.enqueue(Reply(texts=TEXTS))
+    with FakeIdentityProvider("chat-client") as idp:
+        signed = replace(
+            settings,
+            auth="cognito",
+            auth_issuer=idp.issuer,
+            auth_client_id=idp.client_id,
+            limit_requests_per_minute=1,
+        )
+        function, keyless = build_function(signed), build_function(signed)
+        token = {"x-authorization": f"Bearer {idp.access_token()}"}
+        statuses = [call(function, None), call(function, token), call(function, token)]
+        canceller = CancelFunction(
+            SQLiteRegistry(signed.cancel_sqlite_path, ttl_s=60), Authorizer.from_settings(signed)
+        )
+        cancel = chat_event("", path=f"/api/chat/stream/{'x' * 32}/cancel")
+        statuses.append(canceller(cancel, LambdaContext.local(REQUEST_ID, 5))["statusCode"])
+    statuses.append(call(keyless, token))  # its keys were never fetched, and now cannot be
+    assert statuses == [401, 200, 429, 401, 503]
+    refusals = [doc for doc in output.documents() if "Ending" not in doc]
+    codes = ["unauthorized", "limit_rate", "unauthorized", "auth_unavailable"]
+    assert [doc["Code"] for doc in refusals] == codes
+    assert [doc.get("RejectedRequests", doc.get("FailedRequests")) for doc in refusals] == [1] * 4
+    (summary,) = output.logs("stream ended")  # the one admitted request, tokens counted
+    assert summary["output_tokens"] > 0
+
+
+def call(function: ChatFunction, headers: dict[str, str] | None) -> int:
+    response = function(chat_event(user(), headers=headers), LambdaContext.local(REQUEST_ID, 30))
+    b"".join(response.body)
+    return response.status_code

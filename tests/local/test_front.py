@@ -94,11 +94,11 @@ def test_cancels_on_disconnect_share_one_registry() -> None:
         def __init__(self) -> None:
             self.cancelled: list[str] = []
 
-        def cancel(self, stream_id: str) -> None:
-            self.cancelled.append(stream_id)
+        def cancel(self, stream_id: str, owner: str = "") -> None:
+            self.cancelled.append(stream_id + owner)  # without sign-in the owner is empty
 
-        def is_cancelled(self, stream_id: str) -> bool:
-            return stream_id in self.cancelled
+        def cancelled_at(self, stream_id: str, owner: str = "") -> float | None:
+            return 0.0 if stream_id + owner in self.cancelled else None
 
     registry = Recording()
     front = Front([], None, None, registry)  # type: ignore[arg-type]

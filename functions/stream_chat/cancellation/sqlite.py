@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
+from stream_chat.cancellation import record_key
+
 DEFAULT_FILE = "stream-chat-cancel.sqlite3"
 
 
@@ -32,23 +34,23 @@ class SQLiteRegistry:
     def path(self) -> str:
         return self._path
 
-    def cancel(self, stream_id: str) -> None:
+    def cancel(self, stream_id: str, owner: str = "") -> None:
         now = time.time()
         with self._connect() as db:
             db.execute(
                 "INSERT OR REPLACE INTO stream_cancels VALUES (?, ?, ?)",
-                (stream_id, now, now + self._ttl_s),
+                (record_key(stream_id, owner), now, now + self._ttl_s),
             )
             db.execute("DELETE FROM stream_cancels WHERE expires_at < ?", (now,))
 
-    def is_cancelled(self, stream_id: str) -> bool:
-        return self.cancelled_at(stream_id) is not None
+    def is_cancelled(self, stream_id: str, owner: str = "") -> bool:
+        return self.cancelled_at(stream_id, owner) is not None
 
-    def cancelled_at(self, stream_id: str) -> float | None:
+    def cancelled_at(self, stream_id: str, owner: str = "") -> float | None:
         with self._connect() as db:
             row = db.execute(
                 "SELECT cancelled_at FROM stream_cancels WHERE stream_id = ? AND expires_at >= ?",
-                (stream_id, time.time()),
+                (record_key(stream_id, owner), time.time()),
             ).fetchone()
         return None if row is None else float(row[0])
 

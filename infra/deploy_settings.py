@@ -7,6 +7,7 @@ bad value fails at synth, naming the context key. The other keys size the infras
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -66,6 +67,9 @@ class DeploySettings:
     self_sign_up: bool = False
     allowed_email_domains: tuple[str, ...] = ()
     auth_domain_prefix: str | None = None
+    alarm_email: str | None = None
+    daily_cost_budget_usd: float = 10.0
+    error_endings_alarm: int = 5
 
     @property
     def function(self) -> Settings:
@@ -122,6 +126,8 @@ def _env_text(key: str, value: Any) -> str:
     """A JSON context value (cdk.json) or a string (``-c``) as the function reads it."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict) and key == "prices":  # the price table, as JSON
+        return json.dumps(value)
     if isinstance(value, list):
         return ",".join(str(item) for item in value)
     if isinstance(value, str | int | float):
@@ -174,6 +180,21 @@ def _flag(value: Any) -> bool:
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     raise ValueError("expected true or false")
+
+
+def _email(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        raise ValueError("expected an e-mail address")
+    return value
+
+
+def _amount(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("expected an amount in USD")
+    amount = float(value)
+    if not amount > 0:
+        raise ValueError("expected an amount in USD above 0")
+    return amount
 
 
 def _name(value: Any) -> str:
@@ -233,4 +254,9 @@ _DEPLOY_PARSERS: dict[str, Callable[[Any], object]] = {
     "self_sign_up": _flag,
     "allowed_email_domains": _email_domains,
     "auth_domain_prefix": _optional(_domain_prefix),
+    # Alarms notify an SNS topic; with an address, the topic e-mails it (confirm the first mail).
+    "alarm_email": _optional(_email),
+    "daily_cost_budget_usd": _amount,
+    # Streams ending in an error (timeouts, provider and internal errors) per 5 minutes.
+    "error_endings_alarm": _integer(1, 1_000_000),
 }

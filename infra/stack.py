@@ -17,6 +17,7 @@ from infra.cancel_table import CancelTable
 from infra.deploy_settings import ORIGIN_READ_TIMEOUT_S, DeploySettings
 from infra.function_bundle import function_code, runtime_requirements
 from infra.limits_table import LimitsTable
+from infra.observability import Observability
 from infra.provider_secret import ProviderSecret
 from infra.rate_limit import REGION as WAF_REGION
 from infra.rate_limit import RateLimitAcl
@@ -73,7 +74,17 @@ class StreamChatStack(cdk.Stack):
         if sign_in:
             # The page goes live only once its sign-in client accepts the site's address.
             site.entry.node.add_dependency(sign_in.point_at(site.url))
-        self._outputs(site, secret, function, cancel, sign_in)
+        observability = Observability(
+            self,
+            "Observability",
+            function=function.function,
+            timeout=cdk.Duration.seconds(settings.timeout_s),
+            models=settings.function.allowed_models,
+            daily_cost_budget_usd=settings.daily_cost_budget_usd,
+            error_endings_threshold=settings.error_endings_alarm,
+            alarm_email=settings.alarm_email,
+        )
+        self._outputs(site, secret, function, cancel, sign_in, observability)
 
     def _sign_in(self, settings: DeploySettings) -> SignIn | None:
         if settings.auth == "none":
@@ -174,6 +185,7 @@ class StreamChatStack(cdk.Stack):
         function: StreamingFunction,
         cancel: CancelFunction,
         sign_in: SignIn | None,
+        observability: Observability,
     ) -> None:
         outputs = {
             "SiteUrl": (site.url, "Open this in a browser"),
@@ -189,6 +201,14 @@ class StreamChatStack(cdk.Stack):
             "CancelLogGroupName": (
                 cancel.log_group.log_group_name,
                 "aws logs tail <this> --follow (the cancel function)",
+            ),
+            "DashboardName": (
+                observability.dashboard.dashboard_name,
+                "CloudWatch dashboard: streams, endings, latency, tokens and cost",
+            ),
+            "AlarmTopicArn": (
+                observability.topic.topic_arn,
+                "Alarms notify this SNS topic; subscribe to it for notifications",
             ),
         }
         if sign_in:

@@ -41,6 +41,9 @@ OPEN = {
     "stream-chat:limit_concurrent_streams": None,
     "stream-chat:limit_requests_per_minute": None,
     "stream-chat:limit_output_tokens_per_day": None,
+    "stream-chat:alarm_email": "ops@example.com",
+    "stream-chat:daily_cost_budget_usd": 25,
+    "stream-chat:error_endings_alarm": 3,
 }
 
 

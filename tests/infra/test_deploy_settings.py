@@ -99,6 +99,12 @@ def test_cli_strings_for_deploy_values_are_parsed() -> None:
         ({"heartbeat_s": ORIGIN_READ_TIMEOUT_S}, "stream-chat:heartbeat_s"),
         ({"max_token": 10}, "stream-chat:max_token"),
         ({"system_prompt": {"nested": "object"}}, "stream-chat:system_prompt"),
+        ({"alarm_email": "not-an-address"}, "stream-chat:alarm_email"),
+        ({"daily_cost_budget_usd": 0}, "stream-chat:daily_cost_budget_usd"),
+        ({"daily_cost_budget_usd": "lots"}, "stream-chat:daily_cost_budget_usd"),
+        ({"error_endings_alarm": 0}, "stream-chat:error_endings_alarm"),
+        ({"prices": {"m": {"input": 1}}}, "stream-chat:prices"),
+        ({"log_content": "perhaps"}, "stream-chat:log_content"),
     ],
 )
 def test_a_bad_value_fails_naming_its_context_key(context: dict[str, Any], named: str) -> None:
@@ -168,3 +174,20 @@ def test_limits_are_function_settings_with_cdk_json_defaults() -> None:
     for owned in ("limits_table", "auth_issuer", "auth_client_id", "limits_backend"):
         with pytest.raises(DeploySettingsError, match="unknown cdk context"):
             settings(**{owned: "x"})
+
+
+def test_alarm_settings_and_the_price_table_from_context() -> None:
+    table = {
+        "claude-sonnet-4-6": {"input": 3, "output": 15, "cache_write": 3.75, "cache_read": 0.3}
+    }
+    deploy = settings(
+        alarm_email="ops@example.com",
+        daily_cost_budget_usd="12.5",
+        error_endings_alarm=7,
+        prices=table,
+    )
+    assert deploy.alarm_email == "ops@example.com"
+    assert (deploy.daily_cost_budget_usd, deploy.error_endings_alarm) == (12.5, 7)
+    assert json.loads(deploy.function_env[ENV["prices"]]) == table
+    assert set(deploy.function.prices) == {"claude-sonnet-4-6"}
+    assert DeploySettings.from_values({}).alarm_email is None

@@ -140,8 +140,8 @@ def test_cancels_on_disconnect_share_one_registry() -> None:
         def cancel(self, stream_id: str, owner: str = "") -> None:
             self.cancelled.append(stream_id + owner)  # without sign-in the owner is empty
 
-        def is_cancelled(self, stream_id: str, owner: str = "") -> bool:
-            return stream_id + owner in self.cancelled
+        def cancelled_at(self, stream_id: str, owner: str = "") -> float | None:
+            return 0.0 if stream_id + owner in self.cancelled else None
 
     registry = Recording()
     front = Front([], None, None, registry)  # type: ignore[arg-type]

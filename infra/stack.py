@@ -84,7 +84,14 @@ class StreamChatStack(cdk.Stack):
             error_endings_threshold=settings.error_endings_alarm,
             alarm_email=settings.alarm_email,
         )
-        self._outputs(site, secret, function, cancel, sign_in, observability)
+        self._outputs(
+            site,
+            secret=secret,
+            function=function,
+            cancel=cancel,
+            sign_in=sign_in,
+            observability=observability,
+        )
 
     def _sign_in(self, settings: DeploySettings) -> SignIn | None:
         if settings.auth == "none":
@@ -181,6 +188,7 @@ class StreamChatStack(cdk.Stack):
     def _outputs(
         self,
         site: Site,
+        *,
         secret: ProviderSecret,
         function: StreamingFunction,
         cancel: CancelFunction,

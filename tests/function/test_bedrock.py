@@ -26,7 +26,7 @@ from tests.function.test_cancellation import check_cancelled, stream_then_cancel
 from tests.function.test_faults import TEXTS, error_frames, estimated_usage
 from tests.support.protocol import iter_frames, read_frames, text_of, types_of
 
-MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+MODEL = "us.anthropic.claude-sonnet-4-6"
 GLOBAL_MODEL = "global.anthropic.claude-sonnet-4-6"
 UUID = re.compile(r"^[0-9a-f-]{36}$")
 
@@ -57,6 +57,8 @@ def test_an_answer_streams_with_the_same_frames(invoke: Invoke, fake_bedrock: Fa
             "output_tokens": 7,
             "cache_creation_input_tokens": 0,
             "cache_read_input_tokens": 0,
+            # A Bedrock id is priced as its base model: $3 / $15 per million tokens.
+            "cost_usd": round((21 * 3 + 7 * 15) / 1e6, 6),
         },
         {"type": "done", "stop_reason": "end_turn"},
     ]

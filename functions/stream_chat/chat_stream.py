@@ -1,7 +1,8 @@
 """One answer, end to end: the upstream thread, the cancel watcher and the relay chain.
 
 Whatever ends the stream (``done``, an error, a cancel, or the runtime closing the body early),
-the ``finally`` aborts the upstream request and stops the watcher: no orphaned generation.
+the ``finally`` aborts the upstream request and stops the watcher: no orphaned generation. A
+cancel aborts the upstream from the watcher's thread at once, not when the relay reaches it.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from aws_lambda_powertools import Logger
 from stream_chat.budget import Budget
 from stream_chat.cancellation import CancelRegistry, CancelWatcher
 from stream_chat.chat_request import ChatRequest
+from stream_chat.inbox import CancelRequested, Inbox
 from stream_chat.providers import Provider
 from stream_chat.relay import to_protocol, watch
 from stream_chat.settings import Settings
 from stream_chat.sse import encode_stream
-from stream_chat.upstream import CancelRequested, Inbox, Upstream
+from stream_chat.upstream import Upstream
 
 logger = Logger(service="stream-chat", child=True)
 
@@ -53,7 +55,7 @@ class ChatStream:
         upstream = Upstream(
             self.provider, request, budget, self.settings.provider_attempts, inbox
         ).start()
-        watcher = self._watch_cancel(stream_id, inbox)
+        watcher = self._watch_cancel(stream_id, inbox, upstream)
         started = time.monotonic()
         try:
             events = watch(inbox, self.settings, budget)
@@ -73,12 +75,16 @@ class ChatStream:
                 },
             )
 
-    def _watch_cancel(self, stream_id: str, inbox: Inbox) -> CancelWatcher | None:
+    def _watch_cancel(
+        self, stream_id: str, inbox: Inbox, upstream: Upstream
+    ) -> CancelWatcher | None:
         if self.registry is None:
             return None
+
+        def on_cancel() -> None:
+            upstream.abort()  # first: the relay may be far behind, writing queued text
+            inbox.put(CancelRequested())
+
         return CancelWatcher(
-            self.registry,
-            stream_id,
-            self.settings.cancel_poll_s,
-            lambda: inbox.put(CancelRequested()),
+            self.registry, stream_id, self.settings.cancel_poll_s, on_cancel
         ).start()

@@ -27,6 +27,10 @@ from stream_chat.upstream import Upstream
 
 logger = Logger(service="stream-chat", child=True)
 
+# How long a finished stream waits for the upstream thread: a complete answer is still reading
+# the end of its response (a few bytes, normally there already), to pool the connection.
+UPSTREAM_EXIT_S = 0.5
+
 
 def new_stream_id() -> str:
     """192 random bits, URL-safe: unguessable, so a cancel cannot be aimed at others' streams."""
@@ -64,6 +68,7 @@ class ChatStream:
             upstream.abort()
             if watcher is not None:
                 watcher.stop()
+            upstream.join(min(UPSTREAM_EXIT_S, budget.remaining()))
             logger.info(
                 "stream ended",
                 extra={

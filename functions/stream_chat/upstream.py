@@ -46,6 +46,11 @@ class Upstream:
         self._thread.start()
         return self
 
+    def join(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` for the thread to end; True when it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def abort(self) -> None:
         """Stop the upstream request now, whatever it is doing (idempotent, any thread)."""
         with self._lock:

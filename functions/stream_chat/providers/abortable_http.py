@@ -45,7 +45,15 @@ def abortable_client() -> httpx2.Client:
     if type(pool) is not httpcore2.ConnectionPool:
         raise TypeError(f"unexpected httpx connection pool {type(pool).__name__}")
     pool._network_backend = _AttemptBackend(pool._network_backend)
-    return anthropic.DefaultHttpxClient(transport=transport)
+    return _Client(transport=transport)
+
+
+class _Client(anthropic.DefaultHttpxClient):
+    """Closes its pooled connections when dropped, as the client the SDK builds itself does."""
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
 
 
 class Attempt:
@@ -125,9 +133,7 @@ class _AttemptStream(httpcore2.NetworkStream):
         self.join_current(httpcore2.ConnectError)
         if self._attempt is not None:  # the TLS socket takes this one's place
             self._attempt._drop(self)
-        tls = _AttemptStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
-        tls.join_current(httpcore2.ConnectError)
-        return tls
+        return _joined(_AttemptStream(self._inner.start_tls(ssl_context, server_hostname, timeout)))
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)

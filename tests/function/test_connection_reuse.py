@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
+from tests.function.answers import LONG, Answer, assert_cancelled, cancel
 from tests.function.conftest import build_function
-from tests.function.test_upstream_abort import LONG, Answer, assert_cancelled, cancel
 
 
 def test_five_answers_in_a_row_use_one_connection(

@@ -91,12 +91,14 @@ class Attempt:
             self._released = True
             self._streams.clear()
 
-    def _adopt(self, stream: _AttemptStream) -> bool:
-        """Track ``stream``; False when the attempt was aborted."""
+    @property
+    def aborted(self) -> bool:
+        return self._aborted
+
+    def _adopt(self, stream: _AttemptStream) -> None:
         with self._lock:
-            if not self._released:
+            if not self._released and not self._aborted:
                 self._streams.add(stream)
-            return not self._aborted
 
     def _drop(self, stream: _AttemptStream) -> None:
         with self._lock:
@@ -139,14 +141,19 @@ class _AttemptStream(httpcore2.NetworkStream):
         return self._inner.get_extra_info(info)
 
     def join_current(self, error: type[httpcore2.NetworkError]) -> None:
-        """Move to the running attempt, if it changed; raise ``error`` if it was aborted."""
+        """Move to the running attempt, if it changed; raise ``error`` if that was aborted.
+
+        The socket is shut down too: after a failed write httpcore still reads the response.
+        """
         attempt = _current.get()
-        if attempt is self._attempt:
-            return
-        if self._attempt is not None:
-            self._attempt._drop(self)
-        self._attempt = attempt
-        if attempt is not None and not attempt._adopt(self):
+        if attempt is not self._attempt:
+            if self._attempt is not None:
+                self._attempt._drop(self)
+            self._attempt = attempt
+            if attempt is not None:
+                attempt._adopt(self)
+        if attempt is not None and attempt.aborted:
+            self.shut_down()
             raise error("The upstream request was aborted.")
 
     def shut_down(self) -> None:
@@ -174,21 +181,13 @@ class _AttemptBackend(httpcore2.NetworkBackend):
         stream = self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
         return _joined(_AttemptStream(stream))
 
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore2.NetworkStream:
-        _refuse_if_aborted()
-        return _joined(
-            _AttemptStream(self._inner.connect_unix_socket(path, timeout, socket_options))
-        )
-
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
 
 
 def _refuse_if_aborted() -> None:
     attempt = _current.get()
-    if attempt is not None and attempt._aborted:
+    if attempt is not None and attempt.aborted:
         raise httpcore2.ConnectError("The upstream request was aborted.")
 
 

@@ -9,8 +9,9 @@ from constructs import Construct
 
 PARTITION_KEY = "stream_id"
 TTL_ATTRIBUTE = "expires_at"
-# What the function does with the table: the cancel route writes a flag, the stream reads it.
-FUNCTION_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem"]
+# What each function does with the table: the stream reads its flag, the cancel function writes it.
+STREAM_ACTIONS = ["dynamodb:GetItem"]
+CANCEL_ACTIONS = ["dynamodb:PutItem"]
 NO_PITR_REASON = (
     "Items are short-lived cancel flags with a TTL, so there is nothing to restore "
     "(stream-chat:cancel_table_pitr turns recovery on)."

@@ -45,6 +45,7 @@ class DeploySettings:
     memory_mb: int = 512
     timeout_s: int = 180
     reserved_concurrency: int | None = None
+    cancel_reserved_concurrency: int | None = 5
     log_retention_days: int = 30
     waf_rate_limit: int | None = None
     anthropic_secret_name: str | None = None
@@ -163,6 +164,9 @@ _DEPLOY_PARSERS: dict[str, Callable[[Any], object]] = {
     # forgotten stream can bill.
     "timeout_s": _integer(10, 900),
     "reserved_concurrency": _optional(_integer(1, 10_000)),
+    # Instances kept for the cancel function alone, so streams can never throttle "Stop".
+    # null turns the reservation off (new accounts may have no concurrency to reserve).
+    "cancel_reserved_concurrency": _optional(_integer(1, 100)),
     "log_retention_days": _retention,
     # Requests per 5 minutes per client IP address; AWS WAF accepts 10 and more.
     "waf_rate_limit": _optional(_integer(10, 2_000_000_000)),

@@ -1,5 +1,6 @@
-"""The site: one CloudFront distribution serving the page from a private bucket and ``/api/*``
-from the streaming function URL, both through Origin Access Control.
+"""The site: one CloudFront distribution serving the page from a private bucket, cancels from the
+cancel function URL and the rest of ``/api/*`` from the streaming function URL, all through
+Origin Access Control.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from constructs import Construct
 
 from infra import site_nag
 from infra.security_headers import security_headers_policy
+from stream_chat.routes import API_PATTERN, CANCEL_PATTERN
 
-API_PATH = "/api/*"
 ENTRY_FILES = ("index.html", "config.json")
 # The local config and vendor copies are made for `make dev`; the rest is for the type checker.
 PAGE_EXCLUDE = ["config.json", "vendor", "jsconfig.json", "*.d.ts"]
@@ -41,12 +42,21 @@ class Site(Construct):
         vendor_files: Mapping[str, Path],
         runtime_config: Mapping[str, object],
         function_url: lambda_.IFunctionUrl,
+        cancel_url: lambda_.IFunctionUrl,
         origin_read_timeout: cdk.Duration,
         web_acl_arn: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = _private_bucket(self)
         headers = security_headers_policy(self, "SecurityHeaders")
+        # One control signs for both function URLs; each origin grants this distribution alone.
+        signing = cloudfront.FunctionUrlOriginAccessControl(self, "FunctionUrlAccess")
+        stream = origins.FunctionUrlOrigin.with_origin_access_control(
+            function_url, origin_access_control=signing, read_timeout=origin_read_timeout
+        )
+        cancel = origins.FunctionUrlOrigin.with_origin_access_control(
+            cancel_url, origin_access_control=signing
+        )
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
@@ -58,8 +68,10 @@ class Site(Construct):
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
                 response_headers_policy=headers,
             ),
+            # CloudFront takes the first matching pattern, in this order.
             additional_behaviors={
-                API_PATH: _api_behavior(function_url, origin_read_timeout, headers)
+                CANCEL_PATTERN: _api_behavior(cancel, headers),
+                API_PATTERN: _api_behavior(stream, headers),
             },
             web_acl_id=web_acl_arn,
         )
@@ -130,16 +142,13 @@ def _private_bucket(scope: Construct) -> s3.Bucket:
 
 
 def _api_behavior(
-    function_url: lambda_.IFunctionUrl,
-    read_timeout: cdk.Duration,
-    headers: cloudfront.IResponseHeadersPolicy,
+    origin: cloudfront.IOrigin, headers: cloudfront.IResponseHeadersPolicy
 ) -> cloudfront.BehaviorOptions:
     return cloudfront.BehaviorOptions(
         # Signs every request with SigV4; the function URL accepts nothing else.
-        origin=origins.FunctionUrlOrigin.with_origin_access_control(
-            function_url, read_timeout=read_timeout
-        ),
-        viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        origin=origin,
+        # A redirect would turn a POST into a GET without its body: plain HTTP is refused.
+        viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
         allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
         cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
         # Forwards x-amz-content-sha256, which OAC needs for POST bodies; the function URL

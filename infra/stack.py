@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import cancel_table, provider_secret
+from infra.cancel_function import CancelFunction
 from infra.cancel_table import CancelTable
 from infra.deploy_settings import ORIGIN_READ_TIMEOUT_S, DeploySettings
 from infra.function_bundle import function_code, runtime_requirements
@@ -18,7 +20,7 @@ from infra.rate_limit import RateLimitAcl
 from infra.site import Site
 from infra.streaming_function import StreamingFunction
 from stream_chat.settings import ENV, Settings
-from stream_chat_local.static import page_config
+from stream_chat_page import page_config
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
@@ -30,7 +32,7 @@ VENDOR_FILES = {
 
 
 class StreamChatStack(cdk.Stack):
-    """Cancel table, key secret, streaming function, site, and the outputs a user needs."""
+    """Cancel table, key secret, streaming and cancel functions, site, and the outputs."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, settings: DeploySettings, **kwargs: Any
@@ -40,7 +42,11 @@ class StreamChatStack(cdk.Stack):
         self.template_options.metadata = {"cfn-lint": {"config": {"ignore_checks": ["W3005"]}}}
         table = CancelTable(self, "CancelTable", point_in_time_recovery=settings.cancel_table_pitr)
         secret = ProviderSecret(self, "AnthropicKey", existing_name=settings.anthropic_secret_name)
-        function = self._function(settings, table, secret)
+        code = function_code(
+            ROOT / "functions" / "stream_chat", runtime_requirements(ROOT / "pyproject.toml")
+        )
+        function = self._function(settings, code, table, secret)
+        cancel = self._cancel_function(settings, code, table)
         site = Site(
             self,
             "Site",
@@ -48,13 +54,18 @@ class StreamChatStack(cdk.Stack):
             vendor_files=VENDOR_FILES,
             runtime_config=page_config(settings.function),
             function_url=function.url,
+            cancel_url=cancel.url,
             origin_read_timeout=cdk.Duration.seconds(ORIGIN_READ_TIMEOUT_S),
             web_acl_arn=self._web_acl_arn(settings.waf_rate_limit),
         )
-        self._outputs(site, secret, function)
+        self._outputs(site, secret, function, cancel)
 
     def _function(
-        self, settings: DeploySettings, table: CancelTable, secret: ProviderSecret
+        self,
+        settings: DeploySettings,
+        code: lambda_.Code,
+        table: CancelTable,
+        secret: ProviderSecret,
     ) -> StreamingFunction:
         environment = {
             **settings.function_env,
@@ -67,17 +78,37 @@ class StreamChatStack(cdk.Stack):
         function = StreamingFunction(
             self,
             "Streaming",
-            code=function_code(
-                ROOT / "functions" / "stream_chat", runtime_requirements(ROOT / "pyproject.toml")
-            ),
+            code=code,
             environment=environment,
             memory_mb=settings.memory_mb,
             timeout=cdk.Duration.seconds(settings.timeout_s),
             log_retention_days=settings.log_retention_days,
             reserved_concurrency=settings.reserved_concurrency,
         )
-        function.allow(cancel_table.FUNCTION_ACTIONS, table.table.table_arn)
+        function.allow(cancel_table.STREAM_ACTIONS, table.table.table_arn)
         function.allow(provider_secret.FUNCTION_ACTIONS, secret.policy_arn)
+        return function
+
+    def _cancel_function(
+        self, settings: DeploySettings, code: lambda_.Code, table: CancelTable
+    ) -> CancelFunction:
+        # Only what a registry write reads: no provider, no key, no model settings.
+        ttl = ENV["cancel_ttl_s"]
+        environment = {
+            ENV["cancel_backend"]: "dynamodb",
+            ENV["cancel_table"]: table.table.table_name,
+            **({ttl: settings.function_env[ttl]} if ttl in settings.function_env else {}),
+        }
+        Settings.from_env(environment)
+        function = CancelFunction(
+            self,
+            "Cancel",
+            code=code,
+            environment=environment,
+            log_retention_days=settings.log_retention_days,
+            reserved_concurrency=settings.cancel_reserved_concurrency,
+        )
+        function.allow(cancel_table.CANCEL_ACTIONS, table.table.table_arn)
         return function
 
     def _web_acl_arn(self, rate_limit: int | None) -> str | None:
@@ -91,7 +122,13 @@ class StreamChatStack(cdk.Stack):
             )
         return RateLimitAcl(self, "RateLimit", limit=rate_limit).arn
 
-    def _outputs(self, site: Site, secret: ProviderSecret, function: StreamingFunction) -> None:
+    def _outputs(
+        self,
+        site: Site,
+        secret: ProviderSecret,
+        function: StreamingFunction,
+        cancel: CancelFunction,
+    ) -> None:
         cdk.CfnOutput(self, "SiteUrl", value=site.url, description="Open this in a browser")
         cdk.CfnOutput(
             self,
@@ -110,4 +147,10 @@ class StreamChatStack(cdk.Stack):
             "LogGroupName",
             value=function.log_group.log_group_name,
             description="aws logs tail <this> --follow",
+        )
+        cdk.CfnOutput(
+            self,
+            "CancelLogGroupName",
+            value=cancel.log_group.log_group_name,
+            description="aws logs tail <this> --follow (the cancel function)",
         )

@@ -37,7 +37,7 @@ class StreamingFunction(Construct):
         reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = _log_group(self, log_retention_days)
+        self.log_group = retained_log_group(self, log_retention_days)
         # A role of our own instead of AWSLambdaBasicExecutionRole: logs go to this group only.
         self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
         self.log_group.grant_write(self.role)
@@ -73,7 +73,8 @@ class StreamingFunction(Construct):
         )
 
 
-def _log_group(scope: Construct, retention_days: int) -> logs.LogGroup:
+def retained_log_group(scope: Construct, retention_days: int) -> logs.LogGroup:
+    """A log group of the function's own, deleted with the stack, kept ``retention_days``."""
     group = logs.LogGroup(scope, "Logs", removal_policy=cdk.RemovalPolicy.DESTROY)
     # RetentionDays cannot be looked up by number in Python; the value was validated.
     resource = group.node.default_child

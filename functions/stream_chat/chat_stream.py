@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 
 from stream_chat.budget import Budget
-from stream_chat.cancellation import CancelRegistry, CancelWatcher
+from stream_chat.cancellation import CancelRegistry
+from stream_chat.cancellation.watcher import CancelWatcher
 from stream_chat.chat_request import ChatRequest
 from stream_chat.inbox import CancelRequested, Inbox
 from stream_chat.providers import Provider

@@ -1,12 +1,12 @@
-"""The Lambda entry point: route → read the body → validate → stream.
+"""The streaming function's entry point: route → read the body → validate → stream.
 
 Built once per execution environment (at init, before the first request): settings, the
-provider with its SDK client, and the cancel registry with its AWS client.
+provider with its SDK client, and the cancel registry the stream polls. It serves
+``/api/chat/stream`` only: cancels go to their own function (``cancel_handler``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,23 +17,15 @@ from stream_chat.budget import Budget, RemainingTime
 from stream_chat.cancellation import CancelRegistry, make_registry
 from stream_chat.chat_request import ChatRequest, parse_chat_request, read_body
 from stream_chat.chat_stream import ChatStream, new_stream_id
-from stream_chat.errors import (
-    InternalError,
-    InvalidRequest,
-    MethodNotAllowed,
-    NotFound,
-    StreamChatError,
-)
+from stream_chat.errors import InternalError, MethodNotAllowed, NotFound, StreamChatError
+from stream_chat.json_response import JsonResponse, error_response
 from stream_chat.providers import Provider, make_provider
-from stream_chat.response import StreamingResponse, error_response, json_response
+from stream_chat.routes import CHAT_PATH
+from stream_chat.runtime.response import StreamingResponse
 from stream_chat.settings import Settings
 from stream_chat.sse import HEADERS
 
 logger = Logger(service="stream-chat")
-
-CHAT_PATH = "/api/chat/stream"
-CANCEL_PATH = re.compile(r"^/api/chat/stream/(?P<stream_id>[^/]*)/cancel$")
-STREAM_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 class ChatFunction:
@@ -41,7 +33,6 @@ class ChatFunction:
         self, settings: Settings, provider: Provider, registry: CancelRegistry | None
     ) -> None:
         self.settings = settings
-        self.registry = registry
         self.chat_stream = ChatStream(provider, registry, settings)
 
     @classmethod
@@ -58,20 +49,17 @@ class ChatFunction:
             return self.route(event, context)
         except StreamChatError as error:
             logger.info("request refused", extra={"code": error.code, "status": error.status})
-            return error_response(error)
+            return _streamed(error_response(error))
         except Exception:
             logger.exception("request failed")
-            return error_response(InternalError("The request failed unexpectedly."))
+            return _streamed(error_response(InternalError("The request failed unexpectedly.")))
 
     def route(self, event: LambdaFunctionUrlEvent, context: RemainingTime) -> StreamingResponse:
         path, method = event.raw_path, event.request_context.http.method
-        cancel = CANCEL_PATH.match(path)
-        if path != CHAT_PATH and (cancel is None or self.registry is None):
+        if path != CHAT_PATH:
             raise NotFound(f"no route for {path}")
         if method != "POST":
             raise MethodNotAllowed(f"{method} is not allowed on {path}; use POST")
-        if cancel is not None:
-            return self.cancel(cancel["stream_id"])
         return self.stream(self.validate(self.parse(event)), context)
 
     def parse(self, event: LambdaFunctionUrlEvent) -> bytes:
@@ -99,14 +87,9 @@ class ChatFunction:
             self.chat_stream.frames(request, stream_id, budget),
         )
 
-    def cancel(self, stream_id: str) -> StreamingResponse:
-        if not STREAM_ID.match(stream_id):
-            raise InvalidRequest("malformed stream id", code="invalid_stream_id", field="stream_id")
-        assert self.registry is not None  # the route exists only with a registry
-        self.registry.cancel(stream_id)
-        logger.info("stream cancel recorded", extra={"cancelled_stream_id": stream_id})
-        # Unknown and expired ids get the same answer, so ids cannot be probed.
-        return json_response(202, {"stream_id": stream_id, "cancelled": True})
+
+def _streamed(response: JsonResponse) -> StreamingResponse:
+    return StreamingResponse(response.status_code, response.headers, (response.body,))
 
 
 FUNCTION = ChatFunction.from_settings(Settings.from_env())

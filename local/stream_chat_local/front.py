@@ -1,16 +1,21 @@
-"""The HTTP front of ``stream-chat serve``: ``/api/...`` goes to a worker, the rest to ``web/``."""
+"""The HTTP front of ``stream-chat serve``: routed as CloudFront routes.
+
+``/api/chat/stream/*/cancel`` goes to a worker of the cancel function, the rest of ``/api/...``
+to a worker of the streaming function, everything else to ``web/``.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 import uuid
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from stream_chat.cancellation import make_registry
-from stream_chat.settings import Settings
+from stream_chat.cancellation import CancelRegistry
+from stream_chat.routes import is_cancel_route
 from stream_chat_local.function_url import Client, Outcome, Relay, supervise
 from stream_chat_local.http_head import error_response
 from stream_chat_local.invocation import Invocation
@@ -22,45 +27,59 @@ MAX_REQUEST_BYTES = 6 * 1024 * 1024  # a function URL's request payload quota
 ACQUIRE_WAIT_S = 30.0  # locally a request waits this long for a free instance, then 429s
 
 
+@dataclass(frozen=True)
+class LocalFunction:
+    """One function behind its own function URL: its instances and its timeout."""
+
+    pool: WorkerPool
+    timeout_s: float
+
+
 class Front:
-    """What the handler threads share: the pool, the page, and the settings workers run with."""
+    """What the handler threads share: both functions, the page, and the cancel registry."""
 
     def __init__(
-        self, pool: WorkerPool, static: StaticFiles, settings: Settings, timeout_s: float
+        self,
+        chat: LocalFunction,
+        cancel: LocalFunction,
+        static: StaticFiles,
+        registry: CancelRegistry | None,
     ) -> None:
-        self.pool = pool
+        self.chat = chat
+        self.cancel_function = cancel
         self.static = static
-        self.settings = settings
-        self.timeout_s = timeout_s
+        self.registry = registry  # built once, for cancels on disconnect
+
+    def route(self, path: str) -> LocalFunction:
+        return self.cancel_function if is_cancel_route(path) else self.chat
 
     def invoke(self, request: HttpRequest, client: Client) -> Outcome | None:
         """Run one request through a worker; None when no worker could take it (throttled)."""
-        worker = self.pool.acquire(ACQUIRE_WAIT_S)
+        function = self.route(urlsplit(request.target).path)
+        worker = function.pool.acquire(ACQUIRE_WAIT_S)
         if worker is None:
             client.send(error_response(429, "Rate Exceeded."))
             return None
         sink = Relay(client, request.request_id)
         event = json.dumps(build_event(request)).encode()
-        invocation = Invocation(event, self.timeout_s, sink, request.request_id)
+        invocation = Invocation(event, function.timeout_s, sink, request.request_id)
         worker.api.submit(invocation)
         outcome, detail = supervise(invocation, sink, worker)
         if outcome is Outcome.TIMED_OUT:
-            _log(f"{invocation.request_id} Task timed out after {self.timeout_s:.2f} seconds")
-            self.pool.replace(worker)
+            _log(f"{invocation.request_id} Task timed out after {function.timeout_s:.2f} seconds")
+            function.pool.replace(worker)
         else:
-            self.pool.release(worker)
+            function.pool.release(worker)
         if detail:
             _log(f"{invocation.request_id} {outcome.value}: {json.dumps(detail)[:2000]}")
         return outcome
 
     def cancel(self, stream_id: str | None) -> None:
         """The client went away mid-stream: stop its answer (a local convenience; see docs)."""
-        if not stream_id:
+        if not stream_id or self.registry is None:
             return
         try:
-            registry = make_registry(self.settings)
-            if registry is not None:
-                registry.cancel(stream_id)
+            self.registry.cancel(stream_id)
         except Exception as exc:  # a failed cancel must not take the front down
             _log(f"cancelling {stream_id} failed: {exc!r}")
 

@@ -1,10 +1,12 @@
-"""What a function URL in ``RESPONSE_STREAM`` mode does with a streamed invocation.
+"""What a function URL does with an invocation's response, streamed or buffered.
 
-The prelude becomes the HTTP status and headers, and every chunk is forwarded the moment it
-arrives (HTTP/1.1 chunked, one ``sendall`` each) by the thread that read it from the worker: no
-hand-off between threads on the way. The request's own thread only watches the deadline, the
-worker and the client. Like AWS, the function never hears about the client: when it goes away the
-invocation runs on, its output discarded, until it ends or its deadline.
+Streamed (``RESPONSE_STREAM``): the prelude becomes the HTTP status and headers, and every chunk
+is forwarded the moment it arrives (HTTP/1.1 chunked, one ``sendall`` each) by the thread that
+read it from the worker: no hand-off between threads on the way. Buffered (``BUFFERED``, the
+cancel function): the function's JSON result becomes one HTTP response with a length. The
+request's own thread only watches the deadline, the worker and the client. Like AWS, the
+function never hears about the client: when it goes away the invocation runs on, its output
+discarded, until it ends or its deadline.
 """
 
 from __future__ import annotations
@@ -17,8 +19,21 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from stream_chat_local.http_head import error_response, response_head, stream_id
-from stream_chat_local.invocation import Chunk, Failed, Finished, Invocation, Part, Prelude
+from stream_chat_local.http_head import (
+    buffered_response,
+    error_response,
+    response_head,
+    stream_id,
+)
+from stream_chat_local.invocation import (
+    Buffered,
+    Chunk,
+    Failed,
+    Finished,
+    Invocation,
+    Part,
+    Prelude,
+)
 from stream_chat_local.workers import Worker
 
 INIT_LIMIT_S = 10.0  # Lambda's limit for an on-demand environment's init phase
@@ -75,7 +90,7 @@ class Relay:
         self.client = client
         self.request_id = request_id
         self.started = False
-        self.end: Finished | Failed | None = None
+        self.end: Finished | Buffered | Failed | None = None
         self._ended = threading.Event()
         self._lock = threading.Lock()  # parts and abandon() come from different threads
         self._abandoned = False
@@ -91,6 +106,9 @@ class Relay:
                 self.client.send(response_head(part.metadata, self.request_id))
                 self.started = True
             else:
+                if isinstance(part, Buffered):
+                    self.client.send(buffered_response(part.payload, self.request_id))
+                    self.started = True
                 self.end = part
                 self._ended.set()
 
@@ -120,6 +138,8 @@ def _ended(relay: Relay) -> tuple[Outcome, Any]:
     end = relay.end
     if isinstance(end, Failed):
         return _abandon(relay, Outcome.FAILED, end.diagnostic)
+    if isinstance(end, Buffered):
+        return Outcome.COMPLETE, None
     assert end is not None
     if not end.complete:
         return _abandon(relay, Outcome.TRUNCATED, None)

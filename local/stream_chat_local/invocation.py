@@ -30,13 +30,20 @@ class Finished:
 
 
 @dataclass(frozen=True)
+class Buffered:
+    """A buffered response: the function's whole JSON result, in one ``/response``."""
+
+    payload: bytes
+
+
+@dataclass(frozen=True)
 class Failed:
     """``/error`` (before the first byte), a broken response, or a dead worker."""
 
     diagnostic: dict[str, Any]
 
 
-Part = Prelude | Chunk | Finished | Failed
+Part = Prelude | Chunk | Finished | Buffered | Failed
 
 
 class Invocation:

@@ -1,8 +1,9 @@
 """An emulated Lambda Runtime API for one local worker process, as each Lambda instance has its own.
 
 It serves ``/next`` one invocation at a time and reads a streamed ``/response`` incrementally
-(``chunked``), handing each part onward the moment it is complete. ``/error`` and
-``/init/error`` are recorded as they are documented.
+(``chunked``), handing each part onward the moment it is complete. A buffered ``/response`` (no
+``Lambda-Runtime-Function-Response-Mode: streaming``) is the function's whole JSON result, handed
+on at once. ``/error`` and ``/init/error`` are recorded as they are documented.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from stream_chat_local.chunked import relay_chunks
+from stream_chat_local.chunked import read_chunk, read_trailers, relay_chunks
 from stream_chat_local.http_server import LocalServer
-from stream_chat_local.invocation import Failed, Finished, Invocation
+from stream_chat_local.invocation import Buffered, Failed, Finished, Invocation
 
 PREFIX = "/2018-06-01/runtime"
 FUNCTION_ARN = "arn:aws:lambda:local:000000000000:function:stream-chat"
+BUFFERED_LIMIT = 6 * 1024 * 1024  # Lambda's quota for a buffered response payload
 
 
 class EmulatedRuntimeApi:
@@ -120,31 +122,50 @@ class _RuntimeHandler(BaseHTTPRequestHandler):
             return
         if parts[2] == "error":
             invocation.put(Failed(self._json_body()))
-        else:
+        elif self.headers.get("Lambda-Runtime-Function-Response-Mode") == "streaming":
             self._read_stream(invocation)
+        else:
+            self._read_buffered(invocation)
         self.runtime_api.done(invocation.request_id)
         self._answer(202, {"status": "OK"})
 
     def _read_stream(self, invocation: Invocation) -> None:
-        streaming = self.headers.get("Lambda-Runtime-Function-Response-Mode") == "streaming"
-        if not streaming or self.headers.get("Transfer-Encoding") != "chunked":
-            invocation.put(
-                Failed(
-                    {
-                        "errorType": "Runtime.BufferedResponse",
-                        "errorMessage": "only streamed responses are emulated",
-                    }
-                )
-            )
-            self._json_body()
+        if self.headers.get("Transfer-Encoding") != "chunked":
+            invocation.put(_failed("Runtime.InvalidStream", "a streamed response must be chunked"))
+            self._raw_body()
             return
         ended, trailers = relay_chunks(self.rfile, invocation.put)
         invocation.put(Finished(complete=ended, trailers=trailers))
         if not ended:
             self.close_connection = True
 
+    def _read_buffered(self, invocation: Invocation) -> None:
+        payload = self._raw_body()
+        if payload is None:
+            invocation.put(_failed("Runtime.TruncatedResponse", "the response was cut off"))
+        elif len(payload) > BUFFERED_LIMIT:
+            size = f"{len(payload)} bytes exceeds the limit of {BUFFERED_LIMIT}"
+            invocation.put(
+                _failed("Function.ResponseSizeTooLarge", f"Response payload size: {size}")
+            )
+        else:
+            invocation.put(Buffered(payload))
+
+    def _raw_body(self) -> bytes | None:
+        """The whole request body, sized or chunked; None if the connection broke first."""
+        if self.headers.get("Transfer-Encoding") != "chunked":
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = bytearray()
+        while data := read_chunk(self.rfile):
+            body += data
+        if data is None:
+            self.close_connection = True
+            return None
+        read_trailers(self.rfile)
+        return bytes(body)
+
     def _json_body(self) -> dict[str, Any]:
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        raw = self._raw_body() or b""
         try:
             parsed = json.loads(raw)
         except ValueError:
@@ -160,3 +181,7 @@ class _RuntimeHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+def _failed(error_type: str, message: str) -> Failed:
+    return Failed({"errorType": error_type, "errorMessage": message})

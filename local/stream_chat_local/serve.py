@@ -2,6 +2,9 @@
 
 Every ``/api/...`` request becomes a function URL event, handed to the real runtime loop in a
 worker process through an emulated Runtime API, so a local run exercises the same bytes as AWS.
+As on AWS there are two functions, each with its own instances: the streaming function, and the
+light cancel function that takes ``/api/chat/stream/*/cancel`` (buffered), so that a cancel
+never waits behind a stream or for the streaming function's cold start.
 """
 
 from __future__ import annotations
@@ -15,14 +18,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
+from stream_chat.cancellation import make_registry
 from stream_chat.settings import Settings, SettingsError
-from stream_chat_local.front import Front, FrontHandler
+from stream_chat_local.front import Front, FrontHandler, LocalFunction
 from stream_chat_local.http_server import LocalServer
 from stream_chat_local.static import DEFAULT_WEB_DIR, StaticFiles
 from stream_chat_local.workers import WorkerPool
 
 DEFAULT_HANDLER = "stream_chat.handler.lambda_handler"
+CANCEL_HANDLER = "stream_chat.cancel_handler.lambda_handler"
 MEMORY_MB = 512
+CANCEL_MEMORY_MB = 1024
+CANCEL_TIMEOUT_S = 10.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +40,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers", type=int, default=4, help="concurrent instances at most (default 4)"
+    )
+    parser.add_argument(
+        "--cancel-workers",
+        type=int,
+        default=2,
+        help="concurrent instances of the cancel function at most (default 2)",
+    )
+    parser.add_argument(
+        "--warm",
+        type=int,
+        default=1,
+        help="instances of each function started at launch (default 1; 0 for cold starts)",
     )
     parser.add_argument("--handler", default=DEFAULT_HANDLER, help="the function's _HANDLER")
     parser.add_argument("--web-dir", type=Path, default=DEFAULT_WEB_DIR)
@@ -46,8 +65,12 @@ def run(args: argparse.Namespace) -> int:
         except SettingsError as exc:
             print(f"stream-chat serve: {exc}", file=sys.stderr)
             return 2
-        pool = WorkerPool(env, max(1, args.workers))
-        front = Front(pool, StaticFiles(args.web_dir, settings), settings, args.timeout)
+        chat = LocalFunction(WorkerPool(env, max(1, args.workers)), args.timeout)
+        cancel = LocalFunction(
+            WorkerPool(cancel_env(env), max(1, args.cancel_workers)), CANCEL_TIMEOUT_S
+        )
+        static = StaticFiles(args.web_dir, settings)
+        front = Front(chat, cancel, static, make_registry(settings))
         try:
             server = LocalServer((args.host, args.port), FrontHandler.bound_to(front))
         except OSError as exc:
@@ -56,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        return _serve(server, pool)
+        return _serve(server, [chat.pool, cancel.pool], max(0, args.warm))
 
 
 def worker_env(
@@ -80,7 +103,18 @@ def worker_env(
     return env
 
 
-def _serve(server: LocalServer, pool: WorkerPool) -> int:
+def cancel_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The cancel function's environment: the same configuration, its own handler and sizing."""
+    return {
+        **env,
+        "_HANDLER": CANCEL_HANDLER,
+        "AWS_LAMBDA_FUNCTION_NAME": "stream-chat-cancel",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(CANCEL_MEMORY_MB),
+        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(round(CANCEL_TIMEOUT_S)),
+    }
+
+
+def _serve(server: LocalServer, pools: list[WorkerPool], warm: int) -> int:
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
@@ -88,7 +122,8 @@ def _serve(server: LocalServer, pool: WorkerPool) -> int:
     # stop serve and its workers wherever it was started from.
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        pool.warm(1)  # one instance ready, so the first request does not wait for a cold start
+        for pool in pools:  # instances ready, so that no first request waits for a cold start
+            pool.warm(warm)
         host, port = server.server_address[:2]
         print(f"stream-chat serve: http://{host!s}:{port}/", flush=True)
         server.serve_forever(poll_interval=0.5)  # a signal interrupts it at once
@@ -98,5 +133,6 @@ def _serve(server: LocalServer, pool: WorkerPool) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         server.server_close()
-        pool.close()
+        for pool in pools:
+            pool.close()
     return 0

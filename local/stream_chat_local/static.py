@@ -5,25 +5,12 @@ from __future__ import annotations
 import json
 import mimetypes
 from pathlib import Path
-from typing import Any
 
 from stream_chat.settings import Settings
+from stream_chat_page import page_config
 
 DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".map": "application/json"}
-
-
-def page_config(settings: Settings) -> dict[str, Any]:
-    """``/config.json``: same origin for ``/api/*``, and the function's timing to expect.
-
-    The CDK stack deploys the same file next to the page.
-    """
-    return {
-        "apiBase": "",
-        "stallTimeoutS": settings.stall_timeout_s,
-        "heartbeatS": settings.heartbeat_s,
-        "firstTokenTimeoutS": settings.first_token_timeout_s,
-    }
 
 
 class StaticFiles:

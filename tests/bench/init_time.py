@@ -1,9 +1,11 @@
-"""Init: from process start to the runtime's first ``/next``, what it imports, and what it leaves
-for the first request (which then waits for it).
+"""Init of both functions: from process start to the runtime's first ``/next``, what each
+imports, and what the streaming function leaves for its first request (which then waits for it).
 
 The configuration is the deployed one: the Anthropic key from Secrets Manager (the client is built
 at init; no call is made) and cancels in DynamoDB. The first-request check uses a direct key and
-the fake Anthropic server instead, since it must make a real call.
+the fake Anthropic server instead, since it must make a real call. The cancel function is timed
+on the same loop, which on AWS is the managed runtime's own client: what differs between the
+two functions is what their handler modules import.
 """
 
 from __future__ import annotations
@@ -26,34 +28,58 @@ from tests.fakes.anthropic_server import FakeAnthropic
 from tests.support.serve import clean_env
 
 RUNS = 5
-TOP = 12
+TOP = 8
 HANDLER = {"_HANDLER": "stream_chat.handler.lambda_handler", "AWS_REGION": "us-east-1"}
-DEPLOYED = {
-    **HANDLER,
-    "STREAM_CHAT_ANTHROPIC_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:000000000000:secret:k",
+CANCELS = {
     "STREAM_CHAT_CANCEL_BACKEND": "dynamodb",
     "STREAM_CHAT_CANCEL_TABLE": "stream-chat-cancel",
 }
+DEPLOYED = {
+    **HANDLER,
+    **CANCELS,
+    "STREAM_CHAT_ANTHROPIC_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:000000000000:secret:k",
+}
+CANCEL = {"_HANDLER": "stream_chat.cancel_handler.lambda_handler", "AWS_REGION": "us-east-1"}
+CANCEL_DEPLOYED = {**CANCEL, **CANCELS}
+CANCEL_LOCAL = {**CANCEL, "STREAM_CHAT_CANCEL_BACKEND": "sqlite"}
 
 
 def run() -> list[str]:
-    env = clean_env(**DEPLOYED)
     bare = [_timed([sys.executable, "-c", "pass"]) for _ in range(RUNS)]
+    lines = [f"python start alone: median {_ms(bare)}"]
+    lines += _function("streaming function", clean_env(**DEPLOYED))
+    lazy = _first_request_imports()
+    lines.append(
+        "  imported during the first request (not at init): " + (", ".join(lazy) or "none")
+    )
+    lines += _function("cancel function", clean_env(**CANCEL_DEPLOYED))
+    with tempfile.TemporaryDirectory() as scratch:
+        path = str(Path(scratch) / "c.sqlite3")
+        local = clean_env(**CANCEL_LOCAL, STREAM_CHAT_CANCEL_SQLITE_PATH=path)
+        inits = [_init(local)[0] for _ in range(RUNS)]
+    lines.append(f"cancel function, local (SQLite, as serve runs it): {_range(inits)}")
+    return lines
+
+
+def _function(name: str, env: Mapping[str, str]) -> list[str]:
+    """Init times over RUNS starts, and the slowest top-level imports of one more."""
     inits = [_init(env)[0] for _ in range(RUNS)]
     with tempfile.TemporaryDirectory() as scratch:
         log = Path(scratch) / "importtime.log"
         _init(env, log)
         top, total = _top_imports(log.read_text().splitlines())
-    lines = [
-        f"python start alone: median {_ms(bare)}",
-        f"process start → first /next (deployed config): median {_ms(inits)}, "
-        f"min {min(inits) * 1e3:.0f} ms, max {max(inits) * 1e3:.0f} ms ({RUNS} runs)",
-        f"python -X importtime, top-level imports before the first /next ({total:.0f} ms):",
-        *[f"  {ms:7.1f} ms  {name}" for name, ms in top],
+    return [
+        f"{name}: process start → first /next (deployed config): {_range(inits)}",
+        f"  python -X importtime, top-level imports before the first /next ({total:.0f} ms):",
+        *[f"  {ms:7.1f} ms  {module}" for module, ms in top],
     ]
-    lazy = _first_request_imports()
-    lines.append("imported during the first request (not at init): " + (", ".join(lazy) or "none"))
-    return lines
+
+
+def _range(inits: list[float]) -> str:
+    return (
+        f"median {_ms(inits)}, min {min(inits) * 1e3:.0f} ms, max {max(inits) * 1e3:.0f} ms "
+        f"({RUNS} runs)"
+    )
 
 
 def _init(env: Mapping[str, str], importtime: Path | None = None) -> tuple[float, list[str]]:

@@ -47,9 +47,17 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def _function_name(pid: int) -> bytes:
+    for entry in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
+        if entry.startswith(b"AWS_LAMBDA_FUNCTION_NAME="):
+            return entry.split(b"=", 1)[1]
+    return b""
+
+
 class Serve(ServeProcess):
     def worker(self) -> int:
-        (pid,) = children(self.process.pid)  # run with --workers 1
+        """The streaming function's one instance (run with --workers 1)."""
+        (pid,) = [p for p in children(self.process.pid) if _function_name(p) == b"stream-chat"]
         return pid
 
 

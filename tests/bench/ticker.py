@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from stream_chat.response import StreamingResponse
+from stream_chat.runtime.response import StreamingResponse
 
 HEADERS = {"content-type": "text/event-stream; charset=utf-8"}
 

@@ -11,8 +11,8 @@ import pytest
 from stream_chat.cancellation.sqlite import SQLiteRegistry
 from stream_chat.handler import ChatFunction
 from stream_chat.providers import make_provider
-from stream_chat.response import StreamingResponse
 from stream_chat.runtime.context import LambdaContext
+from stream_chat.runtime.response import StreamingResponse
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.support.protocol import read_frames

@@ -16,9 +16,11 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from stream_chat.cancellation import CancelRegistry, CancelWatcher
+from stream_chat.cancel_handler import CancelFunction
+from stream_chat.cancellation import CancelRegistry
 from stream_chat.cancellation.dynamodb import DynamoDBRegistry
 from stream_chat.cancellation.sqlite import SQLiteRegistry
+from stream_chat.cancellation.watcher import CancelWatcher
 from stream_chat.handler import ChatFunction
 from stream_chat.providers import make_provider
 from stream_chat.runtime.context import LambdaContext
@@ -143,10 +145,10 @@ def test_an_uncancelled_stream_reads_at_most_once_per_interval(
 def stream_then_cancel(
     settings: Settings, registry: CancelRegistry, fake: FakeAnthropic
 ) -> tuple[list[dict[str, Any]], float]:
-    """Start a slow answer, cancel it through a *second* function instance after two texts."""
+    """Start a slow answer, cancel it through the cancel function after two texts."""
     fake.enqueue(Reply(texts=[f"w{n} " for n in range(100)], delay_s=0.05))
     running = ChatFunction(settings, make_provider(settings), registry)
-    other = ChatFunction(settings, make_provider(settings), registry)
+    cancel_function = CancelFunction(registry)
     response = running(chat_event(user()), LambdaContext.local("a", 30))
     stream_id = response.headers["x-stream-id"]
     frames, cancelled_at = [], 0.0
@@ -155,7 +157,7 @@ def stream_then_cancel(
         if len(frames) == 3:
             cancel = chat_event("", path=f"/api/chat/stream/{stream_id}/cancel")
             cancelled_at = time.time()  # the stream may stop before the 202 is back
-            assert other(cancel, LambdaContext.local("b", 5)).status_code == 202
+            assert cancel_function(cancel, LambdaContext.local("b", 5))["statusCode"] == 202
     closed = fake.wait_for_close(0, timeout=5) + fake.streams[0].opened_at
     return frames, closed - cancelled_at
 

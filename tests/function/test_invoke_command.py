@@ -83,3 +83,25 @@ def test_invoke_ends_faults_well_formed(fault: str, code: str) -> None:
         fake.wait_for_close(0, timeout=2)
     assert types_of(reader.frames) == ["start", "text", "text", "error", "usage", "done"]
     assert reader.frames[3]["code"] == code
+
+
+def test_invoke_runs_a_cancel_event_through_the_cancel_function(tmp_path: Path) -> None:
+    path = str(tmp_path / "cancel.sqlite3")
+    env = {**os.environ, "STREAM_CHAT_CANCEL_SQLITE_PATH": path}
+    result = subprocess.run(
+        [*command(), "invoke", "events/cancel.json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    # stdout is exactly the buffered response's body; logs and notes go to stderr.
+    assert result.stdout == b'{"stream_id":"3q2-example-stream-id-0123456789AB","cancelled":true}'
+    assert b"cancel function" in result.stderr and b"HTTP 202" in result.stderr
+    assert b'"message":"stream cancel recorded"' in result.stderr
+
+    from stream_chat.cancellation.sqlite import SQLiteRegistry
+
+    assert SQLiteRegistry(path, ttl_s=60).is_cancelled("3q2-example-stream-id-0123456789AB")

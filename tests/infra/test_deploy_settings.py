@@ -37,6 +37,7 @@ def test_without_context_the_documented_defaults_apply() -> None:
     deploy = DeploySettings.from_values({})
     assert (deploy.memory_mb, deploy.timeout_s, deploy.log_retention_days) == (512, 180, 30)
     assert deploy.reserved_concurrency is None and deploy.waf_rate_limit is None
+    assert deploy.cancel_reserved_concurrency == 5
     assert deploy.function_env == {ENV["provider"]: "anthropic"}
 
 
@@ -90,6 +91,7 @@ def test_cli_strings_for_deploy_values_are_parsed() -> None:
         ({"timeout_s": 901}, "stream-chat:timeout_s"),
         ({"timeout_s": 1.5}, "stream-chat:timeout_s"),
         ({"reserved_concurrency": 0}, "stream-chat:reserved_concurrency"),
+        ({"cancel_reserved_concurrency": 0}, "stream-chat:cancel_reserved_concurrency"),
         ({"log_retention_days": 31}, "stream-chat:log_retention_days"),
         ({"waf_rate_limit": 5}, "stream-chat:waf_rate_limit"),
         ({"cancel_table_pitr": "maybe"}, "stream-chat:cancel_table_pitr"),
@@ -114,3 +116,10 @@ def test_what_the_stack_wires_cannot_be_set_from_context(key: str) -> None:
 def test_other_context_keys_are_left_alone() -> None:
     deploy = DeploySettings.from_values({"@aws-cdk/core:someFlag": True, "acknowledged": [1]})
     assert deploy == DeploySettings.from_values({})
+
+
+def test_the_cancel_reservation_can_be_switched_off() -> None:
+    # New accounts may have no concurrency to reserve: null (or "none") deploys without it.
+    assert settings(cancel_reserved_concurrency=None).cancel_reserved_concurrency is None
+    assert settings(cancel_reserved_concurrency="none").cancel_reserved_concurrency is None
+    assert settings(cancel_reserved_concurrency="2").cancel_reserved_concurrency == 2

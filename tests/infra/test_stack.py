@@ -1,4 +1,6 @@
-"""The template's contract: what streaming, OAC and least privilege need, checked by property."""
+"""The template's contract: what streaming, cancelling, OAC and least privilege need, checked by
+property.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ import pytest
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk.assertions import Match, Template
 
+from infra import cancel_function
 from infra.cancel_table import PARTITION_KEY, TTL_ATTRIBUTE
 from infra.streaming_function import EXEC_WRAPPER, HANDLER
+from stream_chat.routes import CANCEL_PATTERN
 from stream_chat.settings import ENV, Settings
 from tests.infra.conftest import ACCOUNT, OPTIONS, ROOT, Synth, cdk_json_context
 
@@ -38,6 +42,10 @@ def only(template: Template, resource_type: str, **props: Any) -> tuple[str, dic
 
 def streaming_function(template: Template) -> tuple[str, dict[str, Any]]:
     return only(template, "AWS::Lambda::Function", Handler=HANDLER)
+
+
+def cancel_lambda(template: Template) -> tuple[str, dict[str, Any]]:
+    return only(template, "AWS::Lambda::Function", Handler=cancel_function.HANDLER)
 
 
 def function_environment(template: Template) -> dict[str, Any]:
@@ -78,9 +86,14 @@ def test_function_logs_to_its_own_group_with_retention(
     default: Template, options: Template
 ) -> None:
     for template, days in ((default, 30), (options, 14)):
-        group_id = only(template, "AWS::Logs::LogGroup", RetentionInDays=days)[0]
-        logging = streaming_function(template)[1]["Properties"]["LoggingConfig"]
-        assert logging == {"LogGroup": {"Ref": group_id}}
+        groups = template.find_resources(
+            "AWS::Logs::LogGroup", {"Properties": {"RetentionInDays": days}}
+        )
+        logging = [
+            function(template)[1]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+            for function in (streaming_function, cancel_lambda)
+        ]
+        assert sorted(logging) == sorted(groups)  # one group each
 
 
 def test_options_size_the_function(options: Template) -> None:
@@ -102,12 +115,23 @@ def test_function_url_streams_and_requires_iam(default: Template) -> None:
     )
 
 
-def test_only_this_distribution_may_invoke_through_the_url(default: Template) -> None:
+def test_only_this_distribution_may_invoke_through_the_urls(default: Template) -> None:
     distribution_id = only(default, "AWS::CloudFront::Distribution")[0]
     permissions = default.find_resources("AWS::Lambda::Permission")
-    actions = sorted(p["Properties"]["Action"] for p in permissions.values())
+    urls = {
+        only(default, "AWS::Lambda::Url", TargetFunctionArn={"Fn::GetAtt": [fid, "Arn"]})[0]
+        for fid in (streaming_function(default)[0], cancel_lambda(default)[0])
+    }
+    granted = sorted(
+        (p["Properties"]["FunctionName"]["Fn::GetAtt"][0], p["Properties"]["Action"])
+        for p in permissions.values()
+    )
     # Since October 2025 new function URLs need both; aws-cdk-lib 2.275 grants both itself.
-    assert actions == ["lambda:InvokeFunction", "lambda:InvokeFunctionUrl"]
+    assert granted == sorted(
+        (url, action)
+        for url in urls
+        for action in ("lambda:InvokeFunction", "lambda:InvokeFunctionUrl")
+    )
     for permission in permissions.values():
         props = permission["Properties"]
         assert props["Principal"] == "cloudfront.amazonaws.com"
@@ -116,17 +140,29 @@ def test_only_this_distribution_may_invoke_through_the_url(default: Template) ->
             assert props["InvokedViaFunctionUrl"] is True
 
 
-def test_both_origins_use_origin_access_control(default: Template) -> None:
+def test_every_origin_uses_origin_access_control(default: Template) -> None:
     origins = distribution_config(default)["Origins"]
     controls = default.find_resources("AWS::CloudFront::OriginAccessControl")
-    kinds = {}
+    kinds: dict[str, list[dict[str, Any]]] = {}
     for origin in origins:
         control_id = origin["OriginAccessControlId"]["Fn::GetAtt"][0]
         config = controls[control_id]["Properties"]["OriginAccessControlConfig"]
         assert (config["SigningBehavior"], config["SigningProtocol"]) == ("always", "sigv4")
-        kinds[config["OriginAccessControlOriginType"]] = origin
-    assert set(kinds) == {"lambda", "s3"}
-    assert kinds["lambda"]["CustomOriginConfig"]["OriginReadTimeout"] == 60
+        kinds.setdefault(config["OriginAccessControlOriginType"], []).append(origin)
+    assert {kind: len(found) for kind, found in kinds.items()} == {"lambda": 2, "s3": 1}
+    assert url_origin(default, streaming_function)["CustomOriginConfig"]["OriginReadTimeout"] == 60
+
+
+def url_origin(template: Template, function: Any) -> dict[str, Any]:
+    """The distribution's origin whose domain is the URL of ``function``."""
+    function_id = function(template)[0]
+    url_id = only(
+        template, "AWS::Lambda::Url", TargetFunctionArn={"Fn::GetAtt": [function_id, "Arn"]}
+    )[0]
+    for origin in distribution_config(template)["Origins"]:
+        if url_id in json.dumps(origin["DomainName"]):
+            return dict(origin)
+    raise AssertionError(f"no origin for {url_id}")
 
 
 def distribution_config(template: Template) -> dict[str, Any]:
@@ -136,28 +172,86 @@ def distribution_config(template: Template) -> dict[str, Any]:
     return config
 
 
-def test_api_behaviour_passes_streams_through_untouched(default: Template) -> None:
+def test_api_behaviours_pass_requests_through_untouched_over_https_only(
+    default: Template,
+) -> None:
     config = distribution_config(default)
-    (api,) = config["CacheBehaviors"]
-    assert api["PathPattern"] == "/api/*"
-    assert api["CachePolicyId"] == cloudfront.CachePolicy.CACHING_DISABLED.cache_policy_id
-    assert (
-        api["OriginRequestPolicyId"]
-        == cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.origin_request_policy_id
+    # CloudFront takes the first match: the cancel pattern must come before /api/*.
+    cancel, api = config["CacheBehaviors"]
+    assert (cancel["PathPattern"], api["PathPattern"]) == ("/api/chat/stream/*/cancel", "/api/*")
+    assert cancel["PathPattern"] == CANCEL_PATTERN
+    assert api["TargetOriginId"] == url_origin(default, streaming_function)["Id"]
+    assert cancel["TargetOriginId"] == url_origin(default, cancel_lambda)["Id"]
+    for behavior in (cancel, api):
+        assert behavior["CachePolicyId"] == cloudfront.CachePolicy.CACHING_DISABLED.cache_policy_id
+        assert (
+            behavior["OriginRequestPolicyId"]
+            == cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.origin_request_policy_id
+        )
+        assert {"POST", "GET", "OPTIONS"} <= set(behavior["AllowedMethods"])
+        assert behavior["Compress"] is False
+        # A redirect to HTTPS would turn a POST into a body-less GET: plain HTTP is refused.
+        assert behavior["ViewerProtocolPolicy"] == "https-only"
+
+
+def test_cancel_function_is_small_buffered_and_on_the_managed_runtime(
+    default: Template, options: Template
+) -> None:
+    function_id, function = cancel_lambda(default)
+    props = function["Properties"]
+    assert props["Handler"] == "stream_chat.cancel_handler.lambda_handler"
+    assert (props["Runtime"], props["Architectures"]) == ("python3.13", ["arm64"])
+    assert props["Timeout"] <= 10
+    # Same asset as the streaming function.
+    assert props["Code"] == streaming_function(default)[1]["Properties"]["Code"]
+    # No exec wrapper: the managed runtime's own client answers buffered.
+    env = props["Environment"]["Variables"]
+    assert "AWS_LAMBDA_EXEC_WRAPPER" not in env
+    table_id = only(default, "AWS::DynamoDB::Table")[0]
+    assert env == {ENV["cancel_backend"]: "dynamodb", ENV["cancel_table"]: {"Ref": table_id}}
+    only(
+        default,
+        "AWS::Lambda::Url",
+        AuthType="AWS_IAM",
+        InvokeMode="BUFFERED",
+        TargetFunctionArn={"Fn::GetAtt": [function_id, "Arn"]},
     )
-    assert set(api["AllowedMethods"]) == {
-        "GET",
-        "HEAD",
-        "OPTIONS",
-        "PUT",
-        "PATCH",
-        "POST",
-        "DELETE",
+    # Its own reserved instances: streams can never take them, so Stop is never throttled.
+    assert (
+        props["ReservedConcurrentExecutions"]
+        == cdk_json_context()["stream-chat:cancel_reserved_concurrency"]
+        == 5
+    )
+    assert (
+        cancel_lambda(options)[1]["Properties"]["ReservedConcurrentExecutions"]
+        == OPTIONS["stream-chat:cancel_reserved_concurrency"]
+    )
+
+
+def test_cancel_function_may_only_write_a_cancel(default: Template) -> None:
+    grants = by_service(role_statements(default, cancel_lambda))
+    table_id = only(default, "AWS::DynamoDB::Table")[0]
+    log_group = cancel_lambda(default)[1]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    assert grants == {
+        "logs": {
+            "actions": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "resource": {"Fn::GetAtt": [log_group, "Arn"]},
+        },
+        "dynamodb": {
+            "actions": ["dynamodb:PutItem"],
+            "resource": {"Fn::GetAtt": [table_id, "Arn"]},
+        },
     }
-    assert api["Compress"] is False
-    assert api["ViewerProtocolPolicy"] == "redirect-to-https"
-    lambda_origin = next(o for o in config["Origins"] if "CustomOriginConfig" in o)
-    assert api["TargetOriginId"] == lambda_origin["Id"]
+
+
+def test_cancel_function_cannot_read_the_anthropic_secret(
+    default: Template, options: Template
+) -> None:
+    for template in (default, options):
+        props = cancel_lambda(template)[1]["Properties"]
+        assert ENV["anthropic_secret_arn"] not in props["Environment"]["Variables"]
+        statements = json.dumps(role_statements(template, cancel_lambda))
+        assert "secretsmanager" not in statements
 
 
 def test_page_comes_from_the_private_bucket_over_https(default: Template) -> None:
@@ -165,7 +259,7 @@ def test_page_comes_from_the_private_bucket_over_https(default: Template) -> Non
     default_behavior = config["DefaultCacheBehavior"]
     s3_origin = next(o for o in config["Origins"] if "S3OriginConfig" in o)
     assert default_behavior["TargetOriginId"] == s3_origin["Id"]
-    assert default_behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert default_behavior["ViewerProtocolPolicy"] == "redirect-to-https"  # GETs of the page
     assert config["DefaultRootObject"] == "index.html"
     only(
         default,
@@ -219,7 +313,11 @@ def test_cancel_table_is_on_demand_with_ttl(default: Template, options: Template
 
 
 def function_statements(template: Template) -> list[dict[str, Any]]:
-    role_id = streaming_function(template)[1]["Properties"]["Role"]["Fn::GetAtt"][0]
+    return role_statements(template, streaming_function)
+
+
+def role_statements(template: Template, function: Any) -> list[dict[str, Any]]:
+    role_id = function(template)[1]["Properties"]["Role"]["Fn::GetAtt"][0]
     role = template.find_resources("AWS::IAM::Role")[role_id]["Properties"]
     assert "ManagedPolicyArns" not in role and "Policies" not in role
     policies = template.find_resources(
@@ -243,14 +341,15 @@ def test_function_may_do_only_what_it_needs(default: Template) -> None:
     grants = by_service(function_statements(default))
     table_id = only(default, "AWS::DynamoDB::Table")[0]
     secret_id = only(default, "AWS::SecretsManager::Secret")[0]
-    log_group_id = only(default, "AWS::Logs::LogGroup", RetentionInDays=30)[0]
+    log_group_id = streaming_function(default)[1]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
     assert grants == {
         "logs": {
             "actions": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "resource": {"Fn::GetAtt": [log_group_id, "Arn"]},
         },
         "dynamodb": {
-            "actions": ["dynamodb:GetItem", "dynamodb:PutItem"],
+            # It only reads its cancel flag; writing one is the cancel function's job.
+            "actions": ["dynamodb:GetItem"],
             "resource": {"Fn::GetAtt": [table_id, "Arn"]},
         },
         "secretsmanager": {
@@ -360,3 +459,9 @@ def test_the_page_ships_with_the_locked_browser_libraries(
         and not p.endswith(".d.ts")
     }
     assert set(files) == shipped | {"vendor/marked.esm.js", "vendor/purify.es.mjs"}
+
+
+def test_the_cdk_app_does_not_depend_on_local_tooling() -> None:
+    sources = [ROOT / "app.py", *sorted((ROOT / "infra").glob("*.py"))]
+    for source in sources:
+        assert "stream_chat_local" not in source.read_text(), source.name

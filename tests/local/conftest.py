@@ -88,9 +88,13 @@ class Serve(ServeProcess):
         body = b"" if payload is None else json.dumps(payload).encode()
         return StreamClient(self.url, method, path, body, **kw)
 
-    def workers(self) -> set[int]:
-        """Process ids of the runtime processes serve started (its children)."""
-        return children(self.process.pid)
+    def workers(self, handler: str | None = None) -> set[int]:
+        """Process ids of the runtime processes serve started (its children), of one function
+        (by its ``_HANDLER``) if given."""
+        found = children(self.process.pid)
+        if handler is None:
+            return found
+        return {pid for pid in found if f"_HANDLER={handler}".encode() in environ(pid)}
 
 
 def children(pid: int) -> set[int]:
@@ -103,6 +107,13 @@ def children(pid: int) -> set[int]:
         if int(fields[1]) == pid and fields[0] != "Z":
             found.add(int(stat.parent.name))
     return found
+
+
+def environ(pid: int) -> list[bytes]:
+    try:
+        return Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return []
 
 
 def alive(pid: int) -> bool:

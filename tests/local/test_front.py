@@ -79,9 +79,33 @@ def test_ctrl_c_stops_serve_and_every_worker(start_serve: StartServe) -> None:
     for client in clients:
         assert client.head()[0] == 200
     workers = serve.workers()
-    assert len(workers) == 3
+    assert len(workers) == 4  # three streaming instances and the warm cancel instance
 
     serve.process.send_signal(signal.SIGINT)
 
     assert serve.process.wait(15) == 0
     assert not [pid for pid in workers if alive(pid)]
+
+
+def test_cancels_on_disconnect_share_one_registry() -> None:
+    from stream_chat_local.front import Front, LocalFunction
+    from stream_chat_local.workers import WorkerPool
+
+    class Recording:
+        def __init__(self) -> None:
+            self.cancelled: list[str] = []
+
+        def cancel(self, stream_id: str) -> None:
+            self.cancelled.append(stream_id)
+
+        def is_cancelled(self, stream_id: str) -> bool:
+            return stream_id in self.cancelled
+
+    registry = Recording()
+    idle = LocalFunction(WorkerPool({}, 1), 1.0)  # never started: no request is made
+    front = Front(idle, idle, None, registry)  # type: ignore[arg-type]
+
+    for stream_id in ("a", None, "b", "a"):
+        front.cancel(stream_id)
+
+    assert registry.cancelled == ["a", "b", "a"]  # one registry, built once by serve

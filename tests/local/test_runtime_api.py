@@ -11,7 +11,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from stream_chat_local.invocation import Chunk, Failed, Finished, Invocation, Part, Prelude
+from stream_chat_local.invocation import (
+    Buffered,
+    Chunk,
+    Failed,
+    Finished,
+    Invocation,
+    Part,
+    Prelude,
+)
 from stream_chat_local.runtime_api import EmulatedRuntimeApi
 
 PREFIX = "/2018-06-01/runtime"
@@ -132,3 +140,45 @@ def test_error_and_init_error_are_recorded(api: EmulatedRuntimeApi) -> None:
 
     assert invocation.next() == Failed(report)
     assert api.init_error == report
+
+
+def post_buffered(api: EmulatedRuntimeApi, request_id: str, body: bytes, chunked: bool) -> int:
+    host, port = api.address.split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    headers = {"Content-Type": "application/json"}
+    if chunked:  # a client may send its buffered JSON chunked: still one response, whole
+        conn.request(
+            "POST",
+            f"{PREFIX}/invocation/{request_id}/response",
+            iter([body[:5], body[5:]]),
+            headers,
+            encode_chunked=True,
+        )
+    else:
+        conn.request("POST", f"{PREFIX}/invocation/{request_id}/response", body, headers)
+    answer = conn.getresponse()
+    answer.read()
+    conn.close()
+    return answer.status
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_buffered_response_is_handed_on_whole(api: EmulatedRuntimeApi, chunked: bool) -> None:
+    invocation, _ = take(api)
+    result = json.dumps({"statusCode": 202, "body": "{}"}).encode()
+
+    assert post_buffered(api, invocation.request_id, result, chunked) == 202
+
+    assert invocation.next() == Buffered(result)
+    assert api.running(invocation.request_id) is None
+
+
+def test_a_buffered_response_over_6_mb_fails_as_on_lambda(api: EmulatedRuntimeApi) -> None:
+    invocation, _ = take(api)
+    result = json.dumps({"statusCode": 200, "body": "x" * (6 * 1024 * 1024)}).encode()
+
+    post_buffered(api, invocation.request_id, result, chunked=False)
+
+    part = invocation.next()
+    assert isinstance(part, Failed)
+    assert part.diagnostic["errorType"] == "Function.ResponseSizeTooLarge"

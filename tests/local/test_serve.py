@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from stream_chat_local.serve import DEFAULT_HANDLER
 from tests.local.conftest import TOY, Serve, StartServe, StreamClient, Truncated, alive
 from tests.support.protocol import ProtocolReader
 
@@ -91,7 +92,7 @@ def test_twenty_concurrent_streams_arrive_intact_and_in_order(start_serve: Start
         assert f"You asked about: *question {number}*" in texts[number]
     # Same answer with each stream's own question: nothing lost, reordered or crossed over.
     assert len({text.replace(f"question {n}", "Q") for n, text in texts.items()}) == 1
-    assert len(serve.workers()) == 20
+    assert len(serve.workers(DEFAULT_HANDLER)) == 20
 
 
 def test_each_frame_reaches_the_client_before_the_next_is_produced(
@@ -114,7 +115,7 @@ def test_a_worker_past_its_deadline_is_killed_replaced_and_the_stream_truncated(
     start_serve: StartServe, tmp_path: Path
 ) -> None:
     serve = start_serve("--timeout", "1", "--workers", "1", "--handler", f"{TOY}.endless")
-    (before,) = serve.workers()
+    (before,) = serve.workers(f"{TOY}.endless")
 
     client = serve.request("POST", "/api/x", {"marker": str(tmp_path / "m"), "interval_s": 0.05})
     started = time.monotonic()
@@ -131,7 +132,7 @@ def test_a_worker_past_its_deadline_is_killed_replaced_and_the_stream_truncated(
     again = serve.request("POST", "/api/x", {"marker": str(tmp_path / "m2"), "frames": 2})
     assert again.head()[0] == 200
     assert len(list(again.chunks())) == 2
-    assert serve.workers() and before not in serve.workers()
+    assert serve.workers(f"{TOY}.endless") and before not in serve.workers()
 
 
 def test_a_failure_before_the_first_byte_is_a_502(start_serve: StartServe) -> None:

@@ -34,16 +34,17 @@ def test_an_exception_before_the_first_byte_posts_the_documented_error(
     assert "[ERROR] req-bad" in _eventually(runtime.output, "ValueError")
 
 
-def test_a_handler_that_does_not_return_a_streaming_response_is_an_error(
+def test_a_result_that_is_neither_streamed_nor_json_is_an_error(
     runtime_api: RecordingRuntimeApi, start_runtime: StartRuntime
 ) -> None:
     runtime_api.push({})
-    start_runtime(f"{TOY}.not_a_response")
+    start_runtime(f"{TOY}.not_json")
 
     report = runtime_api.find(f"POST {PREFIX}/invocation/req-1/error").json()
 
     assert report["errorType"] == "TypeError"
-    assert "StreamingResponse" in report["errorMessage"]
+    assert "JSON serializable" in report["errorMessage"]
+    assert runtime_api.count(f"POST {PREFIX}/invocation/req-1/response") == 0
 
 
 def test_a_body_that_is_not_iterable_or_not_bytes_fails_only_its_invocation(

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from stream_chat.response import StreamingResponse
+from stream_chat.runtime.response import StreamingResponse
 
 SSE = {"content-type": "text/event-stream"}
 INVOCATIONS = 0  # module state survives between invocations of one process, as on Lambda
@@ -41,8 +41,13 @@ def raises(event: dict[str, Any], context: Any) -> StreamingResponse:
     raise ValueError("the event is not usable")
 
 
-def not_a_response(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return {"statusCode": 200}
+def buffered(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A buffered function URL response, as a managed-runtime handler returns it."""
+    return {"statusCode": 202, "headers": {"x-echo": "é"}, "body": json.dumps(params(event))}
+
+
+def not_json(event: dict[str, Any], context: Any) -> object:
+    return object()
 
 
 def bad_body(event: dict[str, Any], context: Any) -> StreamingResponse:

@@ -3,13 +3,14 @@
 A client that stops an answer calls the cancel route, which records the stream id in a shared
 registry; the running stream (on another instance, or another local worker process) polls the
 registry and, when it finds its id, closes the upstream request.
+
+The package itself imports no more than a registry write needs, since the small cancel function
+imports it too; the stream's poller lives in ``cancellation.watcher``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
-
-from stream_chat.cancellation.watcher import CancelWatcher
 
 if TYPE_CHECKING:
     from stream_chat.settings import Settings
@@ -36,4 +37,4 @@ def make_registry(settings: Settings) -> CancelRegistry | None:
     return None
 
 
-__all__ = ["CancelRegistry", "CancelWatcher", "make_registry"]
+__all__ = ["CancelRegistry", "make_registry"]

@@ -1,4 +1,4 @@
-"""Client of the Lambda Runtime API (version 2018-06-01) for everything but the streamed response.
+"""Client of the Lambda Runtime API (version 2018-06-01) for everything but a streamed response.
 
 https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html
 """
@@ -59,6 +59,16 @@ class RuntimeApi:
         if status != 200 or REQUEST_ID not in headers:
             raise RuntimeApiError(f"/next answered {status}: {body[:200]!r}")
         return Invocation(body, headers)
+
+    def post_response(self, invocation: Invocation, payload: bytes) -> None:
+        """A buffered response: the handler's whole JSON answer in one request."""
+        headers = {"Content-Type": "application/json"}
+        if invocation.invocation_id:
+            headers[INVOCATION_ID] = invocation.invocation_id
+        path = f"{PREFIX}/invocation/{invocation.request_id}/response"
+        status, _, answer = self._request("POST", path, payload, headers)
+        if status >= 300:
+            raise RuntimeApiError(f"POST {path} answered {status}: {answer[:200]!r}")
 
     def post_error(self, invocation: Invocation, diagnostic: Mapping[str, Any]) -> None:
         """Fail an invocation whose response has not started."""

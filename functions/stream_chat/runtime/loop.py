@@ -1,8 +1,18 @@
-"""The runtime loop: load the handler once, then ``/next`` → handler → streamed ``/response``.
+"""The runtime loop: load the handler once, then ``/next`` → handler → ``/response``.
 
 Init (everything before the first ``/next``) imports the handler module named by ``_HANDLER``,
 so whatever that module imports at top level is paid for once, before any request waits on it.
 A failure there is reported to ``/init/error`` and the process exits, as the Runtime API asks.
+
+A handler that returns a ``StreamingResponse`` is streamed; any other return value is answered
+buffered, as the managed runtime answers: serialised to JSON in one ``/response``.
+
+Why buffered answers here at all: on AWS the cancel function runs on the managed runtime's own
+client, but locally it must run in a worker like any function, against the emulated Runtime
+API. The managed runtime's client (awslambdaric) would be the literal choice, yet it is a native
+extension outside our dependencies whose own start-up would blur the cancel function's measured
+init; a buffered answer is one documented JSON ``POST``, which this loop — already tested byte
+for byte against the Runtime API — makes in a few lines.
 """
 
 from __future__ import annotations
@@ -13,13 +23,13 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from stream_chat.response import StreamingResponse
 from stream_chat.runtime.api import Invocation, RuntimeApi, RuntimeApiError
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.runtime.diagnostics import InitError, diagnose, log_error
+from stream_chat.runtime.response import StreamingResponse
 from stream_chat.runtime.streaming import ResponseStream, encode_prelude
 
-Handler = Callable[[Any, LambdaContext], StreamingResponse]
+Handler = Callable[[Any, LambdaContext], Any]  # a StreamingResponse, or JSON to answer buffered
 
 
 def main() -> int:
@@ -70,28 +80,32 @@ def invoke(api: RuntimeApi, handler: Handler, invocation: Invocation) -> None:
     else:
         os.environ.pop("_X_AMZN_TRACE_ID", None)
     try:
-        body, metadata = _call(handler, invocation, context)
+        answer = _call(handler, invocation, context)
     except Exception as exc:
         log_error(context.aws_request_id, exc)
         diagnostic = diagnose(exc)
         _report(lambda: api.post_error(invocation, diagnostic))
         return
+    if isinstance(answer, bytes):
+        _report(lambda: api.post_response(invocation, answer))
+        return
+    body, metadata = answer
     _report(lambda: _stream(api.address, invocation, body, metadata))
 
 
 def _call(
     handler: Handler, invocation: Invocation, context: LambdaContext
-) -> tuple[Iterator[bytes], bytes]:
-    """The body to stream and the encoded prelude: every failure up to here is pre-stream."""
+) -> tuple[Iterator[bytes], bytes] | bytes:
+    """The body to stream and the encoded prelude, or the JSON of a buffered answer: every
+    failure up to here is reported to ``/error``.
+    """
     response = handler(json.loads(invocation.event), context)
+    if not isinstance(response, StreamingResponse):
+        return json.dumps(response).encode()
     try:
-        if not isinstance(response, StreamingResponse):
-            raise TypeError(
-                f"the handler returned {type(response).__name__}, not StreamingResponse"
-            )
         return iter(response.body), encode_prelude(response.prelude())
     except Exception:
-        _close(getattr(response, "body", None))
+        _close(response.body)
         raise
 
 

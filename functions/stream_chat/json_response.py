@@ -1,10 +1,14 @@
-"""What the handler returns: the Lambda streaming HTTP integration response."""
+"""JSON answers both handlers give: the cancel's 202 and every error before a stream starts.
+
+Each handler wraps one in its own response type: the chat handler streams it as a single chunk,
+the cancel handler returns it as a buffered function URL response.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from stream_chat.errors import StreamChatError
@@ -16,30 +20,28 @@ JSON_HEADERS: Mapping[str, str] = {
 
 
 @dataclass(frozen=True)
-class StreamingResponse:
-    """Status and headers (the prelude), then body chunks written one by one as produced."""
-
+class JsonResponse:
     status_code: int
     headers: Mapping[str, str]
-    body: Iterable[bytes]
-    cookies: Sequence[str] = field(default_factory=tuple)
+    body: bytes
 
-    def prelude(self) -> dict[str, Any]:
-        """The JSON metadata Lambda reads before the 8-NUL delimiter."""
+    def url_response(self) -> dict[str, Any]:
+        """The buffered function URL response: what a managed-runtime handler returns."""
         return {
             "statusCode": self.status_code,
             "headers": dict(self.headers),
-            "cookies": list(self.cookies),
+            "body": self.body.decode(),
+            "isBase64Encoded": False,
         }
 
 
 def json_response(
     status_code: int, payload: Mapping[str, Any], headers: Mapping[str, str] | None = None
-) -> StreamingResponse:
+) -> JsonResponse:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    return StreamingResponse(status_code, {**JSON_HEADERS, **(headers or {})}, (body,))
+    return JsonResponse(status_code, {**JSON_HEADERS, **(headers or {})}, body)
 
 
-def error_response(error: StreamChatError) -> StreamingResponse:
+def error_response(error: StreamChatError) -> JsonResponse:
     headers = {"allow": "POST"} if error.status == 405 else None
     return json_response(error.status, error.to_json(), headers)

@@ -1,0 +1,91 @@
+"""The cancel function's entry point: route → check the stream id → record the cancel.
+
+A function of its own, on the plain managed runtime in buffered mode, so that "Stop" never waits
+for a cold start of the streaming function (whose init imports the Anthropic SDK): when every
+streaming instance is busy, the cancel lands on a light instance that imports only what a
+registry write needs — settings, the error tree, and the registry's client (boto3 on AWS,
+sqlite3 locally). No Powertools either: its Logger alone takes ~120 ms to import, two thirds of
+everything else this module imports; a log line is one JSON object on stdout, as Powertools
+writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from stream_chat.cancellation import CancelRegistry, make_registry
+from stream_chat.errors import (
+    InternalError,
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    StreamChatError,
+)
+from stream_chat.json_response import JsonResponse, error_response, json_response
+from stream_chat.routes import CANCEL_PATH, STREAM_ID
+from stream_chat.settings import Settings
+
+SERVICE = "stream-chat-cancel"
+
+
+class CancelFunction:
+    def __init__(self, registry: CancelRegistry | None) -> None:
+        self.registry = registry
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CancelFunction:
+        return cls(make_registry(settings))
+
+    def __call__(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        request_id = getattr(context, "aws_request_id", None)
+        try:
+            return self.route(event, request_id).url_response()
+        except StreamChatError as error:
+            log("INFO", "request refused", request_id, code=error.code, status=error.status)
+            return error_response(error).url_response()
+        except Exception as exc:
+            log("ERROR", "cancel failed", request_id, exception=repr(exc))
+            return error_response(InternalError("The cancel failed unexpectedly.")).url_response()
+
+    def route(self, event: Mapping[str, Any], request_id: str | None) -> JsonResponse:
+        path = str(event.get("rawPath", ""))
+        method = str(event.get("requestContext", {}).get("http", {}).get("method", ""))
+        cancel = CANCEL_PATH.match(path)
+        if cancel is None or self.registry is None:
+            raise NotFound(f"no route for {path}")
+        if method != "POST":
+            raise MethodNotAllowed(f"{method} is not allowed on {path}; use POST")
+        return self.cancel(cancel["stream_id"], request_id)
+
+    def cancel(self, stream_id: str, request_id: str | None) -> JsonResponse:
+        if not STREAM_ID.match(stream_id):
+            raise InvalidRequest("malformed stream id", code="invalid_stream_id", field="stream_id")
+        assert self.registry is not None  # the route exists only with a registry
+        self.registry.cancel(stream_id)
+        log("INFO", "stream cancel recorded", request_id, cancelled_stream_id=stream_id)
+        # Unknown and expired ids get the same answer, so ids cannot be probed.
+        return json_response(202, {"stream_id": stream_id, "cancelled": True})
+
+
+def log(level: str, message: str, request_id: str | None, **fields: object) -> None:
+    """One JSON line, the shape of the streaming function's Powertools logs."""
+    line = {
+        "level": level,
+        "message": message,
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "service": SERVICE,
+        "correlation_id": request_id,
+        **fields,
+    }
+    print(json.dumps(line, default=str, separators=(",", ":")), file=sys.stdout, flush=True)
+
+
+FUNCTION = CancelFunction.from_settings(Settings.from_env())
+
+
+def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    return FUNCTION(event, context)

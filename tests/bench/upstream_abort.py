@@ -125,7 +125,8 @@ def _cancel(function: Any, settings: Any, fake: FakeAnthropic, reply: Reply) -> 
 def _timeout(function: Any, settings: Any, fake: FakeAnthropic) -> float:
     from stream_chat.handler import ChatFunction
 
-    timed = ChatFunction(settings, function.chat_stream.provider, function.registry)
+    stream = function.chat_stream
+    timed = ChatFunction(settings, stream.provider, stream.registry)
     index = len(fake.streams)
     invoked = time.time()
     _, reader = _answer(timed, fake, SILENT)

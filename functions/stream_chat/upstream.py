@@ -85,11 +85,11 @@ class Upstream:
 
     def _relay(self, stream: UpstreamStream) -> None:
         """Iterate ``stream`` into the inbox, abortable from its very start."""
-        with self._lock:
-            if self._aborted.is_set():
-                return
-            self._stream = stream
         try:
+            with self._lock:
+                if self._aborted.is_set():
+                    return
+                self._stream = stream
             for event in stream:
                 self._content_sent = self._content_sent or isinstance(event, TextDelta)
                 self._inbox.put(event)

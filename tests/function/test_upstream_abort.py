@@ -61,15 +61,15 @@ def test_a_cancel_before_the_response_head_closes_the_upstream(
 
 
 def test_the_first_token_timeout_closes_a_silent_upstream(
-    fake_anthropic: FakeAnthropic, settings: Settings
+    any_fake: FakeAnthropic, settings: Settings
 ) -> None:
     timeout_s = 0.5
     function = build_function(replace(settings, first_token_timeout_s=timeout_s))
-    warm(function, fake_anthropic)
-    fake_anthropic.enqueue(SILENT)
+    warm(function, any_fake)
+    any_fake.enqueue(SILENT)
     invoked_at = time.time()  # the timeout's clock starts after this, in the relay
     answer = Answer(function).read_rest_in_background()
-    assert closed_after(fake_anthropic, 1, invoked_at) < timeout_s + BOUND_S
+    assert closed_after(any_fake, 1, invoked_at) < timeout_s + BOUND_S
     frames = answer.finish()
     assert types_of(frames) == ["start", "error", "done"]
     assert frames[1]["code"] == "first_token_timeout"

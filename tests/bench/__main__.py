@@ -18,6 +18,7 @@ MODULES = [
     "tests.bench.init_time",
     "tests.bench.cancel_propagation",
     "tests.bench.upstream_abort",
+    "tests.bench.serve_load",
 ]
 
 

@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from tests.bench.figures import record
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 
 RUNS = 10
@@ -42,6 +43,12 @@ def run() -> list[str]:
         tls = _connections(function, fake)
         cancel_tls = [_cancel(function, settings, fake, SILENT) for _ in range(RUNS)]
     poll = settings.cancel_poll_s
+    record("cancel → silent upstream closed max", max(cancel_silent) * 1e3, "ms")
+    record("cancel → silent upstream closed max, TLS", max(cancel_tls) * 1e3, "ms")
+    record("cancel → streaming upstream closed max", max(cancel_streaming) * 1e3, "ms")
+    record("first-token timeout → silent upstream closed max", max(timed_out) * 1e3, "ms")
+    record(f"connections for {ANSWERS + 1} answers", plain, "count")
+    record(f"connections for {ANSWERS + 1} answers, TLS", tls, "count")
     return [
         f"cancel recorded → upstream closed, poll interval {poll} s, {RUNS} runs each:",
         f"  silent upstream (no response head):  {_summary(cancel_silent)}",

@@ -39,8 +39,14 @@ class Upstream:
         self._lock = threading.Lock()
         self._stream: UpstreamStream | None = None  # the attempt in progress, if any
         self._thread = threading.Thread(target=self._run, name="upstream", daemon=True)
-        self.request_id: str | None = None  # the provider's id for the latest attempt
+        self._request_id: str | None = None  # of the latest attempt that had one
         self.retries = 0
+
+    @property
+    def request_id(self) -> str | None:
+        """The provider's id for the attempt in progress, else for the latest one that had one."""
+        stream = self._stream
+        return (stream.request_id if stream is not None else None) or self._request_id
 
     def start(self) -> Upstream:
         self._thread.start()
@@ -95,9 +101,9 @@ class Upstream:
                 self._inbox.put(event)
             self._inbox.put(Finished())
         finally:
+            self._request_id = stream.request_id or self._request_id
             with self._lock:
                 self._stream = None
-            self.request_id = stream.request_id or self.request_id
             stream.close()
 
     def _retry_after(self, error: StreamChatError, attempt: int) -> bool:

@@ -24,6 +24,7 @@ MODULES = [
     "tests.bench.bedrock_client",
     "tests.bench.init_time",
     "tests.bench.cancel_propagation",
+    "tests.bench.upstream_abort",
     "tests.bench.serve_load",
     "tests.bench.connections",
 ]

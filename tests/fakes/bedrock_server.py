@@ -18,6 +18,7 @@ import base64
 import hmac
 import json
 import re
+import ssl
 import struct
 import urllib.parse
 import uuid
@@ -100,9 +101,13 @@ class FakeBedrock(FakeAnthropic):
     """
 
     def __init__(
-        self, default: Reply | None = None, port: int = 0, secret_key: str = "testing"
+        self,
+        default: Reply | None = None,
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+        secret_key: str = "testing",
     ) -> None:
-        super().__init__(default, port)
+        super().__init__(default, port, tls)
         self.secret_key = secret_key
         self.models: list[str] = []
 

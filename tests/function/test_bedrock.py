@@ -13,18 +13,18 @@ from typing import Any
 
 import pytest
 
-from stream_chat.cancel_handler import CancelFunction
 from stream_chat.cancellation.sqlite import SQLiteRegistry
-from stream_chat.handler import ChatFunction
 from stream_chat.providers import make_provider
 from stream_chat.providers.bedrock import BedrockProvider
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings, SettingsError
 from tests.fakes.bedrock_server import FakeBedrock, Reply
+from tests.function.answers import SILENT, Answer, assert_cancelled, cancel, closed_after, warm
 from tests.function.conftest import Invoke, build_function, chat_event, user
 from tests.function.test_cancellation import check_cancelled, stream_then_cancel
 from tests.function.test_faults import TEXTS, error_frames, estimated_usage
-from tests.support.protocol import iter_frames, read_frames, text_of, types_of
+from tests.function.test_upstream_abort import BOUND_S
+from tests.support.protocol import read_frames, text_of, types_of
 
 MODEL = "us.anthropic.claude-sonnet-4-6"
 GLOBAL_MODEL = "global.anthropic.claude-sonnet-4-6"
@@ -288,32 +288,34 @@ def test_without_aws_credentials_the_answer_says_so(
     assert fake_bedrock.requests == []
 
 
-def cancel_when_silent(settings: Settings, fake: FakeBedrock) -> float:
-    """Start an answer the endpoint is silent on, cancel it through the cancel function once the
-    request has reached Bedrock; seconds from the cancel to the upstream connection closing."""
-    registry = SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=60)
-    running = ChatFunction(settings, make_provider(settings), registry)
-    cancel_function = CancelFunction(registry)
-    response = running(chat_event(user()), LambdaContext.local("a", 30))
-    frames = iter_frames(response.body)
-    assert next(frames)["type"] == "start"
-    deadline = time.monotonic() + 5
-    while not fake.streams and time.monotonic() < deadline:  # the request has reached Bedrock
-        time.sleep(0.01)
-    stream_id = response.headers["x-stream-id"]
-    cancel = chat_event("", path=f"/api/chat/stream/{stream_id}/cancel")
-    assert cancel_function(cancel, LambdaContext.local("b", 5))["statusCode"] == 202
-    cancelled_at = time.time()
-    rest = list(frames)
-    assert rest[-1] == {"type": "done", "stop_reason": "cancelled"}
-    assert "text" not in types_of(rest)
-    closed = fake.wait_for_close(0, timeout=5) + fake.streams[0].opened_at
-    assert fake.streams[0].client_closed
-    return closed - cancelled_at
+@pytest.mark.parametrize(
+    "silent",
+    [SILENT, Reply(texts=TEXTS, first_delay_s=20)],
+    ids=["before-the-response-head", "before-any-text"],
+)
+def test_a_cancel_while_bedrock_is_silent_closes_the_connection(
+    fake_bedrock: FakeBedrock, settings: Settings, silent: Reply
+) -> None:
+    function = build_function(settings)
+    warm(function, fake_bedrock)  # the cancel must not wait for a cold client or connection
+    fake_bedrock.enqueue(silent)
+    answer = Answer(function)
+    answer.read(1)  # `start`: the request is on its way
+    answer.read_rest_in_background()
+    fake_bedrock.wait_for_stream(1, timeout=5)  # it reached Bedrock, which says nothing
+    cancelled_at = cancel(settings, answer.stream_id)
+    assert closed_after(fake_bedrock, 1, cancelled_at) < settings.cancel_poll_s + BOUND_S
+    frames = answer.finish()
+    assert_cancelled(frames)
+    assert "text" not in types_of(frames)
 
 
-def test_cancel_while_bedrock_is_silent_closes_the_connection(
+def test_answers_through_bedrock_share_one_pooled_connection(
     fake_bedrock: FakeBedrock, settings: Settings
 ) -> None:
-    fake_bedrock.enqueue(Reply(texts=TEXTS, first_delay_s=20))
-    assert cancel_when_silent(settings, fake_bedrock) < settings.cancel_poll_s + 1.0
+    function = build_function(settings)
+    for _ in range(5):
+        fake_bedrock.enqueue(Reply())
+        assert Answer(function).finish()[-1] == {"type": "done", "stop_reason": "end_turn"}
+    assert all(record.completed for record in fake_bedrock.streams)
+    assert fake_bedrock.connections == 1

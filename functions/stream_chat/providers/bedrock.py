@@ -31,11 +31,12 @@ from aws_lambda_powertools import Logger
 from stream_chat.budget import Budget
 from stream_chat.chat_request import ChatRequest
 from stream_chat.providers import bedrock_errors
+from stream_chat.providers.abortable_http import abortable_client
 from stream_chat.providers.anthropic import (
     FIRST_REQUEST_MODULES,
     AnthropicStream,
     Wire,
-    open_stream,
+    messages_sender,
 )
 from stream_chat.settings import ENV, Settings, SettingsError
 
@@ -72,6 +73,8 @@ class BedrockProvider:
             base_url=settings.bedrock_endpoint_url,
             # Retries are ours: they must respect the invocation's remaining time.
             max_retries=0,
+            # The anthropic provider's transport: abortable at every moment, pooled.
+            http_client=abortable_client(),
         )
         _load_stream_shape()
         _sign_once(client)
@@ -86,9 +89,8 @@ class BedrockProvider:
         return request.model
 
     def open(self, request: ChatRequest, budget: Budget) -> AnthropicStream:
-        return open_stream(
-            self._client, request, budget, self._settings.connect_timeout_s, BEDROCK_WIRE
-        )
+        send = messages_sender(self._client, request, budget, self._settings.connect_timeout_s)
+        return AnthropicStream(send, BEDROCK_WIRE)
 
 
 def _profile_region() -> str | None:

@@ -46,7 +46,7 @@ def split_address(address: str) -> tuple[str, int]:
 
 
 class RuntimeApi:
-    """``/next``, ``/error`` and ``/init/error`` over one kept-alive connection."""
+    """``/next``, ``/error``, ``/init/error`` and SnapStart's calls over one kept-alive connection."""
 
     def __init__(self, address: str) -> None:
         self.address = address
@@ -80,6 +80,16 @@ class RuntimeApi:
 
     def post_init_error(self, diagnostic: Mapping[str, Any]) -> None:
         self._post(f"{PREFIX}/init/error", diagnostic, {ERROR_TYPE: str(diagnostic["errorType"])})
+
+    def restore_next(self) -> None:
+        """SnapStart: init is done. The answer (200) comes in a copy restored from the snapshot."""
+        status, _, body = self._request("GET", f"{PREFIX}/restore/next")
+        if status != 200:
+            raise RuntimeApiError(f"/restore/next answered {status}: {body[:200]!r}")
+
+    def post_restore_error(self, diagnostic: Mapping[str, Any]) -> None:
+        headers = {ERROR_TYPE: str(diagnostic["errorType"])}
+        self._post(f"{PREFIX}/restore/error", diagnostic, headers)
 
     def _post(self, path: str, diagnostic: Mapping[str, Any], headers: dict[str, str]) -> None:
         body = json.dumps(diagnostic).encode()

@@ -46,7 +46,7 @@ def split_address(address: str) -> tuple[str, int]:
 
 
 class RuntimeApi:
-    """``/next``, ``/error``, ``/init/error`` and SnapStart's calls over one kept-alive connection."""
+    """``/next``, ``/error``, ``/init/error`` and SnapStart's calls, over one connection."""
 
     def __init__(self, address: str) -> None:
         self.address = address

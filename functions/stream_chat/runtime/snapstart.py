@@ -29,8 +29,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from stream_chat.runtime.api import RuntimeApi
 from stream_chat.runtime.diagnostics import RuntimeFault, diagnose, log_error
@@ -45,6 +44,20 @@ EXIT_AFTER_RESTORE = 65
 Hook = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
 
 
+class Registry(Protocol):
+    def register_before_snapshot(
+        self, func: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> Callable[..., Any]: ...
+
+    def register_after_restore(
+        self, func: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> Callable[..., Any]: ...
+
+    def get_before_snapshot(self) -> list[Hook]: ...
+
+    def get_after_restore(self) -> list[Hook]: ...
+
+
 class LocalHooks:
     """The registry's interface, for when ``snapshot_restore_py`` is not installed."""
 
@@ -53,13 +66,13 @@ class LocalHooks:
         self._after: list[Hook] = []
 
     def register_before_snapshot(
-        self, func: Callable[..., Any], *args: Any, **kwargs: Any
+        self, func: Callable[..., Any], /, *args: Any, **kwargs: Any
     ) -> Callable[..., Any]:
         self._before.append((func, args, kwargs))
         return func
 
     def register_after_restore(
-        self, func: Callable[..., Any], *args: Any, **kwargs: Any
+        self, func: Callable[..., Any], /, *args: Any, **kwargs: Any
     ) -> Callable[..., Any]:
         self._after.append((func, args, kwargs))
         return func
@@ -71,22 +84,23 @@ class LocalHooks:
         return self._after
 
 
-def _registry() -> ModuleType | LocalHooks:
+def _registry() -> Registry:
     try:
         import snapshot_restore_py
     except ImportError:
         return LocalHooks()
-    return snapshot_restore_py
+    managed: Registry = snapshot_restore_py
+    return managed
 
 
 hooks = _registry()
 
 
-def register_before_snapshot(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+def register_before_snapshot(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
     hooks.register_before_snapshot(func, *args, **kwargs)
 
 
-def register_after_restore(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+def register_after_restore(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
     hooks.register_after_restore(func, *args, **kwargs)
 
 

@@ -1,7 +1,8 @@
 """The streaming function's entry point: route → read the body → validate → stream.
 
 Built once per execution environment (at init, before the first request): settings, the
-provider with its SDK client, and the cancel registry the stream polls. It serves
+provider with its SDK client, and the cancel registry the stream polls. With SnapStart they are
+built once per published version and renewed in each restored copy (``restore``). It serves
 ``/api/chat/stream`` only: cancels go to their own function (``cancel_handler``).
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import LambdaFunctionUrlEvent
 
+from stream_chat import restore
 from stream_chat.budget import Budget, RemainingTime
 from stream_chat.cancellation import CancelRegistry, make_registry
 from stream_chat.chat_request import ChatRequest, parse_chat_request, read_body
@@ -21,6 +23,7 @@ from stream_chat.errors import InternalError, MethodNotAllowed, NotFound, Stream
 from stream_chat.json_response import JsonResponse, error_response
 from stream_chat.providers import Provider, make_provider
 from stream_chat.routes import CHAT_PATH
+from stream_chat.runtime import snapstart
 from stream_chat.runtime.response import StreamingResponse
 from stream_chat.settings import Settings
 from stream_chat.sse import HEADERS
@@ -34,6 +37,13 @@ class ChatFunction:
     ) -> None:
         self.settings = settings
         self.chat_stream = ChatStream(provider, registry, settings)
+        self.clients = (provider, registry)  # what SnapStart's hooks close and renew
+
+    def before_snapshot(self) -> None:
+        restore.before_snapshot(self.clients)
+
+    def after_restore(self) -> None:
+        restore.after_restore(self.clients)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChatFunction:
@@ -93,6 +103,8 @@ def _streamed(response: JsonResponse) -> StreamingResponse:
 
 
 FUNCTION = ChatFunction.from_settings(Settings.from_env())
+snapstart.register_before_snapshot(FUNCTION.before_snapshot)
+snapstart.register_after_restore(FUNCTION.after_restore)
 
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> StreamingResponse:

@@ -22,6 +22,7 @@ from stream_chat.cancellation import make_registry
 from stream_chat.settings import Settings, SettingsError
 from stream_chat_local.front import Front, FrontHandler, LocalFunction
 from stream_chat_local.http_server import LocalServer
+from stream_chat_local.snapshot import SnapshotPool
 from stream_chat_local.static import DEFAULT_WEB_DIR, StaticFiles
 from stream_chat_local.workers import WorkerPool
 
@@ -53,6 +54,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=1,
         help="instances of each function started at launch (default 1; 0 for cold starts)",
     )
+    parser.add_argument(
+        "--snap-start",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="initialise the streaming function once and fork every instance from it, as "
+        "SnapStart restores instances from a snapshot",
+    )
     parser.add_argument("--handler", default=DEFAULT_HANDLER, help="the function's _HANDLER")
     parser.add_argument("--web-dir", type=Path, default=DEFAULT_WEB_DIR)
 
@@ -65,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
         except SettingsError as exc:
             print(f"stream-chat serve: {exc}", file=sys.stderr)
             return 2
-        chat = LocalFunction(WorkerPool(env, max(1, args.workers)), args.timeout)
+        instances = SnapshotPool if args.snap_start else WorkerPool
+        chat = LocalFunction(instances(env, max(1, args.workers)), args.timeout)
         cancel = LocalFunction(
             WorkerPool(cancel_env(env), max(1, args.cancel_workers)), CANCEL_TIMEOUT_S
         )

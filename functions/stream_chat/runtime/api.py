@@ -54,6 +54,10 @@ class RuntimeApi:
         # even be frozen in between); a client timeout would turn that into a spurious failure.
         self._conn = http.client.HTTPConnection(*split_address(address), timeout=None)
 
+    def close(self) -> None:
+        """Drop the connection; the next request opens a new one."""
+        self._conn.close()
+
     def next_invocation(self) -> Invocation:
         status, headers, body = self._request("GET", f"{PREFIX}/invocation/next")
         if status != 200 or REQUEST_ID not in headers:

@@ -25,6 +25,7 @@ import socket
 import sys
 import threading
 from types import FrameType
+from typing import BinaryIO
 
 from stream_chat.runtime import loop, snapstart
 from stream_chat.runtime.api import RuntimeApi
@@ -45,13 +46,14 @@ def main() -> int:
     api.close()  # nothing open goes into the snapshot
     signal.signal(signal.SIGCHLD, _reap)
     control.sendall(b"ready\n")
-    for line in control.makefile("rb"):
-        pid = _fork(control, line.decode().strip(), handler)
+    requests = control.makefile("rb")
+    for line in requests:
+        pid = _fork((requests, control), line.decode().strip(), handler)
         control.sendall(f"{pid}\n".encode())
     return 0
 
 
-def _fork(control: socket.socket, address: str, handler: loop.Handler) -> int:
+def _fork(inherited: tuple[BinaryIO, socket.socket], address: str, handler: loop.Handler) -> int:
     if threading.active_count() > 1:  # a thread's locks would be copied mid-use
         log_error(None, RuntimeError("the snapshot template has threads; forking anyway"))
     sys.stdout.flush()
@@ -60,7 +62,8 @@ def _fork(control: socket.socket, address: str, handler: loop.Handler) -> int:
     if pid:
         return pid
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    control.close()
+    for resource in inherited:  # both: the socket's descriptor lives until its file is closed
+        resource.close()
     os.environ["AWS_LAMBDA_RUNTIME_API"] = address
     status = 2
     try:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from typing import Any
 
 from snapshot_restore_py import register_after_restore, register_before_snapshot
+
+from tests.runtime.toy_handlers import params
 
 SEED = 1234
 HOOKS: list[str] = []
@@ -31,4 +34,12 @@ if os.environ.get("TOY_FAILING_HOOK") == "after":
 
 
 def report(event: Any, context: Any) -> dict[str, Any]:
-    return {"hooks": HOOKS, "random": random.random()}
+    """What the hooks did and a random number; under ``serve``, after ``sleep_s`` (a parameter
+    in the event's body), and which process answered."""
+    time.sleep(params(event).get("sleep_s", 0))
+    return {
+        "hooks": HOOKS,
+        "random": random.random(),
+        "pid": os.getpid(),
+        "ppid": os.getppid(),
+    }

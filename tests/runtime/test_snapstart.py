@@ -65,7 +65,8 @@ def test_without_snap_start_there_is_no_lifecycle(
 
     result = answer(runtime_api)
 
-    assert result == {"hooks": [], "random": random.Random(SEED).random()}
+    assert result["hooks"] == []
+    assert result["random"] == random.Random(SEED).random()
     assert runtime_api.count(RESTORE_NEXT) == 0
 
 

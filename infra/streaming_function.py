@@ -13,13 +13,14 @@ in the snapshot lifecycle itself (``stream_chat.runtime.snapstart``); without it
 would never be taken. https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html
 
 Memory: 512 MB by default (``stream-chat:memory_mb``), chosen from measurements on a 2-vCPU
-machine (``make bench``, docs/performance.md). An instance peaks at ~105 MB RSS after init and
-~115 MB while streaming, so 256 MB would hold it; but Lambda's CPU grows with memory (1 vCPU at
-1769 MB) and what an instance does on the CPU must stay quick at its share: the relay costs
-~10 µs of CPU per frame, the after-restore renewal ~50 ms (loading the trust store), and without
-SnapStart the init's ~1.2 s of CPU becomes ~4 s at 512 MB (0.29 vCPU) and ~8 s at 256 MB. An
-answer's duration is mostly waiting on the model, billed per GB-second, so more memory than
-512 MB buys nothing but cost.
+machine (``make bench``: ``snap_start``, ``init_time``; docs/performance.md). An instance peaks at
+~87 MB RSS answering (local configuration) and ~105 MB after the deployed init (with boto3's
+DynamoDB and Secrets Manager clients), so 256 MB would hold it; but Lambda's CPU grows with
+memory (1 vCPU at 1769 MB) and what an instance does on the CPU must stay quick at its share:
+the relay costs ~10 µs of CPU per frame, the after-restore renewal ~50 ms (loading the trust
+store), and without SnapStart the init's ~1.2 s of CPU becomes ~4 s at 512 MB (0.29 vCPU) and
+~8 s at 256 MB. An answer's duration is mostly waiting on the model, billed per GB-second, so
+more than 512 MB buys nothing but cost.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """One answer, end to end: the upstream thread, the cancel watcher and the relay chain.
 
-Whatever ends the stream (``done``, an error, a cancel, or the runtime closing the body early),
-the ``finally`` aborts the upstream request and stops the watcher: no orphaned generation.
+Whatever ends the stream (``done``, an error, a cancel, a SIGTERM, or the runtime closing the body
+early), the ``finally`` aborts the upstream request and stops the watcher: no orphaned generation.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import queue
 import secrets
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aws_lambda_powertools import Logger
 
@@ -18,11 +18,13 @@ from stream_chat.budget import Budget
 from stream_chat.cancellation import CancelRegistry
 from stream_chat.cancellation.watcher import CancelWatcher
 from stream_chat.chat_request import ChatRequest
+from stream_chat.errors import ShuttingDown
 from stream_chat.providers import Provider
 from stream_chat.relay import to_protocol, watch
 from stream_chat.settings import Settings
+from stream_chat.shutdown import PROCESS_SHUTDOWN, Shutdown
 from stream_chat.sse import encode_stream
-from stream_chat.upstream import CancelRequested, Inbox, Upstream
+from stream_chat.upstream import CancelRequested, Failed, Inbox, Upstream
 
 logger = Logger(service="stream-chat", child=True)
 
@@ -37,6 +39,7 @@ class ChatStream:
     provider: Provider
     registry: CancelRegistry | None
     settings: Settings
+    shutdown: Shutdown = field(default=PROCESS_SHUTDOWN)
 
     def frames(self, request: ChatRequest, stream_id: str, budget: Budget) -> Iterator[bytes]:
         """The body; everything that can fail before the first byte fails here, eagerly."""
@@ -56,9 +59,11 @@ class ChatStream:
         ).start()
         watcher = self._watch_cancel(stream_id, inbox)
         started = time.monotonic()
+        stopping = ShuttingDown("The server is shutting down; ask again in a moment.")
         try:
-            events = watch(inbox, self.settings, budget)
-            yield from encode_stream(to_protocol(events, start, upstream.abort))
+            with self.shutdown.watching(lambda: inbox.put(Failed(stopping))):
+                events = watch(inbox, self.settings, budget)
+                yield from encode_stream(to_protocol(events, start, upstream.abort))
         finally:
             upstream.abort()
             if watcher is not None:

@@ -12,6 +12,7 @@ list that ``docs/protocol.md`` and the web client's messages are checked against
     ├── ProviderError (502)     ProviderUnavailable, RateLimited, ProviderRejected,
     │                           ProviderProtocolError
     ├── StreamTimeout (504)     FirstTokenTimeout, StallTimeout, DeadlineExceeded
+    ├── ShuttingDown (503)      the execution environment is being shut down
     └── InternalError (500)
 """
 
@@ -82,6 +83,12 @@ class RequestError(StreamChatError):
 
 class InvalidRequest(RequestError):
     """The body is not a valid chat request; ``field`` names the offending part."""
+
+
+class InvalidEvent(InvalidRequest):
+    """The invocation is not a function URL event (no ``rawPath`` or request method)."""
+
+    code = "invalid_event"
 
 
 class InvalidJson(InvalidRequest):
@@ -236,6 +243,14 @@ class DeadlineExceeded(StreamTimeout):
     """The function's time ran out before the answer ended."""
 
     code = "deadline"
+
+
+class ShuttingDown(StreamChatError):
+    """The function's environment is being shut down (SIGTERM; locally, ``serve`` is stopping)."""
+
+    status = 503
+    code = "shutdown"
+    retryable = True
 
 
 class InternalError(StreamChatError):

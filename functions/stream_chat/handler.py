@@ -19,13 +19,20 @@ from stream_chat.budget import Budget, RemainingTime
 from stream_chat.cancellation import CancelRegistry, make_registry
 from stream_chat.chat_request import ChatRequest, parse_chat_request, read_body
 from stream_chat.chat_stream import ChatStream, new_stream_id
-from stream_chat.errors import InternalError, MethodNotAllowed, NotFound, StreamChatError
+from stream_chat.errors import (
+    InternalError,
+    InvalidEvent,
+    MethodNotAllowed,
+    NotFound,
+    StreamChatError,
+)
 from stream_chat.json_response import JsonResponse, error_response
 from stream_chat.providers import Provider, make_provider
 from stream_chat.routes import CHAT_PATH
 from stream_chat.runtime import snapstart
 from stream_chat.runtime.response import StreamingResponse
 from stream_chat.settings import Settings
+from stream_chat.shutdown import PROCESS_SHUTDOWN
 from stream_chat.sse import HEADERS
 
 logger = Logger(service="stream-chat")
@@ -49,6 +56,7 @@ class ChatFunction:
     def from_settings(cls, settings: Settings) -> ChatFunction:
         if settings.provider == "demo":
             logger.info("no Anthropic key configured: answers come from the offline demo model")
+        PROCESS_SHUTDOWN.install()  # at init, on the main thread: SIGTERM ends streams cleanly
         return cls(settings, make_provider(settings), make_registry(settings))
 
     def __call__(self, raw_event: Mapping[str, Any], context: Any) -> StreamingResponse:
@@ -65,7 +73,7 @@ class ChatFunction:
             return _streamed(error_response(InternalError("The request failed unexpectedly.")))
 
     def route(self, event: LambdaFunctionUrlEvent, context: RemainingTime) -> StreamingResponse:
-        path, method = event.raw_path, event.request_context.http.method
+        path, method = route_key(event)
         if path != CHAT_PATH:
             raise NotFound(f"no route for {path}")
         if method != "POST":
@@ -100,6 +108,19 @@ class ChatFunction:
 
 def _streamed(response: JsonResponse) -> StreamingResponse:
     return StreamingResponse(response.status_code, response.headers, (response.body,))
+
+
+def route_key(event: LambdaFunctionUrlEvent) -> tuple[str, str]:
+    """(path, method); an event without them is no function URL event: a 400, not a crash."""
+    path: object
+    method: object
+    try:
+        path, method = event.raw_path, event.request_context.http.method
+    except (KeyError, TypeError, AttributeError):
+        path = method = None
+    if not isinstance(path, str) or not isinstance(method, str):
+        raise InvalidEvent("The event has no rawPath or requestContext.http.method.")
+    return path, method
 
 
 FUNCTION = ChatFunction.from_settings(Settings.from_env())

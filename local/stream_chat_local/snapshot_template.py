@@ -8,7 +8,10 @@ socket; the template's Runtime API connection was closed before any fork), point
 emulated Runtime API, asks ``/restore/next``, runs the after-restore hooks and serves
 invocations, all through the same runtime functions that run on Lambda
 (``stream_chat.runtime.loop`` and ``snapstart``). ``fork()`` gives each child the template's
-memory copy-on-write, as a restore gives each instance the snapshot's.
+memory copy-on-write, as a restore gives each instance the snapshot's; unlike a restore it copies
+only the forking thread, so what keeps a thread of its own renews it in the child
+(``os.register_at_fork``, as ``stream_chat.shutdown`` does). The template forks from its main
+thread, whose state is consistent between two requests it reads.
 
 Serve speaks to the template over a socket whose descriptor is in ``STREAM_CHAT_SNAPSHOT_FD``:
 the template writes ``ready`` once its init is done, then answers each line (the Runtime API
@@ -23,13 +26,11 @@ import os
 import signal
 import socket
 import sys
-import threading
 from types import FrameType
 from typing import BinaryIO
 
 from stream_chat.runtime import loop, snapstart
 from stream_chat.runtime.api import RuntimeApi
-from stream_chat.runtime.diagnostics import log_error
 
 CONTROL_FD = "STREAM_CHAT_SNAPSHOT_FD"
 
@@ -54,8 +55,6 @@ def main() -> int:
 
 
 def _fork(inherited: tuple[BinaryIO, socket.socket], address: str, handler: loop.Handler) -> int:
-    if threading.active_count() > 1:  # a thread's locks would be copied mid-use
-        log_error(None, RuntimeError("the snapshot template has threads; forking anyway"))
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()

@@ -18,6 +18,7 @@ MODULES = [
     "tests.bench.init_time",
     "tests.bench.snap_start",
     "tests.bench.cancel_propagation",
+    "tests.bench.serve_load",
 ]
 
 

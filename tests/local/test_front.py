@@ -88,8 +88,7 @@ def test_ctrl_c_stops_serve_and_every_worker(start_serve: StartServe) -> None:
 
 
 def test_cancels_on_disconnect_share_one_registry() -> None:
-    from stream_chat_local.front import Front, LocalFunction
-    from stream_chat_local.workers import WorkerPool
+    from stream_chat_local.front import Front
 
     class Recording:
         def __init__(self) -> None:
@@ -102,10 +101,9 @@ def test_cancels_on_disconnect_share_one_registry() -> None:
             return stream_id in self.cancelled
 
     registry = Recording()
-    idle = LocalFunction(WorkerPool({}, 1), 1.0)  # never started: no request is made
-    front = Front(idle, idle, None, registry)  # type: ignore[arg-type]
+    front = Front([], None, None, registry)  # type: ignore[arg-type]
 
-    for stream_id in ("a", None, "b", "a"):
+    for stream_id in ("a", "b", "a"):
         front.cancel(stream_id)
 
     assert registry.cancelled == ["a", "b", "a"]  # one registry, built once by serve

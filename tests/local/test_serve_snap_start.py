@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from tests.local.conftest import Serve, StartServe, alive, children
+from tests.local.test_serve import chat
+from tests.support.protocol import ProtocolReader, types_of
 
 REPORT = "tests.runtime.snapshot_handlers.report"
 HOOKS_OF_A_RESTORED_COPY = ["before-2", "before-1", "after-1", "after-2"]
@@ -86,8 +89,7 @@ def test_forked_workers_are_restored_copies_with_their_own_randomness_and_socket
 def test_two_restored_copies_draw_different_stream_ids(start_serve: StartServe) -> None:
     serve = start_serve("--snap-start", "--workers", "2", STREAM_CHAT_DEMO_TOKEN_DELAY_S="0.1")
     template = template_of(serve)
-    body = {"messages": [{"role": "user", "content": "hello"}]}
-    clients = [serve.request("POST", "/api/chat/stream", body, timeout=30) for _ in range(2)]
+    clients = [serve.request("POST", "/api/chat/stream", chat("hi"), timeout=30) for _ in range(2)]
     heads = [client.head() for client in clients]  # both streams open at once: two workers
 
     assert [status for status, _ in heads] == [200, 200]
@@ -143,3 +145,28 @@ def test_a_forked_worker_past_its_deadline_is_killed_and_replaced_by_a_new_fork(
     again = report(serve)
     assert again["pid"] != first["pid"] and again["ppid"] == template
     assert again["hooks"] == HOOKS_OF_A_RESTORED_COPY
+
+
+def test_a_forked_worker_ends_its_stream_cleanly_on_sigterm_and_alone(
+    start_serve: StartServe,
+) -> None:
+    serve = start_serve("--snap-start", "--workers", "2", STREAM_CHAT_DEMO_TOKEN_DELAY_S="0.05")
+    template = template_of(serve)
+    client = serve.request("POST", "/api/chat/stream", chat("hello"), timeout=30)
+    assert client.head()[0] == 200
+    reader = ProtocolReader()
+    while not any(frame["type"] == "text" for frame in reader.frames):
+        reader.feed(client.chunk() or b"")
+    (worker,) = children(template)
+
+    os.kill(worker, signal.SIGTERM)  # its own shutdown watcher, not the template's, hears it
+    for chunk in client.chunks():
+        reader.feed(chunk)
+    reader.close()
+
+    assert types_of(reader.frames)[-3:] == ["error", "usage", "done"]
+    assert reader.frames[-3]["code"] == "shutdown"
+    assert alive(template), "the template must not take a worker's SIGTERM for its own"
+    again = serve.request("POST", "/api/chat/stream", chat("again"), timeout=30)
+    assert again.head()[0] == 200
+    assert b"event: done" in b"".join(again.chunks())

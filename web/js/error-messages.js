@@ -10,6 +10,7 @@
  * @type {Readonly<Record<string, string>>}
  */
 export const SERVER_TITLES = Object.freeze({
+  invalid_event: "The server did not accept this request.",
   invalid_json: "The server did not accept this request.",
   invalid_body: "The server did not accept this request.",
   invalid_field: "The server did not accept this request.",
@@ -33,6 +34,7 @@ export const SERVER_TITLES = Object.freeze({
   first_token_timeout: "The model took too long to start answering.",
   stall_timeout: "The answer stalled.",
   deadline: "The answer ran out of time.",
+  shutdown: "The server is restarting. Try again in a moment.",
   internal_error: "Something went wrong on the server.",
 });
 

@@ -28,6 +28,7 @@ from types import FrameType
 from stream_chat.cancellation import make_registry
 from stream_chat.routes import is_cancel_route
 from stream_chat.settings import Settings, SettingsError
+from stream_chat_local import snapshot
 from stream_chat_local.concurrency import Concurrency
 from stream_chat_local.front import Front
 from stream_chat_local.function_url import LocalFunction
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        instances = SnapshotPool if args.snap_start else WorkerPool
+        instances = SnapshotPool if _snap_start(args.snap_start) else WorkerPool
         chat = _function(instances(env, max(1, args.workers)), args, args.timeout)
         cancel = _function(
             WorkerPool(cancel_env(env), max(1, args.cancel_workers)), args, CANCEL_TIMEOUT_S
@@ -118,6 +119,13 @@ def run(args: argparse.Namespace) -> int:
             args.read_timeout,
         )
         return _serve(front, listener, [chat, cancel], args)
+
+
+def _snap_start(asked: bool) -> bool:
+    if asked and not snapshot.supported():
+        print("stream-chat serve: --snap-start needs Linux (fork, pidfd); starting without it")
+        return False
+    return asked
 
 
 def _function(pool: WorkerPool, args: argparse.Namespace, timeout_s: float) -> LocalFunction:

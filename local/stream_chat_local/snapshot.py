@@ -30,6 +30,11 @@ from stream_chat_local.workers import Worker, WorkerPool
 TEMPLATE_COMMAND = (sys.executable, "-m", "stream_chat_local.snapshot_template")
 
 
+def supported() -> bool:
+    """``fork()`` and pidfds: Linux (5.3 or later)."""
+    return hasattr(os, "fork") and hasattr(os, "pidfd_open")
+
+
 class SnapshotUnavailable(Exception):
     """The template's init failed (its report is in ``Snapshot.api.init_error``) or it died."""
 

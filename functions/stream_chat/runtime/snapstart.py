@@ -4,8 +4,11 @@ With SnapStart, Lambda initialises a published version once, snapshots the whole
 environment and later restores copies of it instead of initialising each new instance. A runtime
 takes part by announcing the end of its init with ``GET /runtime/restore/next``: the snapshot is
 taken while that request waits, and its answer (200) arrives in each restored copy. This module
-does what the managed runtime's client does there (``awslambdaric/bootstrap.py``,
-``on_init_complete``, and ``lambda_runtime_hooks_runner.py``):
+does what the managed runtime's client does there, as read in
+https://github.com/aws/aws-lambda-python-runtime-interface-client (``awslambdaric/bootstrap.py``:
+``on_init_complete``; ``lambda_runtime_hooks_runner.py``; ``lambda_runtime_client.py``:
+``restore_next`` expects 200, ``report_restore_error`` posts with the error-type header and
+expects 202):
 
 - ``AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`` turns the lifecycle on;
 - before-snapshot hooks run in the reverse order of their registration, after-restore hooks in
@@ -15,10 +18,12 @@ does what the managed runtime's client does there (``awslambdaric/bootstrap.py``
 - a failure after the restore goes to ``/runtime/restore/error`` as ``Runtime.AfterRestoreError``
   and the process exits 65.
 
-Hooks are registered through ``snapshot_restore_py`` (``register_before_snapshot``,
-``register_after_restore``; the registry the managed runtime ships and runs, so hooks that user
-code or libraries register there keep working) when it is importable; otherwise through this
-module's own registry of the same shape. ``hooks`` is whichever is in use.
+Hooks are registered through ``snapshot_restore_py`` (https://github.com/aws/snapshot-restore-py:
+``register_before_snapshot``, ``register_after_restore``, each ``(func, *args, **kwargs)``; the
+registry the managed runtime ships and runs, so hooks that user code or libraries register there
+keep working; we bundle it too) when it is importable; otherwise through this module's own
+registry of the same shape. ``hooks`` is whichever is in use. Lambda's guide:
+https://docs.aws.amazon.com/lambda/latest/dg/snapstart-runtime-hooks-python.html
 
 Restoring reuses the memory of one init in many instances, so the runtime itself reseeds
 ``random`` before any hook runs (the managed runtime leaves it to user code): two instances must

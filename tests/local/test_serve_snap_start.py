@@ -11,11 +11,20 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.fakes.anthropic_server import FakeAnthropic
 from tests.local.conftest import Serve, StartServe, alive, children
 from tests.local.test_serve import chat
+from tests.local.test_serve_cancel import (
+    cancel,
+    check_stopped,
+    slow_fake,
+    start,
+    stream_some_text,
+)
 from tests.support.protocol import ProtocolReader, types_of
 
 REPORT = "tests.runtime.snapshot_handlers.report"
+__all__ = ["slow_fake"]  # a fixture, used by name
 HOOKS_OF_A_RESTORED_COPY = ["before-2", "before-1", "after-1", "after-2"]
 
 
@@ -170,3 +179,16 @@ def test_a_forked_worker_ends_its_stream_cleanly_on_sigterm_and_alone(
     again = serve.request("POST", "/api/chat/stream", chat("again"), timeout=30)
     assert again.head()[0] == 200
     assert b"event: done" in b"".join(again.chunks())
+
+
+def test_a_forked_worker_answers_through_the_sdk_and_its_cancel_stops_the_upstream(
+    start_serve: StartServe, slow_fake: FakeAnthropic
+) -> None:
+    serve = start(start_serve, slow_fake, "--snap-start")
+    client, reader, stream_id = stream_some_text(serve)
+    (worker,) = children(template_of(serve))
+
+    answered = cancel(serve, stream_id)
+
+    check_stopped(slow_fake, client, reader, answered)
+    assert alive(worker), "the forked worker answered, and lives on for the next event"

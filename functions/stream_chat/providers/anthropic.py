@@ -38,11 +38,11 @@ class AnthropicProvider:
         self,
         settings: Settings,
         api_key: Callable[[], str | None],
-        forget_key: Callable[[], None] = lambda: None,
+        reset_key: Callable[[], None] = lambda: None,
     ) -> None:
         self._settings = settings
         self._api_key = api_key
-        self._forget_key = forget_key
+        self._reset_key = reset_key
         self._clients: dict[str | None, anthropic.Anthropic] = {}
         self._lock = threading.Lock()
 
@@ -62,11 +62,17 @@ class AnthropicProvider:
             value = secrets.get(arn, max_age=SECRET_MAX_AGE_S)
             return str(value).strip() if value else None
 
-        return cls(settings, fetch, secrets.clear_cache)
+        def reset() -> None:
+            # Read the key again, over a new connection: close the pool, empty the cache.
+            secrets.client.close()
+            secrets.clear_cache()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
+
+        return cls(settings, fetch, reset)
 
     def before_snapshot(self) -> None:
         """No client (and so no pooled connection) goes into a SnapStart snapshot."""
         self._drop_clients()
+        self._reset_key()
 
     def reset_after_restore(self) -> None:
         """A restored copy re-reads the key and builds its own client, on a background thread:
@@ -74,7 +80,7 @@ class AnthropicProvider:
         simply waits for the same lock.
         """
         self._drop_clients()
-        self._forget_key()
+        self._reset_key()
         threading.Thread(target=self._warm, name="provider-warm", daemon=True).start()
 
     def _warm(self) -> None:

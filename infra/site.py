@@ -5,8 +5,9 @@ Origin Access Control.
 
 from __future__ import annotations
 
+import json
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -21,6 +22,16 @@ from infra import site_nag
 from infra.security_headers import security_headers_policy
 from stream_chat.routes import API_PATTERN, CANCEL_PATTERN
 
+# What the function reads of a request, and nothing more: the body hash OAC signs with, the
+# access token (X-Authorization, since OAC replaces Authorization), and the viewer's address as
+# CloudFront itself sets it (a header the viewer sends under that name is overwritten).
+API_HEADERS = (
+    "Accept",
+    "Content-Type",
+    "X-Amz-Content-Sha256",
+    "X-Authorization",
+    "CloudFront-Viewer-Address",
+)
 ENTRY_FILES = ("index.html", "config.json")
 # The local config and vendor copies are made for `make dev`; the rest is for the type checker.
 PAGE_EXCLUDE = ["config.json", "vendor", "jsconfig.json", "*.d.ts"]
@@ -45,10 +56,19 @@ class Site(Construct):
         cancel_url: lambda_.IFunctionUrl,
         origin_read_timeout: cdk.Duration,
         web_acl_arn: str | None = None,
+        connect_sources: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = _private_bucket(self)
-        headers = security_headers_policy(self, "SecurityHeaders")
+        headers = security_headers_policy(self, "SecurityHeaders", connect_sources=connect_sources)
+        self.api_requests = cloudfront.OriginRequestPolicy(
+            self,
+            "ApiRequests",
+            comment="stream-chat API: body hash, access token, viewer address",
+            header_behavior=cloudfront.OriginRequestHeaderBehavior.allow_list(*API_HEADERS),
+            query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.all(),
+            cookie_behavior=cloudfront.OriginRequestCookieBehavior.none(),
+        )
         # One control signs for both function URLs; each origin grants this distribution alone.
         signing = cloudfront.FunctionUrlOriginAccessControl(self, "FunctionUrlAccess")
         stream = origins.FunctionUrlOrigin.with_origin_access_control(
@@ -70,8 +90,8 @@ class Site(Construct):
             ),
             # CloudFront takes the first matching pattern, in this order.
             additional_behaviors={
-                CANCEL_PATTERN: _api_behavior(cancel, headers),
-                API_PATTERN: _api_behavior(stream, headers),
+                CANCEL_PATTERN: _api_behavior(cancel, headers, self.api_requests),
+                API_PATTERN: _api_behavior(stream, headers, self.api_requests),
             },
             web_acl_id=web_acl_arn,
         )
@@ -97,10 +117,10 @@ class Site(Construct):
             exclude=list(ENTRY_FILES),
             cache_control=ASSET_CACHE,
         )
-        entry = s3deploy.BucketDeployment(
+        self.entry = entry = s3deploy.BucketDeployment(
             self,
             "Entry",
-            sources=[page, s3deploy.Source.json_data("config.json", dict(runtime_config))],
+            sources=[page, _config_source(runtime_config)],
             destination_bucket=self.bucket,
             exclude=["*"],
             include=list(ENTRY_FILES),
@@ -128,6 +148,13 @@ class Site(Construct):
         return staging
 
 
+def _config_source(config: Mapping[str, object]) -> s3deploy.ISource:
+    """config.json as text: ``Source.json_data`` would drop null values on their way through
+    jsii, and ``"auth": null`` is how the page learns that nobody signs in. Deploy-time values
+    (the client id, the domain) are ids and URLs, which need no escaping inside their quotes."""
+    return s3deploy.Source.data("config.json", json.dumps(config))
+
+
 def _private_bucket(scope: Construct) -> s3.Bucket:
     return s3.Bucket(
         scope,
@@ -142,7 +169,9 @@ def _private_bucket(scope: Construct) -> s3.Bucket:
 
 
 def _api_behavior(
-    origin: cloudfront.IOrigin, headers: cloudfront.IResponseHeadersPolicy
+    origin: cloudfront.IOrigin,
+    headers: cloudfront.IResponseHeadersPolicy,
+    requests: cloudfront.IOriginRequestPolicy,
 ) -> cloudfront.BehaviorOptions:
     return cloudfront.BehaviorOptions(
         # Signs every request with SigV4; the function URL accepts nothing else.
@@ -151,9 +180,8 @@ def _api_behavior(
         viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
         allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
         cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
-        # Forwards x-amz-content-sha256, which OAC needs for POST bodies; the function URL
-        # needs its own Host.
-        origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        # Never the viewer's Host: the function URL needs its own.
+        origin_request_policy=requests,
         compress=False,
         response_headers_policy=headers,
     )

@@ -8,7 +8,9 @@ list that ``docs/protocol.md`` and the web client's messages are checked against
 
     StreamChatError
     ├── RequestError (4xx)      InvalidRequest (400: one class per rule), PayloadTooLarge,
-    │                           NotFound, MethodNotAllowed
+    │                           NotFound, MethodNotAllowed, Unauthorized (401)
+    ├── LimitExceeded (429)     TooManyStreams, TooManyRequests, TokenBudgetSpent
+    ├── AuthUnavailable (503)
     ├── ProviderError (502)     ProviderUnavailable, RateLimited, ProviderRejected,
     │                           ProviderProtocolError
     ├── StreamTimeout (504)     FirstTokenTimeout, StallTimeout, DeadlineExceeded
@@ -52,6 +54,10 @@ class StreamChatError(Exception):
     @classmethod
     def meaning(cls) -> str:
         return " ".join(inspect.getdoc(cls).split())  # type: ignore[union-attr]  # all have one
+
+    def headers(self) -> dict[str, str]:
+        """Extra headers of the JSON error response."""
+        return {}
 
     def to_json(self) -> dict[str, Any]:
         """The body of a JSON error response."""
@@ -182,6 +188,64 @@ class MethodNotAllowed(RequestError):
 
     status = 405
     code = "method_not_allowed"
+
+    def headers(self) -> dict[str, str]:
+        return {"allow": "POST"}
+
+
+class Unauthorized(RequestError):
+    """Sign-in is on and the request has no valid access token in ``X-Authorization``."""
+
+    status = 401
+    code = "unauthorized"
+
+    def headers(self) -> dict[str, str]:
+        return {"www-authenticate": 'Bearer realm="stream-chat"'}
+
+
+class LimitExceeded(StreamChatError):
+    """A per-viewer limit is reached; ``retry_after_s`` says when a new request may pass."""
+
+    status = 429
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
+
+    def headers(self) -> dict[str, str]:
+        return {"retry-after": str(self.retry_after_s)}
+
+    def to_json(self) -> dict[str, Any]:
+        body = super().to_json()
+        body["error"]["retry_after_s"] = self.retry_after_s
+        return body
+
+
+class TooManyStreams(LimitExceeded):
+    """The viewer already has as many answers running as the server allows."""
+
+    code = "limit_concurrent"
+
+
+class TooManyRequests(LimitExceeded):
+    """The viewer sent more requests this minute than the server allows."""
+
+    code = "limit_rate"
+
+
+class TokenBudgetSpent(LimitExceeded):
+    """The viewer's answers used up today's output-token allowance (UTC day)."""
+
+    code = "limit_tokens"
+
+
+class AuthUnavailable(StreamChatError):
+    """The user pool's signing keys cannot be fetched, so no token can be checked for now."""
+
+    status = 503
+    code = "auth_unavailable"
+    retryable = True
 
 
 class ProviderError(StreamChatError):

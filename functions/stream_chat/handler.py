@@ -1,8 +1,9 @@
-"""The streaming function's entry point: route → read the body → validate → stream.
+"""The streaming function's entry point: route → authorize → parse → validate → admit → stream.
 
 Built once per execution environment (at init, before the first request): settings, the
-provider with its SDK client, and the cancel registry the stream polls. With SnapStart they are
-built once per published version and renewed in each restored copy (``restore``). It serves
+provider with its SDK client, the cancel registry the stream polls, the limit store with its AWS
+client, and the token verifier with the user pool's signing keys. With SnapStart they are built
+once per published version and renewed in each restored copy (``restore``). It serves
 ``/api/chat/stream`` only: cancels go to their own function (``cancel_handler``).
 """
 
@@ -15,6 +16,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import LambdaFunctionUrlEvent
 
 from stream_chat import restore
+from stream_chat.access import Authorizer, Viewer
 from stream_chat.budget import Budget, RemainingTime
 from stream_chat.cancellation import CancelRegistry, make_registry
 from stream_chat.chat_request import ChatRequest, parse_chat_request, read_body
@@ -27,7 +29,9 @@ from stream_chat.errors import (
     StreamChatError,
 )
 from stream_chat.json_response import JsonResponse, error_response
+from stream_chat.limits import Lease, Limiter
 from stream_chat.providers import Provider, make_provider
+from stream_chat.refusals import count_refused
 from stream_chat.routes import CHAT_PATH
 from stream_chat.runtime import snapstart
 from stream_chat.runtime.response import StreamingResponse
@@ -40,11 +44,20 @@ logger = Logger(service="stream-chat")
 
 class ChatFunction:
     def __init__(
-        self, settings: Settings, provider: Provider, registry: CancelRegistry | None
+        self,
+        settings: Settings,
+        provider: Provider,
+        registry: CancelRegistry | None,
+        *,
+        authorizer: Authorizer | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.settings = settings
+        self.authorizer = authorizer or Authorizer.from_settings(settings)
+        self.limiter = limiter or Limiter.from_settings(settings)
         self.chat_stream = ChatStream(provider, registry, settings)
-        self.clients = (provider, registry)  # what SnapStart's hooks close and renew
+        # What SnapStart's hooks close before the snapshot and renew after a restore.
+        self.clients = (provider, registry, self.limiter.store)
 
     def before_snapshot(self) -> None:
         restore.before_snapshot(self.clients)
@@ -56,8 +69,13 @@ class ChatFunction:
     def from_settings(cls, settings: Settings) -> ChatFunction:
         if settings.provider == "demo":
             logger.info("no Anthropic key configured: answers come from the offline demo model")
+        if settings.auth == "none":
+            logger.info("sign-in is off: anyone who reaches this function may use the model")
         PROCESS_SHUTDOWN.install()  # at init, on the main thread: SIGTERM ends streams cleanly
-        return cls(settings, make_provider(settings), make_registry(settings))
+        authorizer = Authorizer.from_settings(settings).warm()
+        return cls(
+            settings, make_provider(settings), make_registry(settings), authorizer=authorizer
+        )
 
     def __call__(self, raw_event: Mapping[str, Any], context: Any) -> StreamingResponse:
         event = LambdaFunctionUrlEvent(dict(raw_event))
@@ -67,10 +85,15 @@ class ChatFunction:
             return self.route(event, context)
         except StreamChatError as error:
             logger.info("request refused", extra={"code": error.code, "status": error.status})
-            return _streamed(error_response(error))
+            return self.refuse(error)
         except Exception:
             logger.exception("request failed")
-            return _streamed(error_response(InternalError("The request failed unexpectedly.")))
+            return self.refuse(InternalError("The request failed unexpectedly."))
+
+    def refuse(self, error: StreamChatError) -> StreamingResponse:
+        """Every error answered before a stream goes through here, and is counted by code."""
+        count_refused(error)
+        return _streamed(error_response(error))
 
     def route(self, event: LambdaFunctionUrlEvent, context: RemainingTime) -> StreamingResponse:
         path, method = route_key(event)
@@ -78,31 +101,47 @@ class ChatFunction:
             raise NotFound(f"no route for {path}")
         if method != "POST":
             raise MethodNotAllowed(f"{method} is not allowed on {path}; use POST")
-        return self.stream(self.validate(self.parse(event)), context)
+        viewer = self.authorize(event)
+        request = self.validate(self.parse(event))
+        request_id = getattr(context, "aws_request_id", None)
+        return self.stream(request, self.admit(viewer, context), context, request_id)
+
+    def authorize(self, event: LambdaFunctionUrlEvent) -> Viewer:
+        return self.authorizer.authorize(event.headers, event.request_context.http.source_ip)
 
     def parse(self, event: LambdaFunctionUrlEvent) -> bytes:
         return read_body(event.body, bool(event.is_base64_encoded), self.settings.max_body_bytes)
 
     def validate(self, body: bytes) -> ChatRequest:
         request = parse_chat_request(body, self.settings)
-        logger.info(
-            "chat request",
-            extra={
-                "messages": len(request.messages),
-                "model": request.model,
-                "max_tokens": request.max_tokens,
-            },
-        )
+        details: dict[str, object] = {
+            "messages": len(request.messages),
+            "model": request.model,
+            "max_tokens": request.max_tokens,
+        }
+        if self.settings.log_content:
+            details["content"] = [message.texts for message in request.messages]
+        logger.info("chat request", extra=details)
         return request
 
-    def stream(self, request: ChatRequest, context: RemainingTime) -> StreamingResponse:
+    def admit(self, viewer: Viewer, context: RemainingTime) -> Lease:
+        """Within the viewer's limits, or a 429; the lease lives no longer than this invocation."""
+        return self.limiter.admit(viewer, context.get_remaining_time_in_millis() / 1000.0)
+
+    def stream(
+        self,
+        request: ChatRequest,
+        lease: Lease,
+        context: RemainingTime,
+        request_id: str | None = None,
+    ) -> StreamingResponse:
         stream_id = new_stream_id()
         logger.append_keys(stream_id=stream_id)
         budget = Budget.from_context(context, self.settings.deadline_margin_s)
         return StreamingResponse(
             200,
             {**HEADERS, "x-stream-id": stream_id},
-            self.chat_stream.frames(request, stream_id, budget),
+            self.chat_stream.frames(request, stream_id, budget, lease, request_id),
         )
 
 

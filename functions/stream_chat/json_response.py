@@ -44,5 +44,4 @@ def json_response(
 
 
 def error_response(error: StreamChatError) -> JsonResponse:
-    headers = {"allow": "POST"} if error.status == 405 else None
-    return json_response(error.status, error.to_json(), headers)
+    return json_response(error.status, error.to_json(), error.headers())

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from stream_chat.access import Authorizer
 from stream_chat.cancellation import CancelRegistry
 from stream_chat_local.client import Client, Message, Receive, Send, send_answer
 from stream_chat_local.function_url import LocalFunction, invoke
@@ -38,12 +39,16 @@ class Front:
         policy: RequestPolicy,
         registry: CancelRegistry | None,
         body_timeout_s: float = 10.0,
+        *,
+        authorizer: Authorizer | None = None,
     ) -> None:
         self.routes = list(routes)
         self.body_timeout_s = body_timeout_s  # for the whole body
         self.static = static
         self.policy = policy
         self.registry = registry  # for the cancel on disconnect
+        # With sign-in a cancel is owned: the one on disconnect is written for the request's user.
+        self.authorizer = authorizer or Authorizer(None)
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -92,7 +97,7 @@ class Front:
             (scope.get("client") or ("127.0.0.1", 0))[0],
             str(uuid.uuid4()),
         )
-        client = Client(send, receive, self._cancel_soon)
+        client = Client(send, receive, lambda stream_id: self._cancel_soon(stream_id, request))
         try:
             outcome = await invoke(function, request, client)
         finally:
@@ -100,19 +105,26 @@ class Front:
         line = f"{scope['method']} {request.target[:200]} HTTP/{scope['http_version']}"
         _log(f'"{line}" {outcome.value}')
 
-    def _cancel_soon(self, stream_id: str) -> None:
+    def _cancel_soon(self, stream_id: str, request: HttpRequest | None = None) -> None:
         """The client went away mid-stream: stop its answer (a local convenience; see docs)."""
         if self.registry is not None:
-            asyncio.get_running_loop().run_in_executor(None, self.cancel, stream_id)
+            asyncio.get_running_loop().run_in_executor(None, self.cancel, stream_id, request)
 
-    def cancel(self, stream_id: str) -> None:
-        """Record the cancel (blocking: a registry write); never raises."""
+    def cancel(self, stream_id: str, request: HttpRequest | None = None) -> None:
+        """Record the cancel (blocking: a registry write, maybe a token check); never raises."""
         if self.registry is None:
             return
         try:
-            self.registry.cancel(stream_id)
+            owner = self._owner(request)
+            self.registry.cancel(stream_id, owner)
         except Exception as exc:  # a failed cancel must not take the front down
             _log(f"cancelling {stream_id} failed: {exc!r}")
+
+    def _owner(self, request: HttpRequest | None) -> str:
+        if request is None or self.authorizer.tokens is None:
+            return ""
+        headers = {name.lower(): value for name, value in request.headers}
+        return self.authorizer.authorize(headers, request.source_ip).owner
 
 
 async def read_body(

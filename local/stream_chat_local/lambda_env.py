@@ -16,10 +16,12 @@ CANCEL_TIMEOUT_S = 10.0
 def worker_env(
     environ: Mapping[str, str], args: argparse.Namespace, scratch: Path
 ) -> dict[str, str]:
-    """The user's environment, plus what Lambda sets for a function; cancels go through SQLite."""
+    """The user's environment, plus what Lambda sets for a function; cancels and limits go
+    through SQLite files shared by the workers."""
     env = dict(environ)
     env.setdefault("STREAM_CHAT_CANCEL_BACKEND", "sqlite")
     env.setdefault("STREAM_CHAT_CANCEL_SQLITE_PATH", str(scratch / "cancel.sqlite3"))
+    env.setdefault("STREAM_CHAT_LIMITS_SQLITE_PATH", str(scratch / "limits.sqlite3"))
     env.setdefault("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1"))
     env.update(
         {

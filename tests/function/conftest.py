@@ -15,6 +15,7 @@ from stream_chat.runtime.context import LambdaContext
 from stream_chat.runtime.response import StreamingResponse
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic
+from tests.function.output import Output, capture
 from tests.support.protocol import read_frames
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -26,6 +27,12 @@ def fake_anthropic(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
         monkeypatch.setenv("ANTHROPIC_API_KEY", fake.api_key)
         yield fake
+
+
+@pytest.fixture
+def output(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Output:
+    """What the function writes to stdout (its log on Lambda) during the test."""
+    return capture(monkeypatch, capsys)
 
 
 @pytest.fixture
@@ -41,6 +48,7 @@ def settings(tmp_path: Path) -> Settings:
         cancel_backend="sqlite",
         cancel_sqlite_path=str(tmp_path / "cancel.sqlite3"),
         cancel_poll_s=0.05,
+        limits_sqlite_path=str(tmp_path / "limits.sqlite3"),
     )
 
 
@@ -77,12 +85,20 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def chat_event(
-    body: Any, *, path: str = "/api/chat/stream", method: str = "POST"
+    body: Any,
+    *,
+    path: str = "/api/chat/stream",
+    method: str = "POST",
+    headers: dict[str, str] | None = None,
+    source_ip: str | None = None,
 ) -> dict[str, Any]:
     event = load_event("chat")
     event["body"] = body if isinstance(body, str) else json.dumps(body)
     event["rawPath"] = path
     event["requestContext"]["http"]["method"] = method
+    event["headers"].update(headers or {})
+    if source_ip is not None:
+        event["requestContext"]["http"]["sourceIp"] = source_ip
     return event
 
 

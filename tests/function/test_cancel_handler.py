@@ -59,7 +59,10 @@ def test_a_cancel_on_dynamodb_is_one_put_with_a_ttl() -> None:
         assert call(function, load_event("cancel"))[0] == 202
         assert calls == ["PutItem"]
         item = client.get_item(TableName="cancels", Key={"stream_id": {"S": STREAM_ID}})["Item"]
-    assert int(item["expires_at"]["N"]) - int(item["cancelled_at"]["N"]) == 600
+    # The cancel's time in milliseconds (the stream's cancel latency starts there); the TTL whole.
+    cancelled_at, expires_at = float(item["cancelled_at"]["N"]), int(item["expires_at"]["N"])
+    assert len(item["cancelled_at"]["N"].split(".")[1]) == 3
+    assert 599 < expires_at - cancelled_at <= 600
 
 
 @pytest.mark.parametrize("stream_id", ["short", "has.dot.in.it.aaaaaaaaa", "x" * 65, ""])
@@ -81,11 +84,11 @@ def test_other_routes_and_methods_are_refused(tmp_path: Path) -> None:
 
 def test_a_failing_registry_is_a_json_500_without_internals() -> None:
     class Broken:
-        def cancel(self, stream_id: str) -> None:
+        def cancel(self, stream_id: str, owner: str = "") -> None:
             raise RuntimeError("secret internals")
 
-        def is_cancelled(self, stream_id: str) -> bool:
-            return False
+        def cancelled_at(self, stream_id: str, owner: str = "") -> float | None:
+            return None
 
     status, body = call(CancelFunction(Broken()), load_event("cancel"))
     assert (status, body["error"]["code"]) == (500, "internal_error")
@@ -131,4 +134,32 @@ def test_the_cancel_function_imports_only_what_a_registry_write_needs(tmp_path: 
     assert result.returncode == 0, result.stderr
     loaded = set(result.stdout.split())
     assert "boto3" in loaded  # the DynamoDB write is all it brings
+    assert not loaded & {"anthropic", "httpx", "aws_lambda_powertools", "pydantic"}
+
+
+def test_with_sign_in_the_cancel_function_stays_free_of_powertools_and_the_sdk() -> None:
+    code = (
+        "import sys, stream_chat.cancel_handler;"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("STREAM_CHAT_", "ANTHROPIC"))},
+        "PYTHONPATH": str(ROOT / "functions"),
+        "STREAM_CHAT_CANCEL_BACKEND": "sqlite",
+        "STREAM_CHAT_AUTH": "cognito",
+        # Nothing listens there: the keys fetched at init fail at once, and nothing leaves the host.
+        "STREAM_CHAT_AUTH_ISSUER": "http://127.0.0.1:9/us-east-1_x",
+        "STREAM_CHAT_AUTH_CLIENT_ID": "client",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.split())
+    assert {"jwt", "cryptography"} <= loaded  # tokens are checked here too: a cancel is owned
     assert not loaded & {"anthropic", "httpx", "aws_lambda_powertools", "pydantic"}

@@ -15,6 +15,8 @@ import pytest
 from moto import mock_aws
 
 from stream_chat.cancellation.dynamodb import DynamoDBRegistry
+from stream_chat.limits import Limits
+from stream_chat.limits.dynamodb import DynamoDBLimits
 from stream_chat.providers.anthropic import AnthropicProvider
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
@@ -122,3 +124,23 @@ def test_the_handler_registers_its_hooks_with_the_managed_registry(tmp_path: Pat
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
     ).stdout.splitlines()[-1]
     assert shown == "['before_snapshot'] ['after_restore']"
+
+
+def test_the_dynamodb_limit_store_closes_its_pool_and_builds_a_new_client() -> None:
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        dynamodb.create_table(
+            TableName="limits",
+            KeySchema=[{"AttributeName": "limit_key", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "limit_key", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        store = DynamoDBLimits.create("limits", Limits(requests_per_minute=5))
+        old = store._client
+
+        store.before_snapshot()
+        store.reset_after_restore()
+        wait_for(lambda: store._client is not old)
+
+        store.admit("user:a", "lease-1", time.time() + 60, time.time())  # works, renewed
+        assert store._client.describe_table(TableName="limits")["Table"]["TableName"] == "limits"

@@ -36,6 +36,11 @@ export const SERVER_TITLES = Object.freeze({
   deadline: "The answer ran out of time.",
   shutdown: "The server is restarting. Try again in a moment.",
   internal_error: "Something went wrong on the server.",
+  unauthorized: "Sign in to continue.",
+  limit_concurrent: "Too many answers at once. Wait for one to finish, then retry.",
+  limit_rate: "Too many questions in a short time. Wait a minute, then retry.",
+  limit_tokens: "You have used today's allowance of answers. Come back tomorrow.",
+  auth_unavailable: "Sign-in cannot be checked right now. Wait a moment, then retry.",
 });
 
 /**
@@ -49,6 +54,8 @@ export const CLIENT_TITLES = Object.freeze({
   unexpected_content_type: "The server sent something other than an answer stream.",
   invalid_frame: "The server sent a malformed answer stream.",
   frame_too_large: "The server sent a malformed answer stream.",
+  // A 401 was followed by a successful token renewal: the question can be sent again.
+  session_renewed: "Your sign-in was renewed. Retry to send the question again.",
 });
 
 /** @type {Readonly<Record<string, string>>} */

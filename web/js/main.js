@@ -3,7 +3,9 @@
  * Wiring: the page's elements, the conversation, and which answer is running. Rendering lives
  * in turn-view.js, streaming in chat-client.js, one answer's lifecycle in answer-run.js.
  */
+import { AccountView } from "./account-view.js";
 import { AnswerRun } from "./answer-run.js";
+import { AuthSession } from "./auth.js";
 import { AutoScroll } from "./auto-scroll.js";
 import { Composer } from "./composer.js";
 import { loadConfig } from "./config.js";
@@ -18,6 +20,9 @@ import { STATUS_LABELS, TurnView } from "./turn-view.js";
 const RETRYABLE = ["error", "incomplete", "stopped"];
 
 const config = await loadConfig();
+// With sign-in on (config.json's `auth`), finish a sign-in or resume the tab's session first.
+const session = config.auth ? new AuthSession(config.auth, AuthSession.browserEnv()) : undefined;
+await session?.start();
 const ui = {
   log: byId("log", HTMLElement),
   turns: byId("turns", HTMLOListElement),
@@ -29,7 +34,21 @@ const ui = {
   newChat: byId("new-chat", HTMLButtonElement),
   jump: byId("jump", HTMLButtonElement),
   announcer: byId("announcer", HTMLElement),
+  signInPrompt: byId("sign-in", HTMLElement),
 };
+const account =
+  session &&
+  new AccountView(
+    {
+      account: byId("account", HTMLElement),
+      name: byId("account-name", HTMLElement),
+      signOut: byId("sign-out", HTMLButtonElement),
+      prompt: ui.signInPrompt,
+      message: byId("sign-in-message", HTMLElement),
+      signIn: byId("sign-in-button", HTMLButtonElement),
+    },
+    session,
+  );
 const conversation = new Conversation();
 const scroll = new AutoScroll(ui.log, ui.jump);
 const composer = new Composer(ui.form, ui.prompt, ui.send, ask);
@@ -62,7 +81,7 @@ function start(turn, view) {
   const onStatus = (/** @type {TurnStatus} */ status, /** @type {string=} */ detail) => {
     changed(run, status, detail);
   };
-  const run = new AnswerRun({ turn, view, config, onStatus });
+  const run = new AnswerRun({ turn, view, config, onStatus, credentials: session });
   active = run;
   showRetryOnLastTurn();
   void run.run(conversation.historyFor(turn));
@@ -108,8 +127,20 @@ function newChat() {
   conversation.clear();
   views.clear();
   ui.turns.replaceChildren();
-  ui.empty.hidden = false;
+  showAccount();
   composer.focus();
+}
+
+/** Signed out (with sign-in on), the sign-in prompt replaces the welcome and the box is off. */
+function showAccount() {
+  const signedOut = session !== undefined && !session.signedIn;
+  account?.render();
+  ui.empty.hidden = signedOut || ui.turns.childElementCount > 0;
+  ui.prompt.disabled = signedOut;
+  if (signedOut) {
+    ui.send.disabled = true;
+    ui.signInPrompt.scrollIntoView({ block: "nearest" });
+  }
 }
 
 ui.stop.addEventListener("click", () => {
@@ -125,6 +156,12 @@ document.addEventListener("keydown", (event) => {
 });
 // Leaving the page must not leave an answer generating: cancel it with a keepalive request.
 window.addEventListener("pagehide", () => active?.stop());
+// A tab woken from sleep may hold an expired token; renew it before the next question.
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") void session?.accessToken();
+});
+session?.onChange(showAccount);
+showAccount();
 for (const button of ui.empty.querySelectorAll("button[data-prompt]")) {
   button.addEventListener("click", () => ask(button.getAttribute("data-prompt") ?? ""));
 }

@@ -1,4 +1,4 @@
-"""Cancel registry on DynamoDB: one item per cancelled stream, expired by TTL."""
+"""Cancel registry on DynamoDB: one item per cancelled (stream, owner), expired by TTL."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
+
+from stream_chat.cancellation import record_key
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -20,6 +22,7 @@ _CLIENT_CONFIG = Config(
 
 KEY = "stream_id"
 TTL_ATTRIBUTE = "expires_at"
+CANCELLED_AT = "cancelled_at"
 
 
 class DynamoDBRegistry:
@@ -45,24 +48,31 @@ class DynamoDBRegistry:
     def _renew(self) -> None:
         self._client = _new_client()
 
-    def cancel(self, stream_id: str) -> None:
-        now = int(time.time())
+    def cancel(self, stream_id: str, owner: str = "") -> None:
+        now = time.time()
         item: dict[str, Any] = {
-            KEY: {"S": stream_id},
-            "cancelled_at": {"N": str(now)},
-            TTL_ATTRIBUTE: {"N": str(now + self._ttl_s)},
+            KEY: {"S": record_key(stream_id, owner)},
+            # Seconds to the millisecond: the stream measures its cancel latency from this.
+            CANCELLED_AT: {"N": f"{now:.3f}"},
+            TTL_ATTRIBUTE: {"N": str(int(now) + self._ttl_s)},
         }
         self._client.put_item(TableName=self._table, Item=item)
 
-    def is_cancelled(self, stream_id: str) -> bool:
+    def is_cancelled(self, stream_id: str, owner: str = "") -> bool:
+        return self.cancelled_at(stream_id, owner) is not None
+
+    def cancelled_at(self, stream_id: str, owner: str = "") -> float | None:
         # Strongly consistent: a cancel written a moment ago on another instance must be seen.
         response = self._client.get_item(
             TableName=self._table,
-            Key={KEY: {"S": stream_id}},
+            Key={KEY: {"S": record_key(stream_id, owner)}},
             ConsistentRead=True,
-            ProjectionExpression=KEY,
+            ProjectionExpression=f"{KEY}, {CANCELLED_AT}",
         )
-        return "Item" in response
+        if "Item" not in response:
+            return None
+        recorded = response["Item"].get(CANCELLED_AT, {}).get("N")
+        return float(recorded) if recorded is not None else time.time()
 
 
 def _new_client() -> DynamoDBClient:

@@ -27,15 +27,18 @@ class CancelWatcher:
         stream_id: str,
         interval_s: float,
         on_cancel: Callable[[], None],
+        owner: str = "",
     ) -> None:
         self._registry = registry
         self._stream_id = stream_id
+        self._owner = owner
         self._interval = interval_s
         self._on_cancel = on_cancel
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cancel-watcher", daemon=True)
         self.reads = 0
         self.failures = 0
+        self.cancelled_at: float | None = None  # as recorded by the registry
 
     def start(self) -> CancelWatcher:
         self._thread.start()
@@ -48,13 +51,14 @@ class CancelWatcher:
         while not self._stopped.wait(self._interval):
             self.reads += 1
             try:
-                cancelled = self._registry.is_cancelled(self._stream_id)
+                cancelled_at = self._registry.cancelled_at(self._stream_id, self._owner)
             except Exception:
                 self.failures += 1
                 logger.warning(
                     "cancel registry read failed", exc_info=True, extra={"failures": self.failures}
                 )
                 continue
-            if cancelled:
+            if cancelled_at is not None:
+                self.cancelled_at = cancelled_at
                 self._on_cancel()
                 return

@@ -30,6 +30,7 @@ from stream_chat_local.invocation import Chunk, Failed, Finished, Invocation, Pa
 from stream_chat_local.snapshot import ForkedWorker, Snapshot
 from stream_chat_local.url_event import HttpRequest, build_event
 from stream_chat_local.workers import Worker
+from tests.bench import figures
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.support.serve import clean_env
 
@@ -54,6 +55,7 @@ def run() -> list[str]:
             template_uss = _uss(snapshot.process.pid)
         finally:
             snapshot.close()
+    _record(plain, forked)
     return [
         f"{'':34} {'without --snap-start':>24} {'with --snap-start':>24}",
         _row("restored-to-ready", [], [m["ready"] for m in forked]),
@@ -65,6 +67,22 @@ def run() -> list[str]:
         f"USS {template_uss:.0f} MB",
         f"({RUNS} new workers per mode; medians, range in brackets)",
     ]
+
+
+def _record(plain: list[dict[str, float]], forked: list[dict[str, float]]) -> None:
+    def median(runs: list[dict[str, float]], key: str) -> float:
+        return statistics.median(run[key] for run in runs)
+
+    figures.record("restored-to-ready, median", median(forked, "ready") * 1e3, "ms")
+    for mode, runs in (("plain", plain), ("--snap-start", forked)):
+        figures.record(
+            f"new worker first byte ({mode}), median", median(runs, "prelude") * 1e3, "ms"
+        )
+        figures.record(
+            f"new worker first token ({mode}), median", median(runs, "token") * 1e3, "ms"
+        )
+        figures.record(f"USS per worker ({mode}), median", median(runs, "uss"), "MB")
+    figures.detail("runs", {"plain": plain, "snap_start": forked})
 
 
 def _measure(new_worker: Callable[[], Worker]) -> dict[str, float]:

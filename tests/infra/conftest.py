@@ -34,6 +34,9 @@ OPTIONS = {
     "stream-chat:self_sign_up": True,
     "stream-chat:allowed_email_domains": ["example.com", "Example.ORG"],
     "stream-chat:auth_domain_prefix": "chat-test-42",
+    "stream-chat:alarm_email": "ops@example.com",
+    "stream-chat:daily_cost_budget_usd": 25,
+    "stream-chat:error_endings_alarm": 3,
 }
 # Sign-in and every limit switched off: a deliberately open deployment.
 OPEN = {
@@ -41,9 +44,6 @@ OPEN = {
     "stream-chat:limit_concurrent_streams": None,
     "stream-chat:limit_requests_per_minute": None,
     "stream-chat:limit_output_tokens_per_day": None,
-    "stream-chat:alarm_email": "ops@example.com",
-    "stream-chat:daily_cost_budget_usd": 25,
-    "stream-chat:error_endings_alarm": 3,
 }
 
 

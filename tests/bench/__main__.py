@@ -24,6 +24,7 @@ MODULES = [
     "tests.bench.init_time",
     "tests.bench.snap_start",
     "tests.bench.cancel_propagation",
+    "tests.bench.upstream_abort",
     "tests.bench.serve_load",
     "tests.bench.connections",
 ]

@@ -23,6 +23,7 @@ MODULES = [
     "tests.bench.anthropic_latency",
     "tests.bench.bedrock_client",
     "tests.bench.init_time",
+    "tests.bench.snap_start",
     "tests.bench.cancel_propagation",
     "tests.bench.upstream_abort",
     "tests.bench.serve_load",

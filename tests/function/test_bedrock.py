@@ -319,3 +319,15 @@ def test_answers_through_bedrock_share_one_pooled_connection(
         assert Answer(function).finish()[-1] == {"type": "done", "stop_reason": "end_turn"}
     assert all(record.completed for record in fake_bedrock.streams)
     assert fake_bedrock.connections == 1
+
+
+def test_a_copy_restored_from_a_snapshot_answers_over_its_own_connection(
+    fake_bedrock: FakeBedrock, settings: Settings
+) -> None:
+    function = build_function(settings)
+    warm(function, fake_bedrock)
+    function.before_snapshot()  # the snapshot holds no connection
+    function.after_restore()
+    fake_bedrock.enqueue(Reply())
+    assert Answer(function).finish()[-1] == {"type": "done", "stop_reason": "end_turn"}
+    assert fake_bedrock.connections == 2  # a fresh pool, not the snapshot's

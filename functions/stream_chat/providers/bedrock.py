@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import threading
 
 import httpx2
 from anthropic.lib.bedrock import AnthropicBedrock
@@ -57,6 +58,7 @@ class BedrockProvider:
     def __init__(self, settings: Settings, client: AnthropicBedrock) -> None:
         self._settings = settings
         self._client = client
+        self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BedrockProvider:
@@ -68,18 +70,22 @@ class BedrockProvider:
         for name in (*FIRST_REQUEST_MODULES, *SIGNING_MODULES):
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
-        client = AnthropicBedrock(
-            aws_region=region,
-            base_url=settings.bedrock_endpoint_url,
-            # Retries are ours: they must respect the invocation's remaining time.
-            max_retries=0,
-            # The anthropic provider's transport: abortable at every moment, pooled.
-            http_client=abortable_client(),
-        )
+        client = _new_client(region, settings.bedrock_endpoint_url)
         _load_stream_shape()
         _sign_once(client)
         logger.info("answers come from Amazon Bedrock", extra={"bedrock_region": region})
         return cls(settings, client)
+
+    def before_snapshot(self) -> None:
+        """No pooled connection goes into a SnapStart snapshot."""
+        self._client.close()
+
+    def reset_after_restore(self) -> None:
+        """A restored copy gets a client with its own pool; credentials refresh themselves
+        (botocore's refreshable credentials) when the snapshot's have expired."""
+        with self._lock:
+            old, self._client = self._client, _new_client(self.region, str(self._client.base_url))
+        old.close()
 
     @property
     def region(self) -> str:
@@ -89,8 +95,21 @@ class BedrockProvider:
         return request.model
 
     def open(self, request: ChatRequest, budget: Budget) -> AnthropicStream:
-        send = messages_sender(self._client, request, budget, self._settings.connect_timeout_s)
+        with self._lock:
+            client = self._client
+        send = messages_sender(client, request, budget, self._settings.connect_timeout_s)
         return AnthropicStream(send, BEDROCK_WIRE)
+
+
+def _new_client(region: str, endpoint_url: str | None) -> AnthropicBedrock:
+    return AnthropicBedrock(
+        aws_region=region,
+        base_url=endpoint_url,
+        # Retries are ours: they must respect the invocation's remaining time.
+        max_retries=0,
+        # The anthropic provider's transport: abortable at every moment, pooled.
+        http_client=abortable_client(),
+    )
 
 
 def _profile_region() -> str | None:

@@ -9,7 +9,8 @@ import { ProtocolError } from "./chat-errors.js";
  * @typedef {{type: "start", stream_id: string, model: string}} StartEvent
  * @typedef {{type: "text", text: string}} TextEvent
  * @typedef {{type: "usage", input_tokens: number, output_tokens: number, estimated?: boolean,
- *   cache_creation_input_tokens?: number, cache_read_input_tokens?: number}} UsageEvent
+ *   cache_creation_input_tokens?: number, cache_read_input_tokens?: number,
+ *   cost_usd?: number}} UsageEvent
  * @typedef {{type: "error", code: string, message: string, retryable: boolean,
  *   request_id?: string}} ErrorEvent
  * @typedef {{type: "done", stop_reason: string}} DoneEvent

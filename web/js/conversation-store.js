@@ -26,14 +26,15 @@ export const MEMORY_NOTICE =
 
 /**
  * @param {string} [owner]  the signed-in user's id; conversations are kept per user
- * @param {IDBFactory | undefined} [factory]
+ * @param {() => IDBFactory | undefined} [factory]  reading `indexedDB` itself may throw
  * @returns {Promise<ConversationStore>}
  */
-export async function openStore(owner, factory = globalThis.indexedDB) {
+export async function openStore(owner, factory = () => globalThis.indexedDB) {
   const name = owner ? `stream-chat:${owner}` : "stream-chat";
   try {
-    if (!factory) throw new Error("no IndexedDB");
-    const opening = factory.open(name, VERSION);
+    const indexedDB = factory();
+    if (!indexedDB) throw new Error("no IndexedDB");
+    const opening = indexedDB.open(name, VERSION);
     opening.onupgradeneeded = () => opening.result.createObjectStore(STORE, { keyPath: "id" });
     const database = await request(opening);
     return new IndexedDbStore(database);

@@ -210,8 +210,13 @@ function showStored(turn) {
   view.showError(answer.error && describeError(answer.error));
 }
 
+/** While an answer streams, what has arrived is saved every so often. */
 function scheduleSave() {
-  saveTimer ??= setTimeout(() => void save(), SAVE_EVERY_MS);
+  saveTimer ??= setTimeout(() => {
+    saveTimer = undefined;
+    void save();
+    if (active) scheduleSave();
+  }, SAVE_EVERY_MS);
 }
 
 async function save() {

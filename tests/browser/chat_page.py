@@ -66,7 +66,7 @@ def screenshots(page: Page, name: str) -> list[Path]:
     for size, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
         for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
+            page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
             path = SCREENSHOTS / f"{name}-{size}-{scheme}.png"
             page.screenshot(path=path)
             paths.append(path)

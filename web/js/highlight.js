@@ -30,6 +30,8 @@ let core;
 let ready;
 /** @type {Map<string, Promise<void>>} */
 const grammars = new Map();
+/** @type {Set<string>} grammars that could not be loaded */
+const failed = new Set();
 
 /**
  * The grammar file a fenced block's language name maps to, if one is bundled.
@@ -59,10 +61,23 @@ export function prepare(language) {
       ([api, grammar]) => api.registerLanguage(name, grammar.default),
     );
     // A failed load leaves code unhighlighted, which is still perfectly readable.
-    loading.catch((error) => console.warn("loading a highlighter failed", error));
+    loading.catch((error) => {
+      failed.add(name);
+      console.warn("loading a highlighter failed", error);
+    });
     grammars.set(name, loading);
   }
   return loading;
+}
+
+/**
+ * Whether a block in `language` can be highlighted at once (or never will be): a finished block
+ * waits for its grammar, so that it is highlighted before it reaches the page, not after.
+ * @param {string} language
+ */
+export function isReady(language) {
+  const name = grammarOf(language);
+  return !name || Boolean(ready?.getLanguage(name)) || failed.has(name);
 }
 
 /**

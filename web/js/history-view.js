@@ -23,6 +23,7 @@ export class HistoryView {
   #handlers;
   /** @type {string | undefined} */
   #focusAfterRender = undefined;
+  #drawn = "";
 
   /**
    * @param {{nav: HTMLElement, list: HTMLUListElement, empty: HTMLElement,
@@ -64,6 +65,10 @@ export class HistoryView {
    * @param {string} currentId
    */
   render(conversations, currentId) {
+    // Saved every second while an answer streams: only a list that changed is redrawn.
+    const drawn = JSON.stringify([currentId, conversations.map((c) => [c.id, c.title])]);
+    if (drawn === this.#drawn && this.#focusAfterRender === undefined) return;
+    this.#drawn = drawn;
     const focused = this.#nav.contains(document.activeElement)
       ? document.activeElement?.getAttribute("data-focus-key")
       : undefined;

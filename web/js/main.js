@@ -128,6 +128,10 @@ function changed(run, status, detail) {
     composer.busy = false;
     refresh();
     void save();
+  } else if (status === "sending") {
+    // The question is kept from the start; what arrives is saved every so often.
+    void save();
+    scheduleSave();
   } else scheduleSave();
 }
 

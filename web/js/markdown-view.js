@@ -6,7 +6,7 @@
  * re-rendered. Every piece is sanitised by `renderMarkdown` before it is inserted.
  */
 import { decorateCodeBlocks } from "./code-blocks.js";
-import { highlight, prepare } from "./highlight.js";
+import { highlight, isReady, prepare } from "./highlight.js";
 import { closeOpenMarkup, splitFinished } from "./markdown-blocks.js";
 import { lexBlocks, renderMarkdown } from "./markdown.js";
 
@@ -57,9 +57,14 @@ export class MarkdownView {
 
   /** Commit what has finished and re-render the growing block. */
   render() {
-    const { finished, rest } = splitFinished(this.#source.slice(this.#committed), lexBlocks);
-    for (const raw of finished) this.#commit(raw);
-    for (const [, language] of rest.matchAll(OPENING_FENCE)) if (language) prepare(language);
+    const { finished } = splitFinished(this.#source.slice(this.#committed), lexBlocks);
+    for (const raw of finished) {
+      // Code waits (in the growing block) for its grammar: a finished block is final when shown.
+      if (!languagesIn(raw).every(isReady)) break;
+      this.#commit(raw);
+    }
+    const rest = this.#source.slice(this.#committed);
+    for (const language of languagesIn(rest)) prepare(language);
     const fragment = renderMarkdown(closeOpenMarkup(rest));
     decorateCodeBlocks(fragment);
     this.#growing.replaceChildren(fragment);
@@ -87,6 +92,14 @@ export class MarkdownView {
     element.append(fragment);
     this.#root.insertBefore(element, this.#growing);
   }
+}
+
+/**
+ * The languages named by the code fences that open in `markdown`.
+ * @param {string} markdown
+ */
+function languagesIn(markdown) {
+  return [...markdown.matchAll(OPENING_FENCE)].map((match) => match[1]);
 }
 
 /** @param {string} className */

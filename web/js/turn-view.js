@@ -48,6 +48,8 @@ export class TurnView {
   #dirty = false;
   #pendingStats = "";
   #frame = 0;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #timer = undefined;
   #renderedAt = -Infinity;
   #renderCostMs = 0;
   #onChange;
@@ -116,6 +118,7 @@ export class TurnView {
   /** The answer has settled: render what is left now, whatever the throttle says. */
   finish() {
     cancelAnimationFrame(this.#frame);
+    clearTimeout(this.#timer);
     this.#frame = 0;
     this.#markdown.finish();
     this.#dirty = false;
@@ -233,6 +236,7 @@ export class TurnView {
 
   #stop() {
     cancelAnimationFrame(this.#frame);
+    clearTimeout(this.#timer);
     this.#frame = 0;
     this.#dirty = false;
     this.#pendingStats = "";
@@ -243,12 +247,26 @@ export class TurnView {
     if (this.#frame === 0) this.#frame = requestAnimationFrame((now) => this.#flush(now));
   }
 
-  /** @param {number} now */
+  /**
+   * One batch of DOM updates, at most every MIN_RENDER_INTERVAL_MS: every frame would make the
+   * browser restyle, lay out and paint 60 times a second for a token rate far below that.
+   * @param {number} now
+   */
   #flush(now) {
     this.#frame = 0;
     const interval = Math.max(MIN_RENDER_INTERVAL_MS, RENDER_COST_SHARE * this.#renderCostMs);
-    if (this.#dirty && now - this.#renderedAt >= interval) this.#render();
-    else if (this.#dirty) this.#schedule();
+    const wait = this.#renderedAt + interval - now;
+    if (wait > 0) {
+      // Sleep until it is due rather than wake up (and make the browser paint) every frame.
+      this.#frame = -1;
+      this.#timer = setTimeout(() => {
+        this.#frame = 0;
+        this.#schedule();
+      }, wait);
+      return;
+    }
+    if (this.#dirty) this.#render();
+    this.#renderedAt = now;
     this.#flushStats();
     this.#onChange();
   }
@@ -264,7 +282,6 @@ export class TurnView {
     const started = performance.now();
     this.#markdown.render();
     this.#dirty = false;
-    this.#renderedAt = started;
     this.#renderCostMs = performance.now() - started;
   }
 }

@@ -26,10 +26,31 @@ ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
 HIGHLIGHT = NODE_MODULES / "@highlightjs" / "cdn-assets" / "es"
 # The grammars the page highlights (web/js/highlight.js); the Makefile copies the same list.
-HIGHLIGHT_LANGUAGES = (
-    "bash c cpp csharp css diff dockerfile go ini java javascript json kotlin markdown php "
-    "python ruby rust sql swift typescript xml yaml"
-).split()
+HIGHLIGHT_LANGUAGES = [
+    "bash",
+    "c",
+    "cpp",
+    "csharp",
+    "css",
+    "diff",
+    "dockerfile",
+    "go",
+    "ini",
+    "java",
+    "javascript",
+    "json",
+    "kotlin",
+    "markdown",
+    "php",
+    "python",
+    "ruby",
+    "rust",
+    "sql",
+    "swift",
+    "typescript",
+    "xml",
+    "yaml",
+]
 # The browser libraries come from npm (package-lock.json), never from the repository.
 VENDOR_FILES = {
     "vendor/marked.esm.js": NODE_MODULES / "marked" / "lib" / "marked.esm.js",

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.chat_page import answer, axe_violations, expect_status, screenshots, send
+from tests.browser.chat_page import (
+    SCREENSHOTS,
+    answer,
+    axe_violations,
+    expect_status,
+    screenshots,
+    send,
+)
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 
 pytestmark = pytest.mark.browser
@@ -73,6 +80,10 @@ def test_history(page: Page, fake: FakeAnthropic) -> None:
     check(page, "history")
     page.set_viewport_size({"width": 375, "height": 740})
     page.get_by_role("button", name="Conversations").click()
-    expect(page.get_by_role("navigation", name="Conversations").locator(".history-open").first).to_be_visible()
-    assert axe_violations(page) == [], "history drawer"
-    screenshots(page, "history-drawer")
+    expect(
+        page.get_by_role("navigation", name="Conversations").locator(".history-open").first
+    ).to_be_visible()
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
+        assert axe_violations(page) == [], f"history drawer, {scheme}"
+        page.screenshot(path=SCREENSHOTS / f"history-drawer-narrow-{scheme}.png")

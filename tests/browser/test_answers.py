@@ -11,7 +11,11 @@ from tests.fakes.anthropic_server import FakeAnthropic, Reply
 
 pytestmark = pytest.mark.browser
 
-MARKDOWN = ["Some **bold** text.\n\n", "```python\nprint('hi')\n```\n\n", "| a | b |\n|--:|:-:|\n| 1 | 2 |"]
+MARKDOWN = [
+    "Some **bold** text.\n\n",
+    "```python\nprint('hi')\n```\n\n",
+    "| a | b |\n|--:|:-:|\n| 1 | 2 |",
+]
 
 
 def test_copy_answer_puts_its_markdown_on_the_clipboard(page: Page, fake: FakeAnthropic) -> None:

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 NO_INDEXED_DB = """
 Object.defineProperty(window, "indexedDB", {
-  get() { throw new DOMException("The user denied permission to access the database.", "SecurityError"); },
+  get() { throw new DOMException("The user denied access to the database.", "SecurityError"); },
 });
 """
 
@@ -45,7 +45,9 @@ def test_a_reload_restores_the_conversation(page: Page, fake: FakeAnthropic) -> 
     expect(page.locator("#empty")).to_be_hidden()
     # The restored conversation goes on with its history.
     expect_status(send(page, "Three"), "done")
-    assert [m["role"] for m in fake.requests[-1]["messages"]] == ["user", "assistant"] * 2 + ["user"]
+    assert [m["role"] for m in fake.requests[-1]["messages"]] == ["user", "assistant"] * 2 + [
+        "user"
+    ]
 
 
 def test_a_stream_running_when_the_page_closed_is_kept_as_incomplete(

@@ -101,7 +101,9 @@ def test_a_long_answer_streams_without_jank(page: Page, fake: FakeAnthropic) -> 
     body = answer(turn)
     assert body.locator("pre").count() == text.count("```python")
     assert body.locator("table").count() == text.count("| step |")
-    assert body.locator(".md-growing").count() == 0 or body.locator(".md-growing").inner_text() == ""
+    assert (
+        body.locator(".md-growing").count() == 0 or body.locator(".md-growing").inner_text() == ""
+    )
     assert body.locator("pre code .hljs-keyword").count() >= text.count("```python")
 
     assert page.evaluate("getSelection().toString()") == "Streaming part 0 exp"
@@ -110,6 +112,8 @@ def test_a_long_answer_streams_without_jank(page: Page, fake: FakeAnthropic) -> 
 
     tasks: list[float] = page.evaluate("window.__longTasks")
     over_50 = [round(t) for t in tasks if t > 50]
-    print(f"long tasks: {len(tasks)}, over 50 ms: {over_50}, longest: {max(tasks, default=0):.0f} ms")
+    print(
+        f"long tasks: {len(tasks)}, over 50 ms: {over_50}, longest: {max(tasks, default=0):.0f} ms"
+    )
     assert max(tasks, default=0) <= MAX_LONG_TASK_MS, tasks
     assert len(over_50) <= MAX_TASKS_OVER_50_MS, over_50

@@ -1,6 +1,15 @@
 # One target per intent. CI (.ci/run) calls the same targets.
 SHELL := /bin/bash
-PY ?= python3.11
+# Any Python 3.11 or newer builds .venv: the first of $(PY) that is one (`make PY=python3.12`, or
+# a path, picks another). Expanded only by the recipes that need it, so `make help` runs anywhere.
+PY ?= python3 python3.14 python3.13 python3.12 python3.11
+py-version = $$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYTHON = $(shell for py in $(PY); do v=$(py-version) || continue; \
+  [ "$${v%%.*}" = 3 ] && [ "$${v#*.}" -ge 11 ] 2>/dev/null && { echo "$$py"; break; }; done)
+PY_FOUND = $(shell for py in $(PY); do v=$(py-version) && v="is $$v" || v="not found"; \
+  out="$$out$${out:+, }$$py $$v"; done; echo "$$out")
+need-python = $(or $(PYTHON),$(error Python 3.11 or newer is needed to build $(VENV), and none \
+  was found ($(PY_FOUND)). Install one, or name it: make PY=/path/to/python3.x))
 VENV := .venv
 BIN := $(VENV)/bin
 # The Lambda runs Python 3.13: the function's own tests run on it too.
@@ -17,7 +26,7 @@ help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(BIN)/stream-chat: pyproject.toml
-	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(if $(wildcard $(BIN)/python),,$(need-python) -m venv $(VENV))
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,infra]'
 	@touch $@

@@ -19,6 +19,9 @@ import jsii
 from aws_cdk import aws_lambda as lambda_
 
 PLATFORM = "manylinux2014_aarch64"
+# The Python 3.13 runtime runs on Amazon Linux 2023 (glibc 2.34): newer manylinux wheels work too,
+# and some native dependencies (cryptography, under PyJWT) publish only those for aarch64.
+PLATFORMS = ("manylinux_2_34_aarch64", "manylinux_2_28_aarch64", PLATFORM)
 PYTHON_VERSION = "3.13"
 BOOTSTRAP = "bootstrap"
 
@@ -42,8 +45,7 @@ def pip_install_command(requirements: Sequence[str], target: Path) -> list[str]:
         "install",
         "--target",
         str(target),
-        "--platform",
-        PLATFORM,
+        *(flag for platform in PLATFORMS for flag in ("--platform", platform)),
         "--implementation",
         "cp",
         "--python-version",

@@ -1,4 +1,4 @@
-"""The cancel function's entry point: route → check the stream id → record the cancel.
+"""The cancel function's entry point: route → authorize → check the stream id → record the cancel.
 
 A function of its own, on the plain managed runtime in buffered mode, so that "Stop" never waits
 for a cold start of the streaming function (whose init imports the Anthropic SDK): when every
@@ -6,7 +6,8 @@ streaming instance is busy, the cancel lands on a light instance that imports on
 registry write needs — settings, the error tree, and the registry's client (boto3 on AWS,
 sqlite3 locally). No Powertools either: its Logger alone takes ~120 ms to import, two thirds of
 everything else this module imports; a log line is one JSON object on stdout, as Powertools
-writes it.
+writes it. With sign-in on, PyJWT and cryptography are imported too: a cancel is owned, so it
+needs the same access token as the stream, and is recorded under the user who sent it.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from stream_chat.access import Authorizer, Viewer
 from stream_chat.cancellation import CancelRegistry, make_registry
 from stream_chat.errors import (
     InternalError,
-    InvalidRequest,
+    InvalidStreamId,
     MethodNotAllowed,
     NotFound,
     StreamChatError,
@@ -33,12 +35,15 @@ SERVICE = "stream-chat-cancel"
 
 
 class CancelFunction:
-    def __init__(self, registry: CancelRegistry | None) -> None:
+    def __init__(
+        self, registry: CancelRegistry | None, authorizer: Authorizer | None = None
+    ) -> None:
         self.registry = registry
+        self.authorizer = authorizer or Authorizer(None)  # None: without sign-in
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CancelFunction:
-        return cls(make_registry(settings))
+        return cls(make_registry(settings), Authorizer.from_settings(settings).warm())
 
     def __call__(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         request_id = getattr(context, "aws_request_id", None)
@@ -59,13 +64,19 @@ class CancelFunction:
             raise NotFound(f"no route for {path}")
         if method != "POST":
             raise MethodNotAllowed(f"{method} is not allowed on {path}; use POST")
-        return self.cancel(cancel["stream_id"], request_id)
+        viewer = self.authorize(event)
+        return self.cancel(cancel["stream_id"], viewer, request_id)
 
-    def cancel(self, stream_id: str, request_id: str | None) -> JsonResponse:
+    def authorize(self, event: Mapping[str, Any]) -> Viewer:
+        source_ip = event.get("requestContext", {}).get("http", {}).get("sourceIp", "")
+        return self.authorizer.authorize(event.get("headers") or {}, str(source_ip))
+
+    def cancel(self, stream_id: str, viewer: Viewer, request_id: str | None) -> JsonResponse:
         if not STREAM_ID.match(stream_id):
-            raise InvalidRequest("malformed stream id", code="invalid_stream_id", field="stream_id")
+            raise InvalidStreamId("malformed stream id", field="stream_id")
         assert self.registry is not None  # the route exists only with a registry
-        self.registry.cancel(stream_id)
+        # Keyed by owner too: another user's cancel is recorded where no stream looks.
+        self.registry.cancel(stream_id, viewer.owner)
         log("INFO", "stream cancel recorded", request_id, cancelled_stream_id=stream_id)
         # Unknown and expired ids get the same answer, so ids cannot be probed.
         return json_response(202, {"stream_id": stream_id, "cancelled": True})

@@ -9,16 +9,31 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from stream_chat.errors import InvalidRequest, PayloadTooLarge
+from stream_chat.errors import (
+    InvalidBody,
+    InvalidContent,
+    InvalidField,
+    InvalidJson,
+    InvalidMaxTokens,
+    InvalidMessages,
+    InvalidRole,
+    ModelNotAllowed,
+    PayloadTooLarge,
+    SystemNotAllowed,
+    TooManyCharacters,
+    TooManyMessages,
+)
 from stream_chat.settings import Settings
 
 Role = Literal["user", "assistant"]
 _TOP_LEVEL = frozenset({"messages", "system", "max_tokens", "model"})
 _MESSAGE_KEYS = frozenset({"role", "content"})
+_INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
 
 
 @dataclass(frozen=True)
@@ -50,9 +65,7 @@ def read_body(body: str | None, is_base64: bool, max_bytes: int) -> bytes:
     try:
         raw = base64.b64decode(text, validate=True) if is_base64 else text.encode("utf-8")
     except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
-        raise InvalidRequest(
-            "request body is not valid base64 or UTF-8", code="invalid_body"
-        ) from exc
+        raise InvalidBody("request body is not valid base64 or UTF-8") from exc
     if len(raw) > max_bytes:
         raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
     return raw
@@ -62,12 +75,12 @@ def parse_chat_request(raw: bytes, settings: Settings) -> ChatRequest:
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise InvalidRequest("request body is not valid JSON", code="invalid_json") from exc
+        raise InvalidJson("request body is not valid JSON") from exc
     if not isinstance(body, dict):
-        raise InvalidRequest("request body must be a JSON object", code="invalid_body")
+        raise InvalidBody("request body must be a JSON object")
     for key in body:
         if key not in _TOP_LEVEL:
-            raise InvalidRequest(f"unknown field {key!r}", code="invalid_field", field=key)
+            raise InvalidField(f"unknown field {key!r}", field=key)
     messages = _messages(body.get("messages"), settings)
     return ChatRequest(
         messages=messages,
@@ -79,27 +92,22 @@ def parse_chat_request(raw: bytes, settings: Settings) -> ChatRequest:
 
 def _messages(value: object, settings: Settings) -> tuple[ChatMessage, ...]:
     if not isinstance(value, list) or not value:
-        raise InvalidRequest(
-            "messages must be a non-empty list", code="invalid_messages", field="messages"
-        )
+        raise InvalidMessages("messages must be a non-empty list", field="messages")
     if len(value) > settings.max_messages:
-        raise InvalidRequest(
+        raise TooManyMessages(
             f"at most {settings.max_messages} messages are allowed",
-            code="too_many_messages",
             field="messages",
         )
     messages = tuple(_message(index, item) for index, item in enumerate(value))
     if messages[-1].role != "user":
-        raise InvalidRequest(
+        raise InvalidRole(
             "the last message must have role 'user'",
-            code="invalid_role",
             field=f"messages[{len(messages) - 1}].role",
         )
     total = sum(len(text) for message in messages for text in message.texts)
     if total > settings.max_chars:
-        raise InvalidRequest(
+        raise TooManyCharacters(
             f"messages hold {total} characters; at most {settings.max_chars} are allowed",
-            code="too_many_characters",
             field="messages",
         )
     return messages
@@ -108,17 +116,14 @@ def _messages(value: object, settings: Settings) -> tuple[ChatMessage, ...]:
 def _message(index: int, item: object) -> ChatMessage:
     where = f"messages[{index}]"
     if not isinstance(item, dict):
-        raise InvalidRequest(f"{where} must be an object", code="invalid_messages", field=where)
+        raise InvalidMessages(f"{where} must be an object", field=where)
     for key in item:
         if key not in _MESSAGE_KEYS:
-            raise InvalidRequest(
-                f"unknown field {key!r} in {where}", code="invalid_field", field=f"{where}.{key}"
-            )
+            raise InvalidField(f"unknown field {key!r} in {where}", field=f"{where}.{key}")
     expected: Role = "user" if index % 2 == 0 else "assistant"
     if item.get("role") != expected:
-        raise InvalidRequest(
+        raise InvalidRole(
             f"{where}.role must be {expected!r} (roles alternate, starting with 'user')",
-            code="invalid_role",
             field=f"{where}.role",
         )
     return ChatMessage(role=expected, texts=_texts(where, item.get("content")))
@@ -127,47 +132,49 @@ def _message(index: int, item: object) -> ChatMessage:
 def _texts(where: str, content: object) -> tuple[str, ...]:
     field = f"{where}.content"
     if isinstance(content, str):
-        if not content:
-            raise InvalidRequest(f"{field} must not be empty", code="invalid_content", field=field)
-        return (content,)
+        return (_text(field, content),)
     if not isinstance(content, list) or not content:
-        raise InvalidRequest(
-            f"{field} must be a non-empty string or list of text blocks",
-            code="invalid_content",
-            field=field,
+        raise InvalidContent(
+            f"{field} must be a non-empty string or list of text blocks", field=field
         )
     return tuple(_text_block(f"{field}[{number}]", block) for number, block in enumerate(content))
 
 
 def _text_block(field: str, block: object) -> str:
     if not isinstance(block, dict) or block.get("type") != "text" or set(block) != {"type", "text"}:
-        raise InvalidRequest(
-            f'{field} must be {{"type": "text", "text": "..."}}',
-            code="invalid_content",
-            field=field,
-        )
+        raise InvalidContent(f'{field} must be {{"type": "text", "text": "..."}}', field=field)
     text = block["text"]
-    if not isinstance(text, str) or not text:
-        raise InvalidRequest(
-            f"{field}.text must be a non-empty string",
-            code="invalid_content",
-            field=f"{field}.text",
-        )
+    if not isinstance(text, str):
+        raise InvalidContent(f"{field}.text must be a string", field=f"{field}.text")
+    return _text(f"{field}.text", text)
+
+
+def _text(field: str, text: str) -> str:
+    # The provider refuses blank text only once the stream has started: refuse it up front.
+    if not any(_visible(ch) for ch in text):
+        raise InvalidContent(f"{field} must contain visible text", field=field)
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        # A lone surrogate (JSON allows "\ud800") cannot be sent on as UTF-8.
+        raise InvalidContent(f"{field} holds a lone surrogate", field=field)
     return text
+
+
+def _visible(ch: str) -> bool:
+    """Not whitespace, a control or a format character (zero-width space, BOM, joiners)."""
+    return not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE
 
 
 def _system(body: Mapping[str, object], settings: Settings) -> str:
     if "system" not in body:
         return settings.system_prompt
     if not settings.allow_client_system:
-        raise InvalidRequest(
+        raise SystemNotAllowed(
             "this server does not accept a client system prompt",
-            code="system_not_allowed",
             field="system",
         )
     value = body["system"]
     if not isinstance(value, str):
-        raise InvalidRequest("system must be a string", code="invalid_field", field="system")
+        raise InvalidField("system must be a string", field="system")
     return value
 
 
@@ -175,13 +182,10 @@ def _max_tokens(body: Mapping[str, object], settings: Settings) -> int:
     value = body.get("max_tokens", settings.max_tokens)
     # bool is an int in Python; true is not a token count.
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise InvalidRequest(
-            "max_tokens must be a positive integer", code="invalid_max_tokens", field="max_tokens"
-        )
+        raise InvalidMaxTokens("max_tokens must be a positive integer", field="max_tokens")
     if value > settings.max_tokens:
-        raise InvalidRequest(
+        raise InvalidMaxTokens(
             f"max_tokens may be at most {settings.max_tokens}",
-            code="invalid_max_tokens",
             field="max_tokens",
         )
     return value
@@ -191,7 +195,5 @@ def _model(body: Mapping[str, object], settings: Settings) -> str:
     value = body.get("model", settings.model)
     if not isinstance(value, str) or value not in settings.allowed_models:
         allowed: Sequence[str] = settings.allowed_models
-        raise InvalidRequest(
-            f"model must be one of: {', '.join(allowed)}", code="model_not_allowed", field="model"
-        )
+        raise ModelNotAllowed(f"model must be one of: {', '.join(allowed)}", field="model")
     return value

@@ -1,8 +1,9 @@
-"""The streaming function's entry point: route → read the body → validate → stream.
+"""The streaming function's entry point: route → authorize → parse → validate → admit → stream.
 
 Built once per execution environment (at init, before the first request): settings, the
-provider with its SDK client, and the cancel registry the stream polls. It serves
-``/api/chat/stream`` only: cancels go to their own function (``cancel_handler``).
+provider with its SDK client, the cancel registry the stream polls, the limit store with its AWS
+client, and the token verifier with the user pool's signing keys. It serves ``/api/chat/stream``
+only: cancels go to their own function (``cancel_handler``).
 """
 
 from __future__ import annotations
@@ -13,16 +14,25 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import LambdaFunctionUrlEvent
 
+from stream_chat.access import Authorizer, Viewer
 from stream_chat.budget import Budget, RemainingTime
 from stream_chat.cancellation import CancelRegistry, make_registry
 from stream_chat.chat_request import ChatRequest, parse_chat_request, read_body
 from stream_chat.chat_stream import ChatStream, new_stream_id
-from stream_chat.errors import InternalError, MethodNotAllowed, NotFound, StreamChatError
+from stream_chat.errors import (
+    InternalError,
+    InvalidEvent,
+    MethodNotAllowed,
+    NotFound,
+    StreamChatError,
+)
 from stream_chat.json_response import JsonResponse, error_response
+from stream_chat.limits import Lease, Limiter
 from stream_chat.providers import Provider, make_provider
 from stream_chat.routes import CHAT_PATH
 from stream_chat.runtime.response import StreamingResponse
 from stream_chat.settings import Settings
+from stream_chat.shutdown import PROCESS_SHUTDOWN
 from stream_chat.sse import HEADERS
 
 logger = Logger(service="stream-chat")
@@ -30,16 +40,30 @@ logger = Logger(service="stream-chat")
 
 class ChatFunction:
     def __init__(
-        self, settings: Settings, provider: Provider, registry: CancelRegistry | None
+        self,
+        settings: Settings,
+        provider: Provider,
+        registry: CancelRegistry | None,
+        *,
+        authorizer: Authorizer | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.settings = settings
+        self.authorizer = authorizer or Authorizer.from_settings(settings)
+        self.limiter = limiter or Limiter.from_settings(settings)
         self.chat_stream = ChatStream(provider, registry, settings)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChatFunction:
         if settings.provider == "demo":
             logger.info("no Anthropic key configured: answers come from the offline demo model")
-        return cls(settings, make_provider(settings), make_registry(settings))
+        if settings.auth == "none":
+            logger.info("sign-in is off: anyone who reaches this function may use the model")
+        PROCESS_SHUTDOWN.install()  # at init, on the main thread: SIGTERM ends streams cleanly
+        authorizer = Authorizer.from_settings(settings).warm()
+        return cls(
+            settings, make_provider(settings), make_registry(settings), authorizer=authorizer
+        )
 
     def __call__(self, raw_event: Mapping[str, Any], context: Any) -> StreamingResponse:
         event = LambdaFunctionUrlEvent(dict(raw_event))
@@ -55,12 +79,17 @@ class ChatFunction:
             return _streamed(error_response(InternalError("The request failed unexpectedly.")))
 
     def route(self, event: LambdaFunctionUrlEvent, context: RemainingTime) -> StreamingResponse:
-        path, method = event.raw_path, event.request_context.http.method
+        path, method = route_key(event)
         if path != CHAT_PATH:
             raise NotFound(f"no route for {path}")
         if method != "POST":
             raise MethodNotAllowed(f"{method} is not allowed on {path}; use POST")
-        return self.stream(self.validate(self.parse(event)), context)
+        viewer = self.authorize(event)
+        request = self.validate(self.parse(event))
+        return self.stream(request, self.admit(viewer, context), context)
+
+    def authorize(self, event: LambdaFunctionUrlEvent) -> Viewer:
+        return self.authorizer.authorize(event.headers, event.request_context.http.source_ip)
 
     def parse(self, event: LambdaFunctionUrlEvent) -> bytes:
         return read_body(event.body, bool(event.is_base64_encoded), self.settings.max_body_bytes)
@@ -77,19 +106,38 @@ class ChatFunction:
         )
         return request
 
-    def stream(self, request: ChatRequest, context: RemainingTime) -> StreamingResponse:
+    def admit(self, viewer: Viewer, context: RemainingTime) -> Lease:
+        """Within the viewer's limits, or a 429; the lease lives no longer than this invocation."""
+        return self.limiter.admit(viewer, context.get_remaining_time_in_millis() / 1000.0)
+
+    def stream(
+        self, request: ChatRequest, lease: Lease, context: RemainingTime
+    ) -> StreamingResponse:
         stream_id = new_stream_id()
         logger.append_keys(stream_id=stream_id)
         budget = Budget.from_context(context, self.settings.deadline_margin_s)
         return StreamingResponse(
             200,
             {**HEADERS, "x-stream-id": stream_id},
-            self.chat_stream.frames(request, stream_id, budget),
+            self.chat_stream.frames(request, stream_id, budget, lease),
         )
 
 
 def _streamed(response: JsonResponse) -> StreamingResponse:
     return StreamingResponse(response.status_code, response.headers, (response.body,))
+
+
+def route_key(event: LambdaFunctionUrlEvent) -> tuple[str, str]:
+    """(path, method); an event without them is no function URL event: a 400, not a crash."""
+    path: object
+    method: object
+    try:
+        path, method = event.raw_path, event.request_context.http.method
+    except (KeyError, TypeError, AttributeError):
+        path = method = None
+    if not isinstance(path, str) or not isinstance(method, str):
+        raise InvalidEvent("The event has no rawPath or requestContext.http.method.")
+    return path, method
 
 
 FUNCTION = ChatFunction.from_settings(Settings.from_env())

@@ -38,10 +38,10 @@ class JsonResponse:
 def json_response(
     status_code: int, payload: Mapping[str, Any], headers: Mapping[str, str] | None = None
 ) -> JsonResponse:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    # ASCII escapes: an error may echo client text, and a lone surrogate has no UTF-8 form.
+    body = json.dumps(payload, separators=(",", ":")).encode("ascii")
     return JsonResponse(status_code, {**JSON_HEADERS, **(headers or {})}, body)
 
 
 def error_response(error: StreamChatError) -> JsonResponse:
-    headers = {"allow": "POST"} if error.status == 405 else None
-    return json_response(error.status, error.to_json(), headers)
+    return json_response(error.status, error.to_json(), error.headers())

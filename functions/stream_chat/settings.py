@@ -9,9 +9,12 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Literal, TypeVar
+from urllib.parse import urlsplit
 
 Provider = Literal["anthropic", "demo"]
 CancelBackend = Literal["dynamodb", "sqlite", "none"]
+Auth = Literal["none", "cognito"]
+LimitsBackend = Literal["dynamodb", "sqlite"]
 T = TypeVar("T")
 
 ENV = {
@@ -37,6 +40,15 @@ ENV = {
     "cancel_sqlite_path": "STREAM_CHAT_CANCEL_SQLITE_PATH",
     "cancel_poll_s": "STREAM_CHAT_CANCEL_POLL_S",
     "cancel_ttl_s": "STREAM_CHAT_CANCEL_TTL_S",
+    "auth": "STREAM_CHAT_AUTH",
+    "auth_issuer": "STREAM_CHAT_AUTH_ISSUER",
+    "auth_client_id": "STREAM_CHAT_AUTH_CLIENT_ID",
+    "limit_concurrent_streams": "STREAM_CHAT_LIMIT_CONCURRENT_STREAMS",
+    "limit_requests_per_minute": "STREAM_CHAT_LIMIT_REQUESTS_PER_MINUTE",
+    "limit_output_tokens_per_day": "STREAM_CHAT_LIMIT_OUTPUT_TOKENS_PER_DAY",
+    "limits_backend": "STREAM_CHAT_LIMITS_BACKEND",
+    "limits_table": "STREAM_CHAT_LIMITS_TABLE",
+    "limits_sqlite_path": "STREAM_CHAT_LIMITS_SQLITE_PATH",
 }
 
 # Read by the anthropic SDK itself; we only look at them to pick the default provider.
@@ -64,6 +76,10 @@ _POSITIVE = (
     "cancel_poll_s",
 )
 _SECONDS = (*_POSITIVE, "demo_token_delay_s", "deadline_margin_s")
+# Unset means no limit.
+_LIMITS = ("limit_concurrent_streams", "limit_requests_per_minute", "limit_output_tokens_per_day")
+# Plain http only for a stand-in issuer on this machine (local runs and tests).
+_LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
 
 class SettingsError(ValueError):
@@ -94,18 +110,55 @@ class Settings:
     cancel_sqlite_path: str | None = None
     cancel_poll_s: float = 0.25
     cancel_ttl_s: int = 3600
+    auth: Auth = "none"
+    auth_issuer: str | None = None
+    auth_client_id: str | None = None
+    limit_concurrent_streams: int | None = None
+    limit_requests_per_minute: int | None = None
+    limit_output_tokens_per_day: int | None = None
+    limits_backend: LimitsBackend = "sqlite"
+    limits_table: str | None = None
+    limits_sqlite_path: str | None = None
+
+    @property
+    def limited(self) -> bool:
+        return any(getattr(self, name) is not None for name in _LIMITS)
 
     def __post_init__(self) -> None:
         if self.model not in self.allowed_models:
             raise SettingsError(f"{ENV['model']}={self.model!r} is not in {ENV['allowed_models']}")
         if self.cancel_backend == "dynamodb" and not self.cancel_table:
             raise SettingsError(f"{ENV['cancel_table']} is required with the dynamodb backend")
+        self._check_numbers()
+        if self.limited and self.limits_backend == "dynamodb" and not self.limits_table:
+            raise SettingsError(f"{ENV['limits_table']} is required with the dynamodb backend")
+        if self.auth == "cognito":
+            self._check_cognito()
+
+    def _check_numbers(self) -> None:
         for name in _COUNTS:
             if getattr(self, name) < 1:
                 raise SettingsError(f"{ENV[name]} must be at least 1")
         for name in _SECONDS:
             if getattr(self, name) < 0 or (name in _POSITIVE and getattr(self, name) == 0):
                 raise SettingsError(f"{ENV[name]} must be positive")
+        for name in _LIMITS:
+            if (limit := getattr(self, name)) is not None and limit < 1:
+                raise SettingsError(f"{ENV[name]} must be at least 1 (unset it for no limit)")
+
+    def _check_cognito(self) -> None:
+        if not self.auth_client_id:
+            raise SettingsError(f"{ENV['auth_client_id']} is required with {ENV['auth']}=cognito")
+        raw = self.auth_issuer or ""
+        issuer = urlsplit(raw)
+        local = issuer.scheme == "http" and issuer.hostname in _LOCAL_HOSTS
+        if not (issuer.scheme == "https" or local) or not issuer.hostname:
+            raise SettingsError(
+                f"{ENV['auth_issuer']}={raw!r}: expected an https URL"
+                " (http only on 127.0.0.1 or localhost)"
+            )
+        if issuer.query or issuer.fragment or raw.endswith("/"):
+            raise SettingsError(f"{ENV['auth_issuer']} must be the issuer exactly, no trailing /")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -163,8 +216,10 @@ def _names(raw: str) -> tuple[str, ...]:
 _PARSERS: dict[str, Callable[[str], object]] = {
     "provider": _choice("anthropic", "demo"),
     "cancel_backend": _choice("dynamodb", "sqlite", "none"),
+    "auth": _choice("none", "cognito"),
+    "limits_backend": _choice("dynamodb", "sqlite"),
     "allowed_models": _names,
     "allow_client_system": _boolean,
-    **{name: int for name in _COUNTS},
+    **{name: int for name in (*_COUNTS, *_LIMITS)},
     **{name: float for name in _SECONDS},
 }

@@ -25,8 +25,10 @@ _REPLACE = "stream-chat-replacement"
 
 def _replace_unencodable(error: UnicodeError) -> tuple[str | bytes, int]:
     assert isinstance(error, UnicodeEncodeError)  # registered for encoding only
-    # The UTF-8 encoder takes only ASCII text from a handler: the replacement goes as bytes.
-    return "\ufffd".encode(), error.end
+    # The encoder hands over a whole run of unencodable characters at once; each one of them
+    # gets its own U+FFFD, so a reader can still tell how many there were. The replacement goes
+    # as bytes: an error handler's text must be ASCII for the UTF-8 encoder.
+    return "\ufffd".encode() * (error.end - error.start), error.end
 
 
 codecs.register_error(_REPLACE, _replace_unencodable)

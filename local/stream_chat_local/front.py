@@ -1,172 +1,171 @@
-"""The HTTP front of ``stream-chat serve``: routed as CloudFront routes.
+"""The ASGI app behind ``stream-chat serve``, routed as CloudFront routes the deployed site.
 
-``/api/chat/stream/*/cancel`` goes to a worker of the cancel function, the rest of ``/api/...``
-to a worker of the streaming function, everything else to ``web/``.
+A path that one of the routes takes goes to that function's URL (the first match wins, so the
+narrower ``/api/chat/stream/*/cancel`` comes before ``/api/``); everything else is the page from
+``web/``. Parsing, framing, limits and timeouts are the HTTP server's (see ``http_front``); here
+is only what is ours: who may call, reading the body within a function URL's quota, and handing
+the request to a function.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import sys
 import uuid
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
+from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
+from stream_chat.access import Authorizer
 from stream_chat.cancellation import CancelRegistry
-from stream_chat.routes import is_cancel_route
-from stream_chat_local.function_url import Client, Outcome, Relay, supervise
-from stream_chat_local.http_head import error_response
-from stream_chat_local.invocation import Invocation
+from stream_chat_local.client import Client, Message, Receive, Send, send_answer
+from stream_chat_local.function_url import LocalFunction, invoke
+from stream_chat_local.http_head import Answer, error_answer
+from stream_chat_local.request_policy import Head, RequestPolicy
 from stream_chat_local.static import StaticFiles
-from stream_chat_local.url_event import HttpRequest, build_event
-from stream_chat_local.workers import WorkerPool
+from stream_chat_local.url_event import HttpRequest
 
 MAX_REQUEST_BYTES = 6 * 1024 * 1024  # a function URL's request payload quota
-ACQUIRE_WAIT_S = 30.0  # locally a request waits this long for a free instance, then 429s
+PAGE_METHODS = ("GET", "HEAD")
+CLOSE = ("connection", "close")
 
-
-@dataclass(frozen=True)
-class LocalFunction:
-    """One function behind its own function URL: its instances and its timeout."""
-
-    pool: WorkerPool
-    timeout_s: float
+Route = tuple[Callable[[str], object], LocalFunction]  # (does it take this path, the function)
 
 
 class Front:
-    """What the handler threads share: both functions, the page, and the cancel registry."""
-
     def __init__(
         self,
-        chat: LocalFunction,
-        cancel: LocalFunction,
+        routes: Sequence[Route],
         static: StaticFiles,
+        policy: RequestPolicy,
         registry: CancelRegistry | None,
+        body_timeout_s: float = 10.0,
+        *,
+        authorizer: Authorizer | None = None,
     ) -> None:
-        self.chat = chat
-        self.cancel_function = cancel
+        self.routes = list(routes)
+        self.body_timeout_s = body_timeout_s  # for the whole body
         self.static = static
-        self.registry = registry  # built once, for cancels on disconnect
+        self.policy = policy
+        self.registry = registry  # for the cancel on disconnect
+        # With sign-in a cancel is owned: the one on disconnect is written for the request's user.
+        self.authorizer = authorizer or Authorizer(None)
 
-    def route(self, path: str) -> LocalFunction:
-        return self.cancel_function if is_cancel_route(path) else self.chat
+    async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        head = Head.of(scope)
+        if refusal := self.policy.refuse(head):
+            await send_answer(send, refusal)
+            return
+        function = self.route(scope["path"])
+        if function is None:
+            await send_answer(send, self._page(scope["method"], scope["path"]))
+            return
+        await self._call(function, scope, head.headers, receive, send)
 
-    def invoke(self, request: HttpRequest, client: Client) -> Outcome | None:
-        """Run one request through a worker; None when no worker could take it (throttled)."""
-        function = self.route(urlsplit(request.target).path)
-        worker = function.pool.acquire(ACQUIRE_WAIT_S)
-        if worker is None:
-            client.send(error_response(429, "Rate Exceeded."))
-            return None
-        sink = Relay(client, request.request_id)
-        event = json.dumps(build_event(request)).encode()
-        invocation = Invocation(event, function.timeout_s, sink, request.request_id)
-        worker.api.submit(invocation)
-        outcome, detail = supervise(invocation, sink, worker)
-        if outcome is Outcome.TIMED_OUT:
-            _log(f"{invocation.request_id} Task timed out after {function.timeout_s:.2f} seconds")
-            function.pool.replace(worker)
-        else:
-            function.pool.release(worker)
-        if detail:
-            _log(f"{invocation.request_id} {outcome.value}: {json.dumps(detail)[:2000]}")
-        return outcome
+    def route(self, path: str) -> LocalFunction | None:
+        return next((function for takes, function in self.routes if takes(path)), None)
 
-    def cancel(self, stream_id: str | None) -> None:
+    def _page(self, method: str, path: str) -> Answer:
+        if method not in PAGE_METHODS:
+            return error_answer(405, f"{method} is not allowed here.", ("allow", "GET, HEAD"))
+        return self.static.answer(path)
+
+    async def _call(
+        self,
+        function: LocalFunction,
+        scope: Message,
+        headers: dict[str, str],
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        has_body = "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
+        if refusal := self.policy.refuse_api(scope["method"], headers, has_body):
+            await send_answer(send, _closing(refusal) if has_body else refusal)
+            return
+        body = await read_body(scope["method"], headers, receive, self.body_timeout_s)
+        if isinstance(body, Answer):
+            await send_answer(send, body)
+            return
+        if body is None:
+            return  # the client left while sending
+        request = HttpRequest(
+            scope["method"],
+            _target(scope),
+            list(headers.items()),
+            body,
+            (scope.get("client") or ("127.0.0.1", 0))[0],
+            str(uuid.uuid4()),
+        )
+        client = Client(send, receive, lambda stream_id: self._cancel_soon(stream_id, request))
+        try:
+            outcome = await invoke(function, request, client)
+        finally:
+            client.close()
+        line = f"{scope['method']} {request.target[:200]} HTTP/{scope['http_version']}"
+        _log(f'"{line}" {outcome.value}')
+
+    def _cancel_soon(self, stream_id: str, request: HttpRequest | None = None) -> None:
         """The client went away mid-stream: stop its answer (a local convenience; see docs)."""
-        if not stream_id or self.registry is None:
+        if self.registry is not None:
+            asyncio.get_running_loop().run_in_executor(None, self.cancel, stream_id, request)
+
+    def cancel(self, stream_id: str, request: HttpRequest | None = None) -> None:
+        """Record the cancel (blocking: a registry write, maybe a token check); never raises."""
+        if self.registry is None:
             return
         try:
-            self.registry.cancel(stream_id)
+            owner = self._owner(request)
+            self.registry.cancel(stream_id, owner)
         except Exception as exc:  # a failed cancel must not take the front down
             _log(f"cancelling {stream_id} failed: {exc!r}")
 
+    def _owner(self, request: HttpRequest | None) -> str:
+        if request is None or self.authorizer.tokens is None:
+            return ""
+        headers = {name.lower(): value for name, value in request.headers}
+        return self.authorizer.authorize(headers, request.source_ip).owner
 
-class FrontHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    front: Front
 
-    @classmethod
-    def bound_to(cls, front: Front) -> type[FrontHandler]:
-        return type("BoundFrontHandler", (cls,), {"front": front})
+async def read_body(
+    method: str, headers: dict[str, str], receive: Receive, timeout_s: float
+) -> bytes | Answer | None:
+    """The whole body within the quota and the time; an error answer; None if the client left."""
+    length = headers.get("content-length")
+    chunked = "transfer-encoding" in headers  # the server accepts only chunked
+    if method in ("POST", "PUT", "PATCH") and length is None and not chunked:
+        return error_answer(411, "Send a Content-Length.")
+    if length is not None and int(length.split(",")[0]) > MAX_REQUEST_BYTES:
+        return _too_large()
+    body = bytearray()
+    try:
+        async with asyncio.timeout(timeout_s):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return None
+                body += message.get("body", b"")
+                if len(body) > MAX_REQUEST_BYTES:
+                    return _too_large()
+                if not message.get("more_body"):
+                    return bytes(body)
+    except TimeoutError:
+        return error_answer(408, "The request body took too long.", CLOSE)
 
-    def log_message(self, format: str, *args: Any) -> None:
-        if not self.path.startswith("/api/"):
-            return  # page assets are noise; API requests are worth a line
-        super().log_message(format, *args)
 
-    def do_GET(self) -> None:
-        self._route()
+def _too_large() -> Answer:
+    # The rest of the body is never read: the connection must close after the answer.
+    return error_answer(413, f"Request must be smaller than {MAX_REQUEST_BYTES} bytes", CLOSE)
 
-    def do_HEAD(self) -> None:
-        self._route()
 
-    def do_POST(self) -> None:
-        self._route()
+def _closing(answer: Answer) -> Answer:
+    return Answer(answer.status, answer.body, [*answer.headers, (b"connection", b"close")])
 
-    def do_PUT(self) -> None:
-        self._route()
 
-    def do_PATCH(self) -> None:
-        self._route()
-
-    def do_DELETE(self) -> None:
-        self._route()
-
-    def do_OPTIONS(self) -> None:
-        self._route()
-
-    def _route(self) -> None:
-        path = unquote(urlsplit(self.path).path)
-        if path.startswith("/api/"):
-            self._invoke()
-        elif self.command not in ("GET", "HEAD"):
-            self._plain(405, b"method not allowed\n", "text/plain")
-        elif found := self.front.static.lookup(path):
-            self._plain(200, *found)
-        else:
-            self._plain(404, b"not found\n", "text/plain")
-
-    def _invoke(self) -> None:
-        body = self._read_body()
-        if body is None:
-            return
-        request = HttpRequest(
-            self.command,
-            self.path,
-            self.headers.items(),
-            body,
-            self.client_address[0],
-            str(uuid.uuid4()),
-        )
-        client = Client(self.connection, self.front.cancel)
-        outcome = self.front.invoke(request, client)
-        self.log_request(outcome.value if outcome else 429)
-        if outcome is not Outcome.COMPLETE or client.gone:
-            self.close_connection = True
-
-    def _read_body(self) -> bytes | None:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            self._plain(411, b"send a Content-Length\n", "text/plain")
-            return None
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_REQUEST_BYTES:
-            self.close_connection = True
-            self.wfile.write(error_response(413, "Request must be smaller than 6291456 bytes"))
-            return None
-        return self.rfile.read(length)
-
-    def _plain(self, status: int, data: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-cache")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+def _target(scope: dict[str, Any] | Message) -> str:
+    path = scope["raw_path"].decode("latin-1") if scope.get("raw_path") else scope["path"]
+    query = scope["query_string"].decode("latin-1")
+    return f"{path}?{query}" if query else path
 
 
 def _log(message: str) -> None:

@@ -1,30 +1,29 @@
-"""What a function URL does with an invocation's response, streamed or buffered.
+"""What a function URL does with a request, on the front's event loop, streamed or buffered.
 
-Streamed (``RESPONSE_STREAM``): the prelude becomes the HTTP status and headers, and every chunk
-is forwarded the moment it arrives (HTTP/1.1 chunked, one ``sendall`` each) by the thread that
-read it from the worker: no hand-off between threads on the way. Buffered (``BUFFERED``, the
-cancel function): the function's JSON result becomes one HTTP response with a length. The
-request's own thread only watches the deadline, the worker and the client. Like AWS, the
-function never hears about the client: when it goes away the invocation runs on, its output
-discarded, until it ends or its deadline.
+The request waits for a free instance (429 past the function's concurrency), becomes an invocation
+on a worker, and its response is relayed. Streamed (``RESPONSE_STREAM``): the prelude becomes the
+HTTP status and headers, and each chunk is written to the client the moment the emulated Runtime
+API hands it over (its thread wakes the loop for every part; nothing is batched). Buffered
+(``BUFFERED``, the cancel function): the function's JSON result becomes one response with a
+length. Meanwhile the loop watches the deadline, the
+worker and the client. Like AWS, the function never hears about the client: when it goes away the
+invocation runs on, its output discarded, until it ends or its deadline.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import enum
-import select
-import socket
-import threading
+import json
+import sys
 import time
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from stream_chat_local.http_head import (
-    buffered_response,
-    error_response,
-    response_head,
-    stream_id,
-)
+from stream_chat_local.client import Client
+from stream_chat_local.concurrency import Concurrency, Stopping, Throttled
+from stream_chat_local.http_head import buffered_answer, error_answer, prelude_head, stream_id
 from stream_chat_local.invocation import (
     Buffered,
     Chunk,
@@ -34,12 +33,14 @@ from stream_chat_local.invocation import (
     Part,
     Prelude,
 )
-from stream_chat_local.workers import Worker
+from stream_chat_local.url_event import HttpRequest, build_event
+from stream_chat_local.workers import Worker, WorkerPool
 
 INIT_LIMIT_S = 10.0  # Lambda's limit for an on-demand environment's init phase
-# How often the client's socket is checked for EOF and the worker for life: as often as the
-# function polls for cancels, and no more (each check wakes the process).
-POLL_S = 0.25
+POLL_S = 0.25  # how often a silent invocation's worker is checked for life
+RETRY_AFTER_S = 1
+THROTTLED = error_answer(429, "Rate Exceeded.", ("retry-after", str(RETRY_AFTER_S)))
+STOPPING = error_answer(503, "The server is shutting down.", ("connection", "close"))
 
 
 class Outcome(enum.Enum):
@@ -48,110 +49,123 @@ class Outcome(enum.Enum):
     TRUNCATED = "truncated"  # the function's response was cut off
     TIMED_OUT = "timed out"  # past the deadline: the worker must be killed
     DIED = "died"  # the worker process exited during the invocation
+    THROTTLED = "throttled"  # 429: no instance became free in time
+    STOPPING = "stopping"  # 503: serve is shutting down
 
 
-class Client:
-    """The HTTP client's connection; writes stop silently once it has gone."""
+@dataclass(frozen=True)
+class LocalFunction:
+    """One function behind its own function URL: its instances, concurrency and timeout."""
 
-    def __init__(self, sock: socket.socket, on_gone: Callable[[str | None], None]) -> None:
-        self.sock = sock
-        self.gone = False
-        self.stream_id: str | None = None  # from the prelude's x-stream-id, for the cancel
-        self._on_gone = on_gone
-
-    def send(self, data: bytes) -> None:
-        if self.gone:
-            return
-        try:
-            self.sock.sendall(data)
-        except OSError:
-            self._went()
-
-    def check(self) -> None:
-        """Notice a closed client now, not at the next write (which may be minutes away)."""
-        if self.gone:
-            return
-        try:
-            readable, _, _ = select.select([self.sock], [], [], 0)
-            if readable and not self.sock.recv(1, socket.MSG_PEEK):
-                self._went()
-        except OSError:
-            self._went()
-
-    def _went(self) -> None:
-        self.gone = True
-        self._on_gone(self.stream_id)
+    pool: WorkerPool
+    concurrency: Concurrency
+    timeout_s: float
 
 
-class Relay:
-    """The sink of one invocation: writes each part to the client as the part arrives."""
-
-    def __init__(self, client: Client, request_id: str) -> None:
-        self.client = client
-        self.request_id = request_id
-        self.started = False
-        self.end: Finished | Buffered | Failed | None = None
-        self._ended = threading.Event()
-        self._lock = threading.Lock()  # parts and abandon() come from different threads
-        self._abandoned = False
-
-    def __call__(self, part: Part) -> None:
-        with self._lock:
-            if self._abandoned or self.end is not None:
-                return
-            if isinstance(part, Chunk):
-                self.client.send(b"%x\r\n%b\r\n" % (len(part.data), part.data))
-            elif isinstance(part, Prelude):
-                self.client.stream_id = stream_id(part.metadata)
-                self.client.send(response_head(part.metadata, self.request_id))
-                self.started = True
-            else:
-                if isinstance(part, Buffered):
-                    self.client.send(buffered_response(part.payload, self.request_id))
-                    self.started = True
-                self.end = part
-                self._ended.set()
-
-    def wait(self, timeout_s: float) -> bool:
-        return self._ended.wait(timeout_s)
-
-    def abandon(self) -> bool:
-        """Accept no more parts; whether the response had started."""
-        with self._lock:
-            self._abandoned = True
-            return self.started
+async def invoke(function: LocalFunction, request: HttpRequest, client: Client) -> Outcome:
+    """Run one request through an instance of ``function``; how it ended."""
+    try:
+        await function.concurrency.acquire()
+    except Throttled:
+        await client.answer(THROTTLED)
+        return Outcome.THROTTLED
+    except Stopping:
+        await client.answer(STOPPING)
+        return Outcome.STOPPING
+    try:
+        return await _on_worker(function, request, client)
+    finally:
+        function.concurrency.release()
 
 
-def supervise(invocation: Invocation, relay: Relay, worker: Worker) -> tuple[Outcome, Any]:
-    """Watch one invocation to its end; (how it ended, the error diagnostic if any)."""
+async def _on_worker(function: LocalFunction, request: HttpRequest, client: Client) -> Outcome:
+    worker = await asyncio.to_thread(function.pool.acquire, INIT_LIMIT_S)
+    if worker is None:  # the pool closed: serve is stopping
+        await client.answer(STOPPING)
+        return Outcome.STOPPING
+    parts: asyncio.Queue[Part] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+
+    def sink(part: Part) -> None:  # on the Runtime API's thread
+        with contextlib.suppress(RuntimeError):  # the loop has closed: serve is exiting
+            loop.call_soon_threadsafe(parts.put_nowait, part)
+
+    event = json.dumps(build_event(request)).encode()
+    invocation = Invocation(event, function.timeout_s, sink, request.request_id)
+    worker.api.submit(invocation)
+    outcome, detail = await _relay(invocation, parts, worker, client)
+    if outcome is Outcome.TIMED_OUT:
+        _log(f"{invocation.request_id} Task timed out after {function.timeout_s:.2f} seconds")
+        await asyncio.to_thread(function.pool.replace, worker)
+    else:
+        function.pool.release(worker)
+    if detail:
+        _log(f"{invocation.request_id} {outcome.value}: {json.dumps(detail)[:2000]}")
+    return outcome
+
+
+async def _relay(
+    invocation: Invocation, parts: asyncio.Queue[Part], worker: Worker, client: Client
+) -> tuple[Outcome, Any]:
+    """Write each part as it arrives, until the end, a failure, the deadline or a dead worker."""
     submitted_at = time.monotonic()
     while (left := invocation.seconds_left(INIT_LIMIT_S, submitted_at)) > 0:
-        if relay.wait(min(left, POLL_S)):
-            return _ended(relay)
-        if not worker.alive():
-            return _abandon(relay, Outcome.DIED, worker.api.init_error)
-        relay.client.check()
-    return _abandon(relay, Outcome.TIMED_OUT, None)
+        try:
+            async with asyncio.timeout(min(left, POLL_S)):
+                part = await parts.get()
+        except TimeoutError:
+            if not worker.alive():
+                return await _abandon(client, Outcome.DIED, worker.api.init_error)
+            continue
+        if (ended := await _deliver(part, client, invocation.request_id)) is not None:
+            return ended
+    return await _abandon(client, Outcome.TIMED_OUT, None)
 
 
-def _ended(relay: Relay) -> tuple[Outcome, Any]:
-    end = relay.end
-    if isinstance(end, Failed):
-        return _abandon(relay, Outcome.FAILED, end.diagnostic)
-    if isinstance(end, Buffered):
+async def _deliver(part: Part, client: Client, request_id: str) -> tuple[Outcome, Any] | None:
+    """Hand one part to the client; how the invocation ended, if this part ended it."""
+    if isinstance(part, Chunk):
+        await client.write(part.data)
+    elif isinstance(part, Prelude):
+        if not await _start(client, part, request_id):
+            return await _abandon(client, Outcome.FAILED, {"errorType": "InvalidPrelude"})
+    elif isinstance(part, Buffered):
+        await client.answer(buffered_answer(part.payload, request_id))
         return Outcome.COMPLETE, None
-    assert end is not None
+    elif isinstance(part, Failed):
+        return await _abandon(client, Outcome.FAILED, part.diagnostic)
+    else:
+        return await _finished(client, part)
+    return None
+
+
+async def _start(client: Client, prelude: Prelude, request_id: str) -> bool:
+    try:
+        status, headers = prelude_head(prelude.metadata, request_id)
+    except (TypeError, ValueError):
+        return False
+    client.stream_id = stream_id(prelude.metadata)
+    await client.start(status, headers)
+    return True
+
+
+async def _finished(client: Client, end: Finished) -> tuple[Outcome, Any]:
     if not end.complete:
-        return _abandon(relay, Outcome.TRUNCATED, None)
-    if not relay.started:  # a body with no prelude: Lambda cannot build a response from it
-        return _abandon(relay, Outcome.FAILED, {"errorMessage": "no prelude"})
-    relay.client.send(b"0\r\n\r\n")
+        return await _abandon(client, Outcome.TRUNCATED, None)
+    if not client.started:  # a body with no prelude: Lambda cannot build a response from it
+        return await _abandon(client, Outcome.FAILED, {"errorMessage": "no prelude"})
+    await client.end()
     error = end.trailers.get("lambda-runtime-function-error-type")
     return Outcome.COMPLETE, ({"errorType": error, "trailers": end.trailers} if error else None)
 
 
-def _abandon(relay: Relay, outcome: Outcome, detail: Any) -> tuple[Outcome, Any]:
-    # Once the status is out the client can only see a cut-off body: no further bytes at all.
-    if not relay.abandon():
-        relay.client.send(error_response(502, "Internal Server Error"))
+async def _abandon(client: Client, outcome: Outcome, detail: Any) -> tuple[Outcome, Any]:
+    # Once the status is out the client can only see a cut-off body: the front returns without
+    # ending the response, and the server closes the connection.
+    if not client.started:
+        await client.answer(error_answer(502, "Internal Server Error"))
     return outcome, detail
+
+
+def _log(message: str) -> None:
+    print(f"stream-chat serve: {message}", file=sys.stderr, flush=True)

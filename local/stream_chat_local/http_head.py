@@ -1,5 +1,6 @@
-"""The bytes a function URL answers with: the head built from a prelude, a buffered response
-built from the function's result, and the URL's own errors.
+"""What the local function URL answers with, as ASGI status and headers: the head built from a
+streamed response's prelude, a buffered response built from the function's result, and the URL's
+own errors (JSON ``{"Message": ...}``, as AWS writes them).
 """
 
 from __future__ import annotations
@@ -7,25 +8,48 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
-from http import HTTPStatus
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
+Headers = list[tuple[bytes, bytes]]
+
+# Framing is the server's business, never the function's (as behind a real function URL).
+HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive", "upgrade"}
+JSON = (b"content-type", b"application/json")
+NO_STORE = (b"cache-control", b"no-store")
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a header name (RFC 9110 section 5.1)
+FIELD_VALUE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
 
 
-def response_head(metadata: Mapping[str, Any], request_id: str) -> bytes:
-    """Status line and headers of a streamed response, from the function's prelude."""
+@dataclass(frozen=True)
+class Answer:
+    """A whole response the front writes itself: an error, or a page file."""
+
+    status: int
+    body: bytes
+    headers: Headers = field(default_factory=list)
+
+
+def error_answer(status: int, message: str, *extra: tuple[str, str]) -> Answer:
+    headers = [JSON, NO_STORE] + [(k.encode(), v.encode()) for k, v in extra]
+    return Answer(status, json.dumps({"Message": message}).encode(), headers)
+
+
+def prelude_head(metadata: Mapping[str, Any], request_id: str) -> tuple[int, Headers]:
+    """Status and headers of a streamed response; ValueError if the prelude cannot be one."""
     status = int(metadata.get("statusCode", 200))
-    headers = {str(k): str(v) for k, v in (metadata.get("headers") or {}).items()}
-    lines = [f"HTTP/1.1 {status} {_reason(status)}"]
-    lines += [f"{k}: {v}" for k, v in headers.items() if k.lower() not in HOP_BY_HOP]
-    lines += [f"Set-Cookie: {cookie}" for cookie in metadata.get("cookies") or ()]
-    lines += [f"X-Amzn-RequestId: {request_id}", "Transfer-Encoding: chunked"]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+    if not 200 <= status <= 599:
+        raise ValueError(f"statusCode {status} is not a final HTTP status")
+    pairs = [(str(k), str(v)) for k, v in (metadata.get("headers") or {}).items()]
+    pairs = [(k, v) for k, v in pairs if k.lower() not in HOP_BY_HOP]
+    pairs += [("set-cookie", str(cookie)) for cookie in metadata.get("cookies") or ()]
+    pairs.append(("x-amzn-requestid", request_id))
+    return status, _encoded(pairs)
 
 
-def buffered_response(payload: bytes, request_id: str) -> bytes:
+def buffered_answer(payload: bytes, request_id: str) -> Answer:
     """A ``BUFFERED`` function URL's answer, from the function's JSON result, as documented:
     ``statusCode``, ``headers``, ``body`` (base64 when ``isBase64Encoded``) and ``cookies``;
     a result without ``statusCode`` is itself the body of a 200 ``application/json``.
@@ -39,35 +63,24 @@ def buffered_response(payload: bytes, request_id: str) -> bytes:
         else:
             status, headers, body, cookies = _parts(result)
     except (ValueError, TypeError, binascii.Error):
-        return error_response(502, "Internal Server Error")
+        return error_answer(502, "Internal Server Error")
     if not any(name.lower() == "content-type" for name in headers):
         headers["content-type"] = "application/json"
-    lines = [f"HTTP/1.1 {status} {_reason(status)}"]
-    lines += [f"{k}: {v}" for k, v in headers.items() if k.lower() not in HOP_BY_HOP]
-    lines += [f"Set-Cookie: {cookie}" for cookie in cookies]
-    lines += [f"X-Amzn-RequestId: {request_id}", f"Content-Length: {len(body)}"]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + body
+    pairs = [(k, v) for k, v in headers.items() if k.lower() not in HOP_BY_HOP]
+    pairs += [("set-cookie", cookie) for cookie in cookies]
+    pairs.append(("x-amzn-requestid", request_id))
+    return Answer(status, body, _encoded(pairs))
 
 
 def _parts(result: Mapping[str, Any]) -> tuple[int, dict[str, str], bytes, list[str]]:
     status = int(result["statusCode"])
-    if not 100 <= status <= 599:
-        raise ValueError(f"statusCode {status}")
+    if not 200 <= status <= 599:
+        raise ValueError(f"statusCode {status} is not a final HTTP status")
     headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
     raw = result.get("body")
     text = "" if raw is None else raw if isinstance(raw, str) else json.dumps(raw)
     body = base64.b64decode(text, validate=True) if result.get("isBase64Encoded") else text.encode()
     return status, headers, body, [str(c) for c in result.get("cookies") or ()]
-
-
-def error_response(status: int, message: str) -> bytes:
-    """A function URL's own error answer (throttled, function error), JSON like AWS's."""
-    body = json.dumps({"Message": message}).encode()
-    head = (
-        f"HTTP/1.1 {status} {_reason(status)}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
 
 
 def stream_id(metadata: Mapping[str, Any]) -> str | None:
@@ -77,8 +90,10 @@ def stream_id(metadata: Mapping[str, Any]) -> str | None:
     return found[0] if found else None
 
 
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
+def _encoded(pairs: Iterable[tuple[str, str]]) -> Headers:
+    # A header HTTP cannot carry (a CR or LF would split the head) is dropped, not repaired.
+    return [
+        (k.encode("latin-1", "replace"), v.strip().encode("latin-1", "replace"))
+        for k, v in pairs
+        if TOKEN.fullmatch(k) and FIELD_VALUE.fullmatch(v)
+    ]

@@ -1,4 +1,10 @@
-"""The threaded HTTP server both local servers run on."""
+"""The threaded HTTP server the emulated Runtime API runs on (the public front is uvicorn's).
+
+The Runtime API stays on the standard library: a streamed ``/response`` ends with HTTP trailers
+(``Lambda-Runtime-Function-Error-Type``/``-Body``), which ASGI servers do not hand to the app,
+so its chunked body is read by our own code (``chunked``). It listens on 127.0.0.1 for the one
+worker process it serves, never for a browser.
+"""
 
 from __future__ import annotations
 

@@ -3,7 +3,9 @@
 Like ``sam local invoke``, but streaming: each body chunk is written to stdout the moment the
 handler produces it. Logs go to stderr so that stdout is exactly the response body. The event's
 path picks the function as CloudFront does: a cancel goes to the cancel function, whose buffered
-response body is printed whole.
+response body is printed whole. The event is passed to the handler as given, as Lambda passes it;
+a file that is not a JSON object is refused with one line and exit status 2. Cancels go to a
+throw-away SQLite file unless a cancel store is configured.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import argparse
 import base64
 import contextlib
 import json
+import os
 import sys
 import time
 import uuid
@@ -20,6 +23,14 @@ from typing import Any
 
 from stream_chat.routes import is_cancel_route
 from stream_chat.runtime.context import LambdaContext
+from stream_chat.settings import ENV
+from stream_chat_local.scratch import scratch_directory
+
+USAGE_ERROR = 2
+
+
+class EventFileError(Exception):
+    """The event file cannot be a function URL event; the message names why."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,10 +42,55 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    event: dict[str, Any] = json.loads(args.event.read_text(encoding="utf-8"))
+    try:
+        event = load_event(args.event)
+    except EventFileError as exc:
+        print(f"stream-chat invoke: {args.event}: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    with scratch_directory() as scratch:
+        if not os.environ.get(ENV["cancel_backend"]) and not os.environ.get(
+            ENV["cancel_sqlite_path"]
+        ):
+            os.environ[ENV["cancel_sqlite_path"]] = str(scratch / "cancel.sqlite3")
+        if is_cancel_route(str(event.get("rawPath", ""))):
+            return _cancel(event, None if args.quiet else sys.stderr, args.timeout)
+        return _invoke(event, args)
+
+
+def load_event(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``; EventFileError naming what is wrong with the file."""
+    text = _read_text(path)
+    if not text.strip():
+        raise EventFileError("is empty; it must hold a function URL event (a JSON object)")
+    try:
+        event = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise EventFileError(f"is not JSON: {exc.msg} at {where}") from None
+    if not isinstance(event, dict):
+        kinds = {list: "an array", str: "a string", type(None): "null", bool: "a boolean"}
+        found = kinds.get(type(event), "a number")
+        raise EventFileError(f"holds {found}; a function URL event is a JSON object")
+    return event
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise EventFileError("no such file") from None
+    except IsADirectoryError:
+        raise EventFileError("is a directory, not an event file") from None
+    except OSError as exc:
+        raise EventFileError(f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise EventFileError(f"is not UTF-8 text (byte {exc.start})") from None
+
+
+def _invoke(event: dict[str, Any], args: argparse.Namespace) -> int:
     note = sys.stderr if not args.quiet else None
-    if is_cancel_route(str(event.get("rawPath", ""))):
-        return _cancel(event, note, args.timeout)
     _logs_to_stderr()
     from stream_chat.handler import FUNCTION, lambda_handler
 

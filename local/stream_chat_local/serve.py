@@ -4,36 +4,48 @@ Every ``/api/...`` request becomes a function URL event, handed to the real runt
 worker process through an emulated Runtime API, so a local run exercises the same bytes as AWS.
 As on AWS there are two functions, each with its own instances: the streaming function, and the
 light cancel function that takes ``/api/chat/stream/*/cancel`` (buffered), so that a cancel
-never waits behind a stream or for the streaming function's cold start.
+never waits behind a stream or for the streaming function's cold start. Concurrency is Lambda's:
+at most ``--workers`` instances run at once; past that a request waits up to ``--queue-timeout``
+seconds in a queue of ``--queue`` places, then gets 429 with ``Retry-After``, as a throttled
+function URL answers. Ctrl-C or SIGTERM ends every stream in flight with an ``error`` frame (code
+``shutdown``) and ``done``, then exits.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+import re
+import resource
 import signal
+import socket
 import sys
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from stream_chat.access import Authorizer
 from stream_chat.cancellation import make_registry
+from stream_chat.routes import is_cancel_route
 from stream_chat.settings import Settings, SettingsError
-from stream_chat_local.front import Front, FrontHandler, LocalFunction
-from stream_chat_local.http_server import LocalServer
+from stream_chat_local.concurrency import Concurrency
+from stream_chat_local.front import Front
+from stream_chat_local.function_url import LocalFunction
+from stream_chat_local.http_front import BACKLOG, FrontServer, server_config
+from stream_chat_local.lambda_env import CANCEL_TIMEOUT_S, DEFAULT_HANDLER, cancel_env, worker_env
+from stream_chat_local.request_policy import RequestPolicy
+from stream_chat_local.scratch import scratch_directory
 from stream_chat_local.static import DEFAULT_WEB_DIR, StaticFiles
 from stream_chat_local.workers import WorkerPool
 
-DEFAULT_HANDLER = "stream_chat.handler.lambda_handler"
-CANCEL_HANDLER = "stream_chat.cancel_handler.lambda_handler"
-MEMORY_MB = 512
-CANCEL_MEMORY_MB = 1024
-CANCEL_TIMEOUT_S = 10.0
+API_ROUTE = re.compile(r"/api/")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on; its name is allowed as Host"
+    )
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument(
         "--timeout", type=float, default=180.0, help="function timeout in seconds (default 180)"
@@ -53,86 +65,107 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=1,
         help="instances of each function started at launch (default 1; 0 for cold starts)",
     )
+    parser.add_argument(
+        "--queue", type=int, default=32, help="requests that may wait for an instance (32)"
+    )
+    parser.add_argument(
+        "--queue-timeout", type=float, default=5.0, help="seconds one may wait, then 429 (5)"
+    )
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=10.0,
+        help="seconds a request's head, and then its body, may take to arrive (10)",
+    )
     parser.add_argument("--handler", default=DEFAULT_HANDLER, help="the function's _HANDLER")
     parser.add_argument("--web-dir", type=Path, default=DEFAULT_WEB_DIR)
 
 
 def run(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory(prefix="stream-chat-") as scratch:
-        env = worker_env(os.environ, args, Path(scratch))
+    with scratch_directory() as scratch:
+        env = worker_env(os.environ, args, scratch)
         try:
             settings = Settings.from_env(env)
         except SettingsError as exc:
             print(f"stream-chat serve: {exc}", file=sys.stderr)
             return 2
-        chat = LocalFunction(WorkerPool(env, max(1, args.workers)), args.timeout)
-        cancel = LocalFunction(
-            WorkerPool(cancel_env(env), max(1, args.cancel_workers)), CANCEL_TIMEOUT_S
-        )
-        static = StaticFiles(args.web_dir, settings)
-        front = Front(chat, cancel, static, make_registry(settings))
         try:
-            server = LocalServer((args.host, args.port), FrontHandler.bound_to(front))
+            listener = _listen(args.host, args.port)
         except OSError as exc:
             print(
                 f"stream-chat serve: cannot listen on {args.host}:{args.port}: {exc}",
                 file=sys.stderr,
             )
             return 1
-        return _serve(server, [chat.pool, cancel.pool], max(0, args.warm))
+        chat = _function(WorkerPool(env, max(1, args.workers)), args, args.timeout)
+        cancel = _function(
+            WorkerPool(cancel_env(env), max(1, args.cancel_workers)), args, CANCEL_TIMEOUT_S
+        )
+        port = listener.getsockname()[1]
+        front = Front(
+            [(is_cancel_route, cancel), (API_ROUTE.match, chat)],  # the narrower route first
+            StaticFiles(args.web_dir, settings),
+            RequestPolicy(args.host, port),
+            make_registry(settings),
+            args.read_timeout,
+            authorizer=Authorizer.from_settings(settings),
+        )
+        return _serve(front, listener, [chat, cancel], args)
 
 
-def worker_env(
-    environ: Mapping[str, str], args: argparse.Namespace, scratch: Path
-) -> dict[str, str]:
-    """The user's environment, plus what Lambda sets for a function; cancels go through SQLite."""
-    env = dict(environ)
-    env.setdefault("STREAM_CHAT_CANCEL_BACKEND", "sqlite")
-    env.setdefault("STREAM_CHAT_CANCEL_SQLITE_PATH", str(scratch / "cancel.sqlite3"))
-    env.setdefault("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1"))
-    env.update(
-        {
-            "_HANDLER": args.handler,
-            "AWS_LAMBDA_FUNCTION_NAME": "stream-chat",
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(MEMORY_MB),
-            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(max(1, round(args.timeout))),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
+def _function(pool: WorkerPool, args: argparse.Namespace, timeout_s: float) -> LocalFunction:
+    concurrency = Concurrency(pool.size, max(0, args.queue), args.queue_timeout)
+    return LocalFunction(pool, concurrency, timeout_s)
 
 
-def cancel_env(env: Mapping[str, str]) -> dict[str, str]:
-    """The cancel function's environment: the same configuration, its own handler and sizing."""
-    return {
-        **env,
-        "_HANDLER": CANCEL_HANDLER,
-        "AWS_LAMBDA_FUNCTION_NAME": "stream-chat-cancel",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(CANCEL_MEMORY_MB),
-        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(round(CANCEL_TIMEOUT_S)),
-    }
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
+    listener.setblocking(False)
+    return listener
 
 
-def _serve(server: LocalServer, pools: list[WorkerPool], warm: int) -> int:
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+def _serve(
+    front: Front,
+    listener: socket.socket,
+    functions: Sequence[LocalFunction],
+    args: argparse.Namespace,
+) -> int:
+    _allow_many_connections()
+    # Until uvicorn takes the signals over: a stop during the first cold start stops cleanly.
+    signal.signal(signal.SIGTERM, _interrupt)
 
-    # Both, explicitly: a shell starts background jobs with SIGINT ignored, and SIGINT must still
-    # stop serve and its workers wherever it was started from.
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    def stop() -> None:
+        # Before uvicorn drains: queued requests are refused, and SIGTERM makes every function
+        # end its streams in flight with a shutdown error (idle instances simply exit).
+        for function in functions:
+            function.concurrency.stop()
+            function.pool.begin_stop()
+
+    server = FrontServer(server_config(front, args.read_timeout), on_stop=stop)
     try:
-        for pool in pools:  # instances ready, so that no first request waits for a cold start
-            pool.warm(warm)
-        host, port = server.server_address[:2]
-        print(f"stream-chat serve: http://{host!s}:{port}/", flush=True)
-        server.serve_forever(poll_interval=0.5)  # a signal interrupts it at once
+        for function in functions:  # instances ready: no first request waits for a cold start
+            function.pool.warm(max(0, args.warm))
+        host, port = listener.getsockname()[:2]
+        shown = f"[{host}]" if ":" in host else host
+        print(f"stream-chat serve: http://{shown}:{port}/", flush=True)
+        asyncio.run(server.serve(sockets=[listener]))
     except KeyboardInterrupt:
-        pass
+        pass  # Ctrl-C before the server ran (during the first cold start)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        server.server_close()
-        for pool in pools:
-            pool.close()
+        for function in functions:
+            function.pool.close()
     return 0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _allow_many_connections() -> None:
+    # Each connection is a file descriptor; the usual soft limit (1024) is far below what the
+    # server is built to hold, and the hard limit is there to be used.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))

@@ -1,4 +1,6 @@
-"""The page, served from ``web/`` next to the API as CloudFront serves it from S3 (same origin)."""
+"""The page, served from ``web/`` next to the API as CloudFront serves it from S3 (same origin),
+with the security headers the deployed site's response headers policy adds.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +9,33 @@ import mimetypes
 from pathlib import Path
 
 from stream_chat.settings import Settings
+from stream_chat_local.http_head import Answer, error_answer
 from stream_chat_page import page_config
 
 DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".map": "application/json"}
+# The same policy as infra/security_headers.py (a test keeps the two equal): the page loads only
+# its own modules and styles and talks only to its own origin; no other site may frame it.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"cache-control", b"no-cache"),
+]
 
 
 class StaticFiles:
@@ -18,10 +43,24 @@ class StaticFiles:
         self.root = root.resolve()
         self.config = json.dumps(page_config(settings)).encode()
 
+    def answer(self, path: str) -> Answer:
+        """A page file with its security headers, or a 404."""
+        found = self.lookup(path)
+        if found is None:
+            return error_answer(404, "Not Found")
+        content, kind = found
+        return Answer(200, content, [(b"content-type", kind.encode()), *SECURITY_HEADERS])
+
     def lookup(self, path: str) -> tuple[bytes, str] | None:
         """(content, content type) of a page file, or None for anything outside ``root``."""
         if path == "/config.json":
             return self.config, "application/json"
+        try:
+            return self._file(path)
+        except (OSError, ValueError):  # a name too long for the file system, a NUL byte...
+            return None
+
+    def _file(self, path: str) -> tuple[bytes, str] | None:
         relative = path.lstrip("/") or "index.html"
         candidate = (self.root / relative).resolve()
         if not candidate.is_relative_to(self.root):

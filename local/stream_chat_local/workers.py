@@ -106,6 +106,17 @@ class WorkerPool:
         with self._changed:
             return list(self._all)
 
+    def begin_stop(self) -> None:
+        """Start no more workers, and SIGTERM every one: busy ones end their streams cleanly
+        (the function answers SIGTERM with a ``shutdown`` error), idle ones exit."""
+        with self._changed:
+            self._closed = True
+            workers = list(self._all)
+            self._changed.notify_all()
+        for worker in workers:
+            if worker.alive():
+                worker.process.terminate()
+
     def close(self) -> None:
         with self._changed:
             self._closed = True

@@ -17,6 +17,7 @@ MODULES = [
     "tests.bench.anthropic_latency",
     "tests.bench.init_time",
     "tests.bench.cancel_propagation",
+    "tests.bench.serve_load",
 ]
 
 

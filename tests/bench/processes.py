@@ -65,6 +65,7 @@ class Serve(ServeProcess):
 def serve(*options: str, env: Mapping[str, str]) -> Iterator[Serve]:
     with tempfile.TemporaryDirectory() as scratch:
         log = Path(scratch) / "serve.log"
+        # --workers 1 unless the options say otherwise (argparse keeps the last one).
         with running_serve("--workers", "1", *options, env=env, log_path=log) as running:
             yield Serve(running.process, running.url, log)
 

@@ -41,6 +41,7 @@ def settings(tmp_path: Path) -> Settings:
         cancel_backend="sqlite",
         cancel_sqlite_path=str(tmp_path / "cancel.sqlite3"),
         cancel_poll_s=0.05,
+        limits_sqlite_path=str(tmp_path / "limits.sqlite3"),
     )
 
 
@@ -77,12 +78,20 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def chat_event(
-    body: Any, *, path: str = "/api/chat/stream", method: str = "POST"
+    body: Any,
+    *,
+    path: str = "/api/chat/stream",
+    method: str = "POST",
+    headers: dict[str, str] | None = None,
+    source_ip: str | None = None,
 ) -> dict[str, Any]:
     event = load_event("chat")
     event["body"] = body if isinstance(body, str) else json.dumps(body)
     event["rawPath"] = path
     event["requestContext"]["http"]["method"] = method
+    event["headers"].update(headers or {})
+    if source_ip is not None:
+        event["requestContext"]["http"]["sourceIp"] = source_ip
     return event
 
 

@@ -81,10 +81,10 @@ def test_other_routes_and_methods_are_refused(tmp_path: Path) -> None:
 
 def test_a_failing_registry_is_a_json_500_without_internals() -> None:
     class Broken:
-        def cancel(self, stream_id: str) -> None:
+        def cancel(self, stream_id: str, owner: str = "") -> None:
             raise RuntimeError("secret internals")
 
-        def is_cancelled(self, stream_id: str) -> bool:
+        def is_cancelled(self, stream_id: str, owner: str = "") -> bool:
             return False
 
     status, body = call(CancelFunction(Broken()), load_event("cancel"))
@@ -131,4 +131,32 @@ def test_the_cancel_function_imports_only_what_a_registry_write_needs(tmp_path: 
     assert result.returncode == 0, result.stderr
     loaded = set(result.stdout.split())
     assert "boto3" in loaded  # the DynamoDB write is all it brings
+    assert not loaded & {"anthropic", "httpx", "aws_lambda_powertools", "pydantic"}
+
+
+def test_with_sign_in_the_cancel_function_stays_free_of_powertools_and_the_sdk() -> None:
+    code = (
+        "import sys, stream_chat.cancel_handler;"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("STREAM_CHAT_", "ANTHROPIC"))},
+        "PYTHONPATH": str(ROOT / "functions"),
+        "STREAM_CHAT_CANCEL_BACKEND": "sqlite",
+        "STREAM_CHAT_AUTH": "cognito",
+        # Nothing listens there: the keys fetched at init fail at once, and nothing leaves the host.
+        "STREAM_CHAT_AUTH_ISSUER": "http://127.0.0.1:9/us-east-1_x",
+        "STREAM_CHAT_AUTH_CLIENT_ID": "client",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.split())
+    assert {"jwt", "cryptography"} <= loaded  # tokens are checked here too: a cancel is owned
     assert not loaded & {"anthropic", "httpx", "aws_lambda_powertools", "pydantic"}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -108,6 +111,38 @@ def test_sqlite_registry_is_shared_between_processes(tmp_path: Path) -> None:
     assert not registry.is_cancelled("another")
 
 
+def test_sqlite_registry_closes_every_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[sqlite3.Connection] = []
+    real_connect = sqlite3.connect
+
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        opened.append(real_connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr("stream_chat.cancellation.sqlite.sqlite3.connect", connect)
+    with warnings.catch_warnings(record=True) as caught:
+        # Python 3.13 warns about a connection that is garbage-collected without close().
+        warnings.simplefilter("always", ResourceWarning)
+        registry = SQLiteRegistry(str(tmp_path / "c.sqlite3"), ttl_s=60)
+        registry.cancel("a")
+        assert registry.is_cancelled("a")
+        still_open = [conn for conn in opened if _is_open(conn)]
+        opened.clear()
+        gc.collect()
+    assert len(still_open) == 0
+    assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
+
+
+def _is_open(conn: sqlite3.Connection) -> bool:
+    try:
+        conn.total_changes  # noqa: B018  # raises once the connection is closed
+    except sqlite3.ProgrammingError:
+        return False
+    return True
+
+
 def test_expired_cancels_are_ignored(tmp_path: Path) -> None:
     registry = SQLiteRegistry(str(tmp_path / "c.sqlite3"), ttl_s=1)
     registry.cancel("old")
@@ -120,12 +155,12 @@ class Counting:
     def __init__(self, inner: CancelRegistry) -> None:
         self.inner, self.reads = inner, 0
 
-    def cancel(self, stream_id: str) -> None:
-        self.inner.cancel(stream_id)
+    def cancel(self, stream_id: str, owner: str = "") -> None:
+        self.inner.cancel(stream_id, owner)
 
-    def is_cancelled(self, stream_id: str) -> bool:
+    def is_cancelled(self, stream_id: str, owner: str = "") -> bool:
         self.reads += 1
-        return self.inner.is_cancelled(stream_id)
+        return self.inner.is_cancelled(stream_id, owner)
 
 
 def test_an_uncancelled_stream_reads_at_most_once_per_interval(
@@ -186,3 +221,22 @@ def test_cancel_stops_the_upstream_with_dynamodb(
     frames, delay = stream_then_cancel(settings, registry, fake_anthropic)
     check_cancelled(frames, delay, settings.cancel_poll_s)
     assert fake_anthropic.streams[0].client_closed
+
+
+@pytest.mark.parametrize("store", ["sqlite", "dynamodb"])
+def test_a_cancel_is_recorded_for_its_owner_only(
+    store: str, dynamodb: Any, settings: Settings
+) -> None:
+    registry: CancelRegistry = (
+        DynamoDBRegistry(dynamodb, TABLE, ttl_s=600)
+        if store == "dynamodb"
+        else SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=600)
+    )
+    registry.cancel("stream-a", "sub-bob")
+    assert not registry.is_cancelled("stream-a", "sub-alice")
+    assert not registry.is_cancelled("stream-a")  # the unowned record is another record too
+    assert registry.is_cancelled("stream-a", "sub-bob")
+    registry.cancel("stream-a", "sub-alice")
+    assert registry.is_cancelled("stream-a", "sub-alice")
+    registry.cancel("stream-b")
+    assert registry.is_cancelled("stream-b") and not registry.is_cancelled("stream-b", "sub-bob")

@@ -71,6 +71,18 @@ def test_defaults_come_from_settings() -> None:
             "messages[0].name",
         ),
         ({"messages": [msg(U, "")]}, "invalid_content", "messages[0].content"),
+        ({"messages": [msg(U, " ")]}, "invalid_content", "messages[0].content"),
+        (
+            {"messages": [msg(U, "\u200b\n\t\ufeff\u3000")]},
+            "invalid_content",
+            "messages[0].content",
+        ),
+        ({"messages": [msg(U, "a\ud800")]}, "invalid_content", "messages[0].content"),
+        (
+            {"messages": [msg(U, [{"type": "text", "text": "\u2060 "}])]},
+            "invalid_content",
+            "messages[0].content[0].text",
+        ),
         ({"messages": [msg(U, 5)]}, "invalid_content", "messages[0].content"),
         ({"messages": [msg(U, [])]}, "invalid_content", "messages[0].content"),
         ({"messages": [msg(U, [{"type": "image"}])]}, "invalid_content", "messages[0].content[0]"),
@@ -157,3 +169,27 @@ def test_any_bytes_are_accepted_or_refused_as_invalid(raw: bytes) -> None:
         parse(raw)
     except InvalidRequest as error:
         assert error.status == 400
+
+
+# Whitespace, controls and format characters (zero-width space, BOM, word joiner): nothing to see.
+blank_text = st.text(
+    st.characters(categories=("Zs", "Zl", "Zp", "Cc", "Cf")) | st.sampled_from(" \t\n\u200b"),
+    min_size=1,
+    max_size=8,
+)
+
+
+@hsettings(max_examples=200)
+@given(blank=blank_text, as_block=st.booleans())
+def test_blank_content_is_refused_up_front(blank: str, as_block: bool) -> None:
+    content: Any = [{"type": "text", "text": blank}] if as_block else blank
+    with pytest.raises(InvalidRequest) as caught:
+        parse({"messages": [msg(U, content)]})
+    assert caught.value.code == "invalid_content"
+
+
+@hsettings(max_examples=200)
+@given(blank=blank_text, visible=st.characters(categories=("L", "N", "P", "S")))
+def test_one_visible_character_is_enough(blank: str, visible: str) -> None:
+    text = blank + visible + blank
+    assert parse({"messages": [msg(U, text)]}).messages[0].texts == (text,)

@@ -105,3 +105,30 @@ def test_no_body_ever_gets_a_500(body: str, b64: bool) -> None:
     chunks = b"".join(response.body)
     if response.status_code != 200:
         assert json.loads(chunks)["error"]["code"]
+
+
+# Any object, any key: a key or text may hold a lone surrogate, which JSON writes as "\ud800".
+# st.text() never draws a surrogate, whatever its alphabet: join drawn characters instead.
+any_text = st.lists(st.characters(categories=("Cs",)) | st.characters(), max_size=6).map("".join)
+request_objects = st.dictionaries(
+    any_text | st.sampled_from(["messages", "model", "max_tokens"]),
+    any_text
+    | st.lists(st.fixed_dictionaries({"role": st.just("user"), "content": any_text}), max_size=2),
+    max_size=3,
+)
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=request_objects)
+def test_no_json_object_ever_gets_a_5xx(body: dict[str, Any]) -> None:
+    response = FUNCTION(chat_event(json.dumps(body)), LambdaContext.local("r", 5))
+    assert response.status_code in (200, 400)
+    chunks = b"".join(response.body)
+    if response.status_code == 400:
+        assert json.loads(chunks)["error"]["code"]
+
+
+def test_an_unknown_field_named_by_a_lone_surrogate_is_a_400() -> None:
+    response = FUNCTION(chat_event('{"\\ud800": 1}'), LambdaContext.local("r", 5))
+    error = json.loads(b"".join(response.body))["error"]
+    assert (response.status_code, error["code"], error["field"]) == (400, "invalid_field", "\ud800")

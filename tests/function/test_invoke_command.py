@@ -55,6 +55,14 @@ def test_invoke_streams_the_demo_model_live() -> None:
     assert arrivals[-1] - arrivals[0] > 0.3  # frames arrived over time, not at the end
 
 
+def test_invoke_leaves_no_cancel_registry_behind(tmp_path: Path) -> None:
+    env = {"TMPDIR": str(tmp_path), "STREAM_CHAT_DEMO_TOKEN_DELAY_S": "0"}
+    reader, _, _ = run_invoke("chat", env)
+
+    assert reader.frames[-1]["type"] == "done"
+    assert list(tmp_path.iterdir()) == [], "no registry file shared in the temporary directory"
+
+
 def test_invoke_streams_from_anthropic() -> None:
     with FakeAnthropic(Reply(texts=["one ", "two ", "three"], delay_s=0.2)) as fake:
         reader, arrivals, _ = run_invoke(

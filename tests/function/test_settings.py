@@ -82,3 +82,79 @@ def test_dynamodb_needs_a_table() -> None:
 def test_settings_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         Settings().max_tokens = 5  # type: ignore[misc]
+
+
+def test_auth_and_limits_are_off_by_default() -> None:
+    settings = Settings.from_env({})
+    assert settings.auth == "none" and not settings.limited
+    assert settings.limits_backend == "sqlite"
+
+
+def test_auth_and_limit_variables_are_read() -> None:
+    env = {
+        ENV["auth"]: "cognito",
+        ENV["auth_issuer"]: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc",
+        ENV["auth_client_id"]: "client123",
+        ENV["limit_concurrent_streams"]: "2",
+        ENV["limit_requests_per_minute"]: "10",
+        ENV["limit_output_tokens_per_day"]: "50000",
+        ENV["limits_backend"]: "dynamodb",
+        ENV["limits_table"]: "limits",
+    }
+    settings = Settings.from_env(env)
+    assert settings.auth == "cognito" and settings.auth_client_id == "client123"
+    assert settings.auth_issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc"
+    assert settings.limited
+    assert (
+        settings.limit_concurrent_streams,
+        settings.limit_requests_per_minute,
+        settings.limit_output_tokens_per_day,
+    ) == (2, 10, 50000)
+    assert (settings.limits_backend, settings.limits_table) == ("dynamodb", "limits")
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    ["http://127.0.0.1:8123/pool", "http://localhost/pool", "https://idp.example/pool"],
+)
+def test_issuer_accepts_https_or_local_http(issuer: str) -> None:
+    settings = Settings(auth="cognito", auth_issuer=issuer, auth_client_id="c")
+    assert settings.auth_issuer == issuer
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [
+        None,
+        "",
+        "http://idp.example/pool",
+        "http://127.0.0.2/pool",
+        "ftp://127.0.0.1/pool",
+        "https:///pool",
+        "https://idp.example/pool/",
+        "https://idp.example/pool?x=1",
+    ],
+)
+def test_bad_issuers_are_refused(issuer: str | None) -> None:
+    with pytest.raises(SettingsError, match=ENV["auth_issuer"]):
+        Settings(auth="cognito", auth_issuer=issuer, auth_client_id="c")
+
+
+def test_cognito_needs_a_client_id() -> None:
+    with pytest.raises(SettingsError, match=ENV["auth_client_id"]):
+        Settings(auth="cognito", auth_issuer="https://idp.example/pool")
+
+
+@pytest.mark.parametrize(
+    ("env", "match"),
+    [
+        ({ENV["auth"]: "iam"}, ENV["auth"]),
+        ({ENV["limit_concurrent_streams"]: "0"}, ENV["limit_concurrent_streams"]),
+        ({ENV["limit_requests_per_minute"]: "lots"}, ENV["limit_requests_per_minute"]),
+        ({ENV["limit_output_tokens_per_day"]: "1", ENV["limits_backend"]: "dynamodb"}, "TABLE"),
+        ({ENV["limits_backend"]: "redis"}, ENV["limits_backend"]),
+    ],
+)
+def test_bad_auth_and_limit_values_are_refused(env: dict[str, str], match: str) -> None:
+    with pytest.raises(SettingsError, match=match):
+        Settings.from_env(env)

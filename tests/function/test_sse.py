@@ -69,3 +69,18 @@ def test_one_byte_at_a_time(text: str) -> None:
 def test_a_lone_surrogate_becomes_the_replacement_character() -> None:
     frame = encode_frame(1, {"type": "text", "text": "a\ud800b"})
     assert read_frames([frame]) == [{"type": "text", "text": "a\ufffdb"}]
+
+
+def test_each_surrogate_of_a_run_becomes_one_replacement_character() -> None:
+    frame = encode_frame(1, {"type": "text", "text": "a\ud800\udc00\udfffb"})
+    assert read_frames([frame]) == [{"type": "text", "text": "a\ufffd\ufffd\ufffdb"}]
+
+
+# A third of the pieces drawn are surrogates, so runs of them are common.
+@given(
+    st.lists(st.characters(categories=("Cs",)) | st.sampled_from(TRICKY) | CHARACTERS).map("".join)
+)
+def test_any_text_keeps_its_length_with_surrogates_replaced_one_for_one(text: str) -> None:
+    expected = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+    frames = read_frames([encode_frame(1, {"type": "text", "text": text})])
+    assert frames == [{"type": "text", "text": expected}]

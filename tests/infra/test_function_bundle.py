@@ -27,6 +27,9 @@ pytestmark = pytest.mark.infra
 ROOT = Path(__file__).resolve().parents[2]
 X86 = "cp313-cp313-manylinux2014_x86_64"
 ARM = "cp313-cp313-manylinux2014_aarch64"
+# How cryptography ships: one abi3 wheel for every CPython >= 3.11, on newer glibc baselines.
+ABI3_ARM = "cp311-abi3-manylinux_2_34_aarch64"
+ABI3_X86 = "cp311-abi3-manylinux_2_34_x86_64"
 
 
 def make_wheel(directory: Path, name: str, tag: str) -> None:
@@ -51,6 +54,8 @@ def wheels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     make_wheel(directory, "x86only", X86)
     make_wheel(directory, "native", X86)
     make_wheel(directory, "native", ARM)
+    make_wheel(directory, "abi3pkg", ABI3_X86)
+    make_wheel(directory, "abi3pkg", ABI3_ARM)
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_FIND_LINKS", str(directory))
     monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
@@ -81,6 +86,22 @@ def test_the_asset_is_the_package_plus_arm64_wheels(
     # This machine may be x86_64; Lambda is arm64, so the arm64 wheel is the one installed.
     assert (out / "native" / "__init__.py").read_text() == f"TAG = {ARM!r}\n"
     assert not list(out.rglob("*.pyc"))
+
+
+def test_abi3_wheels_on_lambdas_glibc_are_picked(
+    package: Path, wheels: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "asset"
+    out.mkdir()
+    LocalPipBundling(package, ["abi3pkg"]).bundle(out)
+    assert (out / "abi3pkg" / "__init__.py").read_text() == f"TAG = {ABI3_ARM!r}\n"
+
+
+def test_the_jwt_library_and_its_crypto_are_runtime_dependencies() -> None:
+    names = {
+        r.split("[")[0].split(">")[0].lower() for r in runtime_requirements(ROOT / "pyproject.toml")
+    }
+    assert {"pyjwt", "cryptography"} <= names
 
 
 def test_a_dependency_without_an_arm64_wheel_fails_loudly(

@@ -149,3 +149,37 @@ def start_serve(tmp_path: Path) -> Iterator[StartServe]:
             workers = serve.workers()
             assert serve.stop() == 0, serve.output()
             assert not [pid for pid in workers if alive(pid)], "a worker outlived serve"
+
+
+class RawResponse:
+    """One response parsed from raw bytes: status, lowercase headers, the rest as the body."""
+
+    def __init__(self, raw: bytes) -> None:
+        head, _, self.body = raw.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        self.status_line = lines[0]
+        self.status = int(lines[0].split()[1]) if lines[0].startswith("HTTP/") else 0
+        self.headers = {
+            name.strip().lower(): value.strip()
+            for name, _, value in (line.partition(":") for line in lines[1:])
+        }
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def exchange(url: str, data: bytes, *, half_close: bool = False, timeout: float = 10.0) -> bytes:
+    """Send ``data`` as is and read until the server closes the connection."""
+    host, port = url.removeprefix("http://").strip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        sock.sendall(data)
+        if half_close:
+            sock.shutdown(socket.SHUT_WR)
+        received = bytearray()
+        while chunk := sock.recv(65536):
+            received += chunk
+    return bytes(received)
+
+
+def host_of(url: str) -> str:
+    return url.removeprefix("http://").strip("/")

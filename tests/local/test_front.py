@@ -88,24 +88,22 @@ def test_ctrl_c_stops_serve_and_every_worker(start_serve: StartServe) -> None:
 
 
 def test_cancels_on_disconnect_share_one_registry() -> None:
-    from stream_chat_local.front import Front, LocalFunction
-    from stream_chat_local.workers import WorkerPool
+    from stream_chat_local.front import Front
 
     class Recording:
         def __init__(self) -> None:
             self.cancelled: list[str] = []
 
-        def cancel(self, stream_id: str) -> None:
-            self.cancelled.append(stream_id)
+        def cancel(self, stream_id: str, owner: str = "") -> None:
+            self.cancelled.append(stream_id + owner)  # without sign-in the owner is empty
 
-        def is_cancelled(self, stream_id: str) -> bool:
-            return stream_id in self.cancelled
+        def is_cancelled(self, stream_id: str, owner: str = "") -> bool:
+            return stream_id + owner in self.cancelled
 
     registry = Recording()
-    idle = LocalFunction(WorkerPool({}, 1), 1.0)  # never started: no request is made
-    front = Front(idle, idle, None, registry)  # type: ignore[arg-type]
+    front = Front([], None, None, registry)  # type: ignore[arg-type]
 
-    for stream_id in ("a", None, "b", "a"):
+    for stream_id in ("a", "b", "a"):
         front.cancel(stream_id)
 
     assert registry.cancelled == ["a", "b", "a"]  # one registry, built once by serve

@@ -23,6 +23,10 @@ ACCEPTED = (
     b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n"
     b'{"status":"OK"}\n'
 )
+REFUSED = (
+    b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+    b'Content-Length: 28\r\n\r\n{"errorType":"Unavailable"}\n'
+)
 
 
 @dataclass
@@ -32,6 +36,7 @@ class RawRequest:
     chunk_times: list[float] = field(default_factory=list)  # time.monotonic() per data chunk
     received_at: float = field(default_factory=time.time)  # when its head had arrived
     done: threading.Event = field(default_factory=threading.Event)
+    reset: bool = False  # the runtime reset the connection before the body ended
 
     @property
     def line(self) -> str:
@@ -59,6 +64,11 @@ class RecordingRuntimeApi:
         self.requests: list[RawRequest] = []
         self.on_chunk: Callable[[int], None] | None = None  # called with each data chunk's index
         self.hang_up_after: int | None = None  # close a /response after this many data chunks
+        # Stop reading a /response after this many data chunks, for stall_s seconds: a stalled
+        # consumer, whose full buffers block the runtime's writes.
+        self.stall_after: int | None = None
+        self.stall_s = 0.0
+        self.refuse: str | None = None  # answer 500 to POSTs whose request line starts so
         self._events: queue.Queue[Pushed] = queue.Queue()
         self._closed = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -76,16 +86,17 @@ class RecordingRuntimeApi:
         request_id: str = "req-1",
         *,
         deadline_s: float = 60.0,
-        **headers: str,
+        **headers: str | None,
     ) -> None:
-        """Queue an event for ``/next``; extra headers as keyword arguments (``_`` for ``-``)."""
-        base = {
+        """Queue an event for ``/next``; extra headers as keyword arguments (``_`` for ``-``),
+        None to leave a header out."""
+        base: dict[str, str | None] = {
             "Lambda-Runtime-Aws-Request-Id": request_id,
             "Lambda-Runtime-Deadline-Ms": str(int((time.time() + deadline_s) * 1000)),
             "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:us-east-1:1:function:f",
         }
         base.update({k.replace("_", "-"): v for k, v in headers.items()})
-        self._events.put(Pushed(event, base))
+        self._events.put(Pushed(event, {k: v for k, v in base.items() if v is not None}))
 
     def find(self, line_start: str, timeout: float = 10.0) -> RawRequest:
         """The first complete request whose request line starts with ``line_start``."""
@@ -138,10 +149,14 @@ class RecordingRuntimeApi:
         self.requests.append(request)
         if request.line.startswith("GET"):
             return self._next(conn, request)
-        kept = self._read_body(conn, reader, request)
+        try:
+            kept = self._read_body(conn, reader, request)
+        except ConnectionResetError:
+            request.reset, kept = True, False
         request.done.set()
         if kept:
-            conn.sendall(ACCEPTED)
+            refused = self.refuse is not None and request.line.startswith(self.refuse)
+            conn.sendall(REFUSED if refused else ACCEPTED)
         return kept
 
     def _next(self, conn: socket.socket, request: RawRequest) -> bool:
@@ -178,6 +193,8 @@ class RecordingRuntimeApi:
             if self.on_chunk:
                 self.on_chunk(index)
             index += 1
+            if index == self.stall_after:
+                self._closed.wait(self.stall_s)
             if self.hang_up_after is not None and index >= self.hang_up_after:
                 conn.shutdown(socket.SHUT_RDWR)
                 return False

@@ -6,6 +6,7 @@ import base64
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from tests.runtime.conftest import StartRuntime
 from tests.runtime.recorder import PREFIX, RecordingRuntimeApi, parse_chunks
@@ -31,7 +32,36 @@ def test_an_exception_before_the_first_byte_posts_the_documented_error(
     assert any("toy_handlers.py" in line for line in report["stackTrace"])
     assert runtime_api.count(f"POST {PREFIX}/invocation/req-bad/response") == 0
     runtime_api.find("GET", timeout=5)  # and on to the next event
-    assert "[ERROR] req-bad" in _eventually(runtime.output, "ValueError")
+    _eventually(runtime.output, "req-bad")
+    (logged,) = error_records(runtime.output(), "req-bad")
+    assert (logged["errorType"], logged["errorMessage"]) == ("ValueError", report["errorMessage"])
+    assert logged["stackTrace"] == report["stackTrace"]
+
+
+def test_an_error_is_logged_as_one_json_line(
+    runtime_api: RecordingRuntimeApi, start_runtime: StartRuntime
+) -> None:
+    runtime_api.push({}, "req-deep")
+    runtime = start_runtime(f"{TOY}.fails_midstream")
+
+    runtime_api.find(f"POST {PREFIX}/invocation/req-deep/response")
+    output = _eventually(runtime.output, "req-deep")
+
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1, "one line, so one CloudWatch event, however deep the traceback"
+    record = json.loads(lines[0])
+    assert set(record) == {
+        "timestamp",
+        "level",
+        "errorType",
+        "errorMessage",
+        "stackTrace",
+        "requestId",
+    }
+    assert (record["level"], record["requestId"]) == ("ERROR", "req-deep")
+    assert (record["errorType"], record["errorMessage"]) == ("RuntimeError", "the upstream broke")
+    assert isinstance(record["stackTrace"], list) and len(record["stackTrace"]) >= 2
+    assert record["timestamp"].endswith("Z")
 
 
 def test_a_result_that_is_neither_streamed_nor_json_is_an_error(
@@ -106,6 +136,12 @@ def test_the_runtime_exits_when_the_runtime_api_goes_away(
     runtime_api.close()
 
     assert runtime.wait(timeout=10) == 2
+
+
+def error_records(output: str, request_id: str) -> list[dict[str, Any]]:
+    """The JSON error lines logged for one request; any other line fails the test."""
+    records = [json.loads(line) for line in output.splitlines() if line.strip()]
+    return [r for r in records if r.get("level") == "ERROR" and r["requestId"] == request_id]
 
 
 def _eventually(read: object, needle: str, timeout: float = 10.0) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.runtime.conftest import StartRuntime
@@ -61,3 +63,25 @@ def test_the_handler_module_is_imported_before_the_first_next(
 
     imported_at = float(parse_chunks(response.body)[0][1])
     assert imported_at < first_next.received_at
+
+
+def test_a_refused_init_error_report_is_logged_not_a_raw_traceback(
+    runtime_api: RecordingRuntimeApi, start_runtime: StartRuntime
+) -> None:
+    runtime_api.refuse = f"POST {PREFIX}/init/error"
+    runtime = start_runtime("tests.runtime.toy_handlers.missing")
+
+    assert runtime.wait(timeout=20) == 1
+    records = [json.loads(line) for line in runtime.output().splitlines() if line.strip()]
+    assert [r["errorType"] for r in records] == ["Runtime.HandlerNotFound", "RuntimeApiError"]
+    assert "answered 500" in records[1]["errorMessage"]
+
+
+def test_without_a_runtime_api_address_the_runtime_says_so_and_exits(
+    start_runtime: StartRuntime,
+) -> None:
+    runtime = start_runtime("tests.runtime.toy_handlers.frames", AWS_LAMBDA_RUNTIME_API="")
+
+    assert runtime.wait(timeout=20) == 2
+    (record,) = [json.loads(line) for line in runtime.output().splitlines() if line.strip()]
+    assert "AWS_LAMBDA_RUNTIME_API" in record["errorMessage"]

@@ -109,7 +109,8 @@ def acked_frames(event: dict[str, Any], context: Any) -> StreamingResponse:
 
 
 def endless(event: dict[str, Any], context: Any) -> StreamingResponse:
-    """Frames every ``interval_s`` (bounded); records in ``marker`` that its cleanup ran."""
+    """Frames every ``interval_s`` (bounded), then ``linger_s`` without a write; records in
+    ``marker`` that its cleanup ran."""
     p = params(event)
 
     def body() -> Iterator[bytes]:
@@ -117,8 +118,25 @@ def endless(event: dict[str, Any], context: Any) -> StreamingResponse:
             for number in range(1, p.get("frames", 2000) + 1):
                 yield frame(number)
                 time.sleep(p.get("interval_s", 0.01))
+            time.sleep(p.get("linger_s", 0.0))
         finally:
             Path(p["marker"]).write_text("closed")
+
+    return StreamingResponse(200, SSE, body())
+
+
+def firehose(event: dict[str, Any], context: Any) -> StreamingResponse:
+    """``frames`` parts of ``size`` bytes as fast as they are taken; on close, writes the time
+    (``time.time()``) to ``marker``: the moment its cleanup (an upstream abort) ran."""
+    p = params(event)
+    part = b"x" * p.get("size", 65536)
+
+    def body() -> Iterator[bytes]:
+        try:
+            for _ in range(p["frames"]):
+                yield part
+        finally:
+            Path(p["marker"]).write_text(repr(time.time()))
 
     return StreamingResponse(200, SSE, body())
 

@@ -4,8 +4,28 @@
  * becomes the detail line, next to the code and the provider's request id.
  */
 
-/** @type {Record<string, string>} */
-const TITLES = {
+/**
+ * One title for every code the server sends (docs/protocol.md, "Error codes"); a test checks
+ * this list against the server's registry of codes, both ways.
+ * @type {Readonly<Record<string, string>>}
+ */
+export const SERVER_TITLES = Object.freeze({
+  invalid_event: "The server did not accept this request.",
+  invalid_json: "The server did not accept this request.",
+  invalid_body: "The server did not accept this request.",
+  invalid_field: "The server did not accept this request.",
+  invalid_messages: "The server did not accept this request.",
+  invalid_role: "The server did not accept this request.",
+  invalid_content: "A message has no text the server can accept.",
+  invalid_max_tokens: "The server did not accept this request.",
+  model_not_allowed: "This model is not available on this server.",
+  system_not_allowed: "This server does not accept a custom system prompt.",
+  too_many_messages: "This conversation is too long. Start a new chat.",
+  too_many_characters: "This conversation is too long. Start a new chat.",
+  invalid_stream_id: "The server did not accept this request.",
+  not_found: "The server does not offer this address.",
+  method_not_allowed: "The server did not accept this request.",
+  payload_too_large: "This conversation is too long. Start a new chat.",
   provider_unavailable: "The model is temporarily unavailable.",
   rate_limited: "Too many requests right now. Wait a moment, then retry.",
   provider_rejected: "The model provider refused the request.",
@@ -14,17 +34,30 @@ const TITLES = {
   first_token_timeout: "The model took too long to start answering.",
   stall_timeout: "The answer stalled.",
   deadline: "The answer ran out of time.",
+  shutdown: "The server is restarting. Try again in a moment.",
   internal_error: "Something went wrong on the server.",
+  unauthorized: "Sign in to continue.",
+  limit_concurrent: "Too many answers at once. Wait for one to finish, then retry.",
+  limit_rate: "Too many questions in a short time. Wait a minute, then retry.",
+  limit_tokens: "You have used today's allowance of answers. Come back tomorrow.",
+  auth_unavailable: "Sign-in cannot be checked right now. Wait a moment, then retry.",
+});
+
+/**
+ * Codes the client itself gives to what went wrong on its side of the connection.
+ * @type {Readonly<Record<string, string>>}
+ */
+export const CLIENT_TITLES = Object.freeze({
   incomplete: "The answer was cut off before it finished.",
   client_stall_timeout: "The connection stalled: nothing arrived for too long.",
   network_error: "Could not reach the server. Check your connection.",
   unexpected_content_type: "The server sent something other than an answer stream.",
   invalid_frame: "The server sent a malformed answer stream.",
   frame_too_large: "The server sent a malformed answer stream.",
-  payload_too_large: "This conversation is too long. Start a new chat.",
-  too_many_messages: "This conversation is too long. Start a new chat.",
-  too_many_characters: "This conversation is too long. Start a new chat.",
-};
+});
+
+/** @type {Readonly<Record<string, string>>} */
+const TITLES = { ...SERVER_TITLES, ...CLIENT_TITLES };
 
 /**
  * @param {{code: string, message: string, requestId?: string | undefined}} error

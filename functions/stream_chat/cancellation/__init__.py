@@ -4,6 +4,11 @@ A client that stops an answer calls the cancel route, which records the stream i
 registry; the running stream (on another instance, or another local worker process) polls the
 registry and, when it finds its id, closes the upstream request.
 
+A cancel is owned: with sign-in, the record is keyed by the stream id AND the signed-in user, so
+another user's cancel lands on a different record and never stops the stream (it is answered the
+same way, so ids cannot be probed). Without sign-in the owner is empty and the unguessable id is
+the key.
+
 The package itself imports no more than a registry write needs, since the small cancel function
 imports it too; the stream's poller lives in ``cancellation.watcher``.
 """
@@ -17,10 +22,15 @@ if TYPE_CHECKING:
 
 
 class CancelRegistry(Protocol):
-    def cancel(self, stream_id: str) -> None:
-        """Record that ``stream_id`` must stop; idempotent."""
+    def cancel(self, stream_id: str, owner: str = "") -> None:
+        """Record that ``owner``'s stream ``stream_id`` must stop; idempotent."""
 
-    def is_cancelled(self, stream_id: str) -> bool: ...
+    def is_cancelled(self, stream_id: str, owner: str = "") -> bool: ...
+
+
+def record_key(stream_id: str, owner: str) -> str:
+    """One record per (stream, owner); ``/`` never occurs in a stream id."""
+    return f"{stream_id}/{owner}" if owner else stream_id
 
 
 def make_registry(settings: Settings) -> CancelRegistry | None:
@@ -37,4 +47,4 @@ def make_registry(settings: Settings) -> CancelRegistry | None:
     return None
 
 
-__all__ = ["CancelRegistry", "make_registry"]
+__all__ = ["CancelRegistry", "make_registry", "record_key"]

@@ -1,4 +1,4 @@
-"""Cancel registry on DynamoDB: one item per cancelled stream, expired by TTL."""
+"""Cancel registry on DynamoDB: one item per cancelled (stream, owner), expired by TTL."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
+
+from stream_chat.cancellation import record_key
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -31,20 +33,20 @@ class DynamoDBRegistry:
     def create(cls, table: str, ttl_s: int) -> DynamoDBRegistry:
         return cls(boto3.client("dynamodb", config=_CLIENT_CONFIG), table, ttl_s)
 
-    def cancel(self, stream_id: str) -> None:
+    def cancel(self, stream_id: str, owner: str = "") -> None:
         now = int(time.time())
         item: dict[str, Any] = {
-            KEY: {"S": stream_id},
+            KEY: {"S": record_key(stream_id, owner)},
             "cancelled_at": {"N": str(now)},
             TTL_ATTRIBUTE: {"N": str(now + self._ttl_s)},
         }
         self._client.put_item(TableName=self._table, Item=item)
 
-    def is_cancelled(self, stream_id: str) -> bool:
+    def is_cancelled(self, stream_id: str, owner: str = "") -> bool:
         # Strongly consistent: a cancel written a moment ago on another instance must be seen.
         response = self._client.get_item(
             TableName=self._table,
-            Key={KEY: {"S": stream_id}},
+            Key={KEY: {"S": record_key(stream_id, owner)}},
             ConsistentRead=True,
             ProjectionExpression=KEY,
         )

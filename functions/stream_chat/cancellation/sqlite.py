@@ -9,7 +9,11 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
+
+from stream_chat.cancellation import record_key
 
 DEFAULT_FILE = "stream-chat-cancel.sqlite3"
 
@@ -29,22 +33,27 @@ class SQLiteRegistry:
     def path(self) -> str:
         return self._path
 
-    def cancel(self, stream_id: str) -> None:
+    def cancel(self, stream_id: str, owner: str = "") -> None:
         now = time.time()
         with self._connect() as db:
             db.execute(
-                "INSERT OR REPLACE INTO cancels VALUES (?, ?)", (stream_id, now + self._ttl_s)
+                "INSERT OR REPLACE INTO cancels VALUES (?, ?)",
+                (record_key(stream_id, owner), now + self._ttl_s),
             )
             db.execute("DELETE FROM cancels WHERE expires_at < ?", (now,))
 
-    def is_cancelled(self, stream_id: str) -> bool:
+    def is_cancelled(self, stream_id: str, owner: str = "") -> bool:
         with self._connect() as db:
             row = db.execute(
                 "SELECT 1 FROM cancels WHERE stream_id = ? AND expires_at >= ?",
-                (stream_id, time.time()),
+                (record_key(stream_id, owner), time.time()),
             ).fetchone()
         return row is not None
 
-    def _connect(self) -> sqlite3.Connection:
-        # A connection per call: registries are shared across threads and processes.
-        return sqlite3.connect(self._path, timeout=1.0, isolation_level=None)
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # A connection per call: registries are shared across threads and processes. Closed on
+        # the spot (a connection's own ``with`` only commits): autocommit makes each statement
+        # its own transaction.
+        with closing(sqlite3.connect(self._path, timeout=1.0, isolation_level=None)) as db:
+            yield db

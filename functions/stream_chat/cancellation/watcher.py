@@ -27,9 +27,11 @@ class CancelWatcher:
         stream_id: str,
         interval_s: float,
         on_cancel: Callable[[], None],
+        owner: str = "",
     ) -> None:
         self._registry = registry
         self._stream_id = stream_id
+        self._owner = owner
         self._interval = interval_s
         self._on_cancel = on_cancel
         self._stopped = threading.Event()
@@ -48,7 +50,7 @@ class CancelWatcher:
         while not self._stopped.wait(self._interval):
             self.reads += 1
             try:
-                cancelled = self._registry.is_cancelled(self._stream_id)
+                cancelled = self._registry.is_cancelled(self._stream_id, self._owner)
             except Exception:
                 self.failures += 1
                 logger.warning(

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from stream_chat.runtime.diagnostics import RuntimeFault
+
 # Header names of the ``/next`` response (Runtime API 2018-06-01), lowercase as we store them.
 REQUEST_ID = "lambda-runtime-aws-request-id"
 DEADLINE_MS = "lambda-runtime-deadline-ms"
@@ -68,7 +70,7 @@ class LambdaContext:
         """The context of one invocation, from the lowercased headers of its ``/next`` response."""
         return cls(
             aws_request_id=headers[REQUEST_ID],
-            deadline_ms=int(headers.get(DEADLINE_MS, "0")),
+            deadline_ms=_deadline_ms(headers.get(DEADLINE_MS)),
             invoked_function_arn=headers.get(FUNCTION_ARN, ""),
             trace_id=headers.get(TRACE_ID),
             identity=_json_or_none(headers.get(COGNITO_IDENTITY)),
@@ -76,6 +78,17 @@ class LambdaContext:
             tenant_id=headers.get(TENANT_ID),
             invocation_id=headers.get(INVOCATION_ID),
         )
+
+
+def _deadline_ms(raw: str | None) -> int:
+    # Without its deadline an invocation cannot bound a single wait: refuse it rather than
+    # guess (taking "now" would end every answer at once, and "never" would overrun).
+    if raw is None or not raw.strip().isdigit():
+        raise RuntimeFault(
+            "Runtime.InvalidDeadline",
+            f"Lambda-Runtime-Deadline-Ms is {raw!r}, not epoch milliseconds",
+        )
+    return int(raw)
 
 
 def _json_or_none(raw: str | None) -> Any:

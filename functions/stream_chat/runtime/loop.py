@@ -3,6 +3,7 @@
 Init (everything before the first ``/next``) imports the handler module named by ``_HANDLER``,
 so whatever that module imports at top level is paid for once, before any request waits on it.
 A failure there is reported to ``/init/error`` and the process exits, as the Runtime API asks.
+Every error is logged as one JSON line (``diagnostics.log_error``), never as a bare traceback.
 
 A handler that returns a ``StreamingResponse`` is streamed; any other return value is answered
 buffered, as the managed runtime answers: serialised to JSON in one ``/response``.
@@ -27,19 +28,28 @@ from stream_chat.runtime.api import Invocation, RuntimeApi, RuntimeApiError
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.runtime.diagnostics import InitError, diagnose, log_error
 from stream_chat.runtime.response import StreamingResponse
-from stream_chat.runtime.streaming import ResponseStream, encode_prelude
+from stream_chat.runtime.streaming import ResponseStream, WriteTimeout, encode_prelude
 
 Handler = Callable[[Any, LambdaContext], Any]  # a StreamingResponse, or JSON to answer buffered
+
+# Writes to the response end this long before the invocation's deadline, so that a stalled
+# reader still leaves time to close the handler's body (and its upstream request) and log why.
+WRITE_RESERVE_S = 0.5
 
 
 def main() -> int:
     """Run until the Runtime API goes away; the exit status tells Lambda why we stopped."""
-    api = RuntimeApi(os.environ["AWS_LAMBDA_RUNTIME_API"])
+    try:
+        api = RuntimeApi(os.environ.get("AWS_LAMBDA_RUNTIME_API", ""))
+    except RuntimeApiError as exc:
+        log_error(None, exc)
+        return 2
     try:
         handler = load_handler(os.environ.get("_HANDLER", ""))
     except InitError as exc:
         log_error(None, exc)
-        api.post_init_error(diagnose(exc))
+        diagnostic = diagnose(exc)
+        _report(None, lambda: api.post_init_error(diagnostic))
         return 1
     while True:
         try:
@@ -73,24 +83,31 @@ def load_handler(name: str) -> Handler:
 
 def invoke(api: RuntimeApi, handler: Handler, invocation: Invocation) -> None:
     """Run one invocation; nothing it does can end the loop except a broken Runtime API."""
+    request_id = invocation.request_id
+    try:
+        context = _context(invocation)
+        answer = _call(handler, invocation, context)
+    except Exception as exc:
+        log_error(request_id, exc)
+        diagnostic = diagnose(exc)
+        _report(request_id, lambda: api.post_error(invocation, diagnostic))
+        return
+    if isinstance(answer, bytes):
+        _report(request_id, lambda: api.post_response(invocation, answer))
+        return
+    body, metadata = answer
+    write_deadline = context.deadline_ms / 1000 - WRITE_RESERVE_S
+    _report(request_id, lambda: _stream(api.address, invocation, body, metadata, write_deadline))
+
+
+def _context(invocation: Invocation) -> LambdaContext:
     context = LambdaContext.from_headers(invocation.headers)
     # X-Ray and the AWS SDKs read the trace header from the environment, per invocation.
     if context.trace_id:
         os.environ["_X_AMZN_TRACE_ID"] = context.trace_id
     else:
         os.environ.pop("_X_AMZN_TRACE_ID", None)
-    try:
-        answer = _call(handler, invocation, context)
-    except Exception as exc:
-        log_error(context.aws_request_id, exc)
-        diagnostic = diagnose(exc)
-        _report(lambda: api.post_error(invocation, diagnostic))
-        return
-    if isinstance(answer, bytes):
-        _report(lambda: api.post_response(invocation, answer))
-        return
-    body, metadata = answer
-    _report(lambda: _stream(api.address, invocation, body, metadata))
+    return context
 
 
 def _call(
@@ -109,13 +126,18 @@ def _call(
         raise
 
 
-def _stream(address: str, invocation: Invocation, body: Iterator[bytes], metadata: bytes) -> None:
+def _stream(
+    address: str, invocation: Invocation, body: Iterator[bytes], metadata: bytes, deadline: float
+) -> None:
     try:
-        stream = ResponseStream(address, invocation.request_id, invocation.invocation_id)
+        stream = ResponseStream(address, invocation.request_id, invocation.invocation_id, deadline)
         try:
             stream.start(metadata)
             failure = _write_body(stream, body, invocation.request_id)
             status = stream.finish(failure)
+        except WriteTimeout:
+            stream.abort()  # a reset: the reader must not take what it got for a whole response
+            raise
         finally:
             stream.close()
         if status >= 300:
@@ -144,13 +166,13 @@ def _write_body(
         stream.write(chunk)
 
 
-def _report(send: Callable[[], None]) -> None:
+def _report(request_id: str | None, send: Callable[[], None]) -> None:
     # Whatever went wrong while answering (most likely a broken Runtime API connection) fails
     # this invocation only; the next /next tells whether the environment is still alive.
     try:
         send()
     except Exception as exc:
-        log_error(None, exc)
+        log_error(request_id, exc)
 
 
 def _close(resource: object) -> None:

@@ -7,14 +7,22 @@ as a chunk of its own. There is no buffering layer: each chunk is one ``sendall`
 data and CRLF together on a TCP_NODELAY socket, so it leaves the moment it is produced (two
 writes per chunk would let Nagle hold the second one back for a delayed ACK). An error after the
 first byte travels in real trailers, declared up front, after the zero-length chunk.
+
+Every write, and the wait for Lambda's answer, is bounded by a deadline (the invocation's, less a
+reserve for cleanup). A write that cannot complete by then means the reader has stalled: the
+response cannot be finished any more (a half-sent chunk leaves no room for trailers), so it is
+aborted with a TCP reset and ``WriteTimeout`` is raised.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
 import socket
+import struct
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,13 +34,20 @@ PRELUDE_CONTENT_TYPE = "application/vnd.awslambda.http-integration-response"
 DELIMITER = b"\0" * 8
 
 
+class WriteTimeout(RuntimeApiError):
+    """The response could not be written before the deadline: its reader has stalled."""
+
+
 class ResponseStream:
     """Write one streamed response; every failure to write raises ``RuntimeApiError``."""
 
-    def __init__(self, address: str, request_id: str, invocation_id: str | None) -> None:
+    def __init__(
+        self, address: str, request_id: str, invocation_id: str | None, deadline: float
+    ) -> None:
         self._head = _request_head(address, request_id, invocation_id)
+        self._deadline = deadline  # time.time() by which every write must be done
         try:
-            self._sock = socket.create_connection(split_address(address))
+            self._sock = socket.create_connection(split_address(address), self._remaining())
             self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError as exc:
             raise RuntimeApiError(f"cannot connect to the Runtime API: {exc!r}") from exc
@@ -51,6 +66,7 @@ class ResponseStream:
         trailers = b"" if diagnostic is None else _error_trailers(diagnostic)
         try:
             self._send(b"0\r\n" + trailers + b"\r\n")
+            self._sock.settimeout(self._remaining())
             response = http.client.HTTPResponse(self._sock, method="POST")
             response.begin()
             response.read()
@@ -64,11 +80,27 @@ class ResponseStream:
         # The documented contract: close the connection once the response is written.
         self._sock.close()
 
+    def abort(self) -> None:
+        """Reset the connection: what was queued is dropped, the response is not complete."""
+        with contextlib.suppress(OSError):  # already broken: close() is all that is left
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self._sock.close()
+
     def _send(self, data: bytes) -> None:
         try:
+            # sendall's timeout bounds the whole call, not each partial send.
+            self._sock.settimeout(self._remaining())
             self._sock.sendall(data)
+        except TimeoutError as exc:
+            raise WriteTimeout(f"the response reader stalled until the deadline: {exc!r}") from exc
         except OSError as exc:
             raise RuntimeApiError(f"writing the response stream: {exc!r}") from exc
+
+    def _remaining(self) -> float:
+        remaining = self._deadline - time.time()
+        if remaining <= 0:
+            raise WriteTimeout("the deadline for writing the response has passed")
+        return remaining
 
 
 def encode_prelude(prelude: Mapping[str, Any]) -> bytes:

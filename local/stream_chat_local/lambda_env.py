@@ -1,0 +1,47 @@
+"""What Lambda sets in a function's environment, for the local workers of each function."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from pathlib import Path
+
+DEFAULT_HANDLER = "stream_chat.handler.lambda_handler"
+CANCEL_HANDLER = "stream_chat.cancel_handler.lambda_handler"
+MEMORY_MB = 512
+CANCEL_MEMORY_MB = 1024
+CANCEL_TIMEOUT_S = 10.0
+
+
+def worker_env(
+    environ: Mapping[str, str], args: argparse.Namespace, scratch: Path
+) -> dict[str, str]:
+    """The user's environment, plus what Lambda sets for a function; cancels and limits go
+    through SQLite files shared by the workers."""
+    env = dict(environ)
+    env.setdefault("STREAM_CHAT_CANCEL_BACKEND", "sqlite")
+    env.setdefault("STREAM_CHAT_CANCEL_SQLITE_PATH", str(scratch / "cancel.sqlite3"))
+    env.setdefault("STREAM_CHAT_LIMITS_SQLITE_PATH", str(scratch / "limits.sqlite3"))
+    env.setdefault("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1"))
+    env.update(
+        {
+            "_HANDLER": args.handler,
+            "AWS_LAMBDA_FUNCTION_NAME": "stream-chat",
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(MEMORY_MB),
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(max(1, round(args.timeout))),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def cancel_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The cancel function's environment: the same configuration, its own handler and sizing."""
+    return {
+        **env,
+        "_HANDLER": CANCEL_HANDLER,
+        "AWS_LAMBDA_FUNCTION_NAME": "stream-chat-cancel",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(CANCEL_MEMORY_MB),
+        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(round(CANCEL_TIMEOUT_S)),
+    }

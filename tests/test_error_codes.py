@@ -1,0 +1,70 @@
+"""Error codes are defined once (``stream_chat.errors``): the protocol document and the web
+client's messages must list exactly the registry's codes, with the registry's status and
+retryable flag."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from stream_chat.errors import ERROR_CODES, InvalidRequest, StreamChatError
+
+ROOT = Path(__file__).resolve().parents[1]
+ROW = re.compile(r"^\| `(?P<code>[a-z_]+)` \| (?P<status>\d{3}) \| (?P<retryable>yes|no) \|")
+
+
+def documented_codes() -> dict[str, tuple[int, bool]]:
+    text = (ROOT / "docs" / "protocol.md").read_text()
+    section = text.split("\n## Error codes\n", 1)[1].split("\n## ", 1)[0]
+    rows = [ROW.match(line) for line in section.splitlines() if line.startswith("| `")]
+    assert all(rows), "every row of the table names a code, a status and yes/no"
+    codes = [row["code"] for row in rows if row]
+    assert len(codes) == len(set(codes)), "each code once"
+    return {row["code"]: (int(row["status"]), row["retryable"] == "yes") for row in rows if row}
+
+
+def web_titles(name: str) -> set[str]:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is needed to read the web client's messages")
+    module = (ROOT / "web" / "js" / "error-messages.js").as_uri()
+    script = f"const m = await import({json.dumps(module)});\n"
+    script += f"console.log(JSON.stringify(Object.keys(m.{name})));"
+    result = subprocess.run(
+        [node, "--input-type=module", "-e", script],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return set(json.loads(result.stdout))
+
+
+def test_the_protocol_document_lists_exactly_the_registry() -> None:
+    registry = {code: (cls.status, cls.retryable) for code, cls in ERROR_CODES.items()}
+    assert documented_codes() == registry
+
+
+def test_the_web_client_has_a_message_for_exactly_the_server_codes() -> None:
+    assert web_titles("SERVER_TITLES") == set(ERROR_CODES)
+
+
+def test_client_side_codes_never_shadow_a_server_code() -> None:
+    assert not web_titles("CLIENT_TITLES") & set(ERROR_CODES)
+
+
+def test_a_code_is_taken_once_and_only_coded_errors_are_raised() -> None:
+    with pytest.raises(TypeError, match="already taken"):
+
+        class Duplicate(InvalidRequest):
+            code = "invalid_json"
+
+    with pytest.raises(TypeError, match="no error code of its own"):
+        InvalidRequest("which rule?")
+    assert all(issubclass(cls, StreamChatError) for cls in ERROR_CODES.values())
+    assert all(cls.meaning() for cls in ERROR_CODES.values())

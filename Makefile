@@ -42,11 +42,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-# Browser libraries come from npm (lockfile) and are copied next to the page, never committed.
+# Browser libraries come from npm (lockfile) and are copied next to the page, minified, never
+# committed (the deployment does the same: infra/page_assets.py).
+ESBUILD := node_modules/.bin/esbuild --minify --format=esm --log-level=warning
 web/vendor: node_modules/.package-lock.json
 	mkdir -p web/vendor
-	cp node_modules/marked/lib/marked.esm.js web/vendor/marked.esm.js
-	cp node_modules/dompurify/dist/purify.es.mjs web/vendor/purify.es.mjs
+	$(ESBUILD) node_modules/marked/lib/marked.esm.js --outfile=web/vendor/marked.esm.js
+	$(ESBUILD) node_modules/dompurify/dist/purify.es.mjs --outfile=web/vendor/purify.es.mjs
 	mkdir -p web/vendor/highlight/languages
 	cp node_modules/@highlightjs/cdn-assets/es/core.min.js web/vendor/highlight/core.min.js
 	for name in $(HIGHLIGHT_LANGUAGES); do \

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ ENTRY_PAGE = "index.html"
 LOCAL_ONLY = ("config.json", "jsconfig.json")
 LOCAL_ONLY_DIRS = ("vendor",)
 VERSION_LENGTH = 16
+ESBUILD = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "esbuild"
 # Relative references in the entry page: not fragments, absolute paths or URLs with a scheme.
 _REFERENCE = re.compile(r'\b(href|src)="(?![#/]|[a-z][a-z0-9+.-]*:)([^"]+)"')
 
@@ -59,11 +61,31 @@ def stage_page(web_dir: Path, vendor_files: Mapping[str, Path], staging: Path) -
     for site_path, source in files.items():
         target = assets / "assets" / version / site_path
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        if site_path in vendor_files and not source.name.endswith(".min.js"):
+            minify(source, target)
+        else:
+            shutil.copyfile(source, target)
     entry.mkdir(parents=True)
     page = (web_dir / ENTRY_PAGE).read_text(encoding="utf-8")
     (entry / ENTRY_PAGE).write_text(versioned(page, version), encoding="utf-8")
     return StagedPage(version=version, assets=assets, entry=entry)
+
+
+def minify(source: Path, target: Path) -> None:
+    """A browser library's ES module, minified by esbuild (the npm package, from the lockfile)."""
+    if not ESBUILD.is_file():
+        raise FileNotFoundError(f"{ESBUILD} is missing: run `npm ci` first")
+    subprocess.run(
+        [
+            str(ESBUILD),
+            str(source),
+            "--minify",
+            "--format=esm",
+            "--log-level=warning",
+            f"--outfile={target}",
+        ],
+        check=True,
+    )
 
 
 def versioned(page: str, version: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from aws_cdk.assertions import Match, Template
 
 from infra import cancel_function
 from infra.cancel_table import PARTITION_KEY, TTL_ATTRIBUTE
+from infra.page_assets import minify
 from infra.streaming_function import EXEC_WRAPPER, HANDLER
 from stream_chat.routes import CANCEL_PATTERN
 from stream_chat.settings import ENV, Settings
@@ -436,7 +438,7 @@ def test_page_config_and_entry_files_are_never_stale(
 
 
 def test_the_page_ships_versioned_with_the_locked_browser_libraries(
-    default: Template, default_synth: Synth
+    default: Template, default_synth: Synth, tmp_path: Path
 ) -> None:
     assets = deployments(default)["assets"]
     assert set(assets["Exclude"]) == {"index.html", "config.json"}
@@ -457,7 +459,14 @@ def test_the_page_ships_versioned_with_the_locked_browser_libraries(
         / "core.min.js",
     }
     for site_path, source in libraries.items():
-        assert files[base + site_path] == source.read_bytes()
+        shipped_library = files[base + site_path]
+        if source.name.endswith(".min.js"):
+            assert shipped_library == source.read_bytes()
+        else:
+            minified = tmp_path / source.name
+            minify(source, minified)
+            assert shipped_library == minified.read_bytes()
+            assert len(shipped_library) <= len(source.read_bytes())
     page = {str(p.relative_to(ROOT / "web")) for p in (ROOT / "web").rglob("*") if p.is_file()}
     shipped = {
         p

@@ -87,3 +87,17 @@ def test_history(page: Page, fake: FakeAnthropic) -> None:
         page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
         assert axe_violations(page) == [], f"history drawer, {scheme}"
         page.screenshot(path=SCREENSHOTS / f"history-drawer-narrow-{scheme}.png")
+
+
+def test_touch_screens_get_no_keyboard_hints(page: Page) -> None:
+    expect(page.locator("#composer-hint")).to_be_visible()
+    expect(page.locator("#empty")).to_contain_text("Esc")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    try:
+        assert page.evaluate("matchMedia('(pointer: coarse)').matches")
+        expect(page.locator("#composer-hint")).to_be_hidden()
+        assert "Esc" not in page.locator("#empty").inner_text()
+    finally:
+        cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": False})
+        cdp.detach()

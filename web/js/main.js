@@ -152,6 +152,8 @@ function refresh() {
       versions: turn.versions.length,
     });
   }
+  // The action rows may have grown the log: keep following the end if we were.
+  scroll.contentChanged();
 }
 
 /** @param {Turn} turn */

@@ -7,6 +7,7 @@ bad value fails at synth, naming the context key. The other keys size the infras
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -18,8 +19,20 @@ PREFIX = "stream-chat:"
 # CloudFront cuts a response after this many seconds without a byte; heartbeats must be sooner.
 ORIGIN_READ_TIMEOUT_S = 60
 # Set by the stack from the resources it creates, never from context.
+# ``auth`` is read here (cognito or none) and the stack sets the function's auth variables.
 INFRA_OWNED = frozenset(
-    {"anthropic_secret_arn", "cancel_backend", "cancel_table", "cancel_sqlite_path"}
+    {
+        "anthropic_secret_arn",
+        "cancel_backend",
+        "cancel_table",
+        "cancel_sqlite_path",
+        "auth",
+        "auth_issuer",
+        "auth_client_id",
+        "limits_backend",
+        "limits_table",
+        "limits_sqlite_path",
+    }
 )
 FUNCTION_KEYS = tuple(f.name for f in fields(Settings) if f.name not in INFRA_OWNED)
 # The values CloudWatch Logs accepts.
@@ -50,6 +63,13 @@ class DeploySettings:
     waf_rate_limit: int | None = None
     anthropic_secret_name: str | None = None
     cancel_table_pitr: bool = False
+    auth: str = "cognito"
+    self_sign_up: bool = False
+    allowed_email_domains: tuple[str, ...] = ()
+    auth_domain_prefix: str | None = None
+    alarm_email: str | None = None
+    daily_cost_budget_usd: float = 10.0
+    error_endings_alarm: int = 5
 
     @property
     def function(self) -> Settings:
@@ -73,6 +93,7 @@ class DeploySettings:
         values = {k: _deploy_value(k, v) for k, v in ours.items() if k in _DEPLOY_PARSERS}
         settings = cls(function_env=env, **values)  # type: ignore[arg-type]  # parsed per key
         settings._check_heartbeat()
+        settings._check_sign_up()
         return settings
 
     def _check_heartbeat(self) -> None:
@@ -80,6 +101,13 @@ class DeploySettings:
             raise DeploySettingsError(
                 f"cdk context {PREFIX}heartbeat_s must be below CloudFront's origin read timeout "
                 f"({ORIGIN_READ_TIMEOUT_S} s), or idle streams are cut"
+            )
+
+    def _check_sign_up(self) -> None:
+        if self.allowed_email_domains and not (self.auth == "cognito" and self.self_sign_up):
+            raise DeploySettingsError(
+                f"cdk context {PREFIX}allowed_email_domains limits self sign-up: it needs "
+                f"{PREFIX}auth=cognito and {PREFIX}self_sign_up=true"
             )
 
 
@@ -98,6 +126,8 @@ def _env_text(key: str, value: Any) -> str:
     """A JSON context value (cdk.json) or a string (``-c``) as the function reads it."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict) and key == "prices":  # the price table, as JSON
+        return json.dumps(value)
     if isinstance(value, list):
         return ",".join(str(item) for item in value)
     if isinstance(value, str | int | float):
@@ -152,9 +182,56 @@ def _flag(value: Any) -> bool:
     raise ValueError("expected true or false")
 
 
+def _email(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        raise ValueError("expected an e-mail address")
+    return value
+
+
+def _amount(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("expected an amount in USD")
+    amount = float(value)
+    if not amount > 0:
+        raise ValueError("expected an amount in USD above 0")
+    return amount
+
+
 def _name(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9/_+=.@-]{1,512}", value):
         raise ValueError("expected a Secrets Manager secret name")
+    return value
+
+
+def _auth(value: Any) -> str:
+    if value not in ("cognito", "none"):
+        raise ValueError("expected cognito or none")
+    return str(value)
+
+
+def _email_domains(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError("expected a list of e-mail domains")
+    domains = tuple(str(item).strip().lower() for item in items if str(item).strip())
+    for domain in domains:
+        if not re.fullmatch(
+            r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", domain
+        ):
+            raise ValueError(f"{domain!r} is not a domain name")
+    return domains
+
+
+def _domain_prefix(value: Any) -> str:
+    # Cognito's rules: lowercase letters, digits and inner hyphens, and no AWS brand words.
+    if not isinstance(value, str) or not re.fullmatch(
+        r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", value
+    ):
+        raise ValueError("expected lowercase letters, digits and hyphens (at most 63)")
+    if any(word in value for word in ("aws", "amazon", "cognito")):
+        raise ValueError("Cognito refuses prefixes containing aws, amazon or cognito")
     return value
 
 
@@ -172,4 +249,14 @@ _DEPLOY_PARSERS: dict[str, Callable[[Any], object]] = {
     "waf_rate_limit": _optional(_integer(10, 2_000_000_000)),
     "anthropic_secret_name": _optional(_name),
     "cancel_table_pitr": _flag,
+    # Sign-in: on (cognito) unless deliberately turned off.
+    "auth": _auth,
+    "self_sign_up": _flag,
+    "allowed_email_domains": _email_domains,
+    "auth_domain_prefix": _optional(_domain_prefix),
+    # Alarms notify an SNS topic; with an address, the topic e-mails it (confirm the first mail).
+    "alarm_email": _optional(_email),
+    "daily_cost_budget_usd": _amount,
+    # Streams ending in an error (timeouts, provider and internal errors) per 5 minutes.
+    "error_endings_alarm": _integer(1, 1_000_000),
 }

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aws_cdk as cdk
 from aws_cdk import aws_cloudfront as cloudfront
 from constructs import Construct
 
-# The page loads only its own modules and styles (no inline script) and talks only to /api/*
-# on the same origin.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+from stream_chat_page import content_security_policy
+
+# Without sign-in; with it, the sign-in domain joins connect-src.
+CONTENT_SECURITY_POLICY = content_security_policy()
 HSTS_MAX_AGE = cdk.Duration.days(365)
 
 
 def security_headers_policy(
-    scope: Construct, construct_id: str
+    scope: Construct, construct_id: str, *, connect_sources: Sequence[str] = ()
 ) -> cloudfront.ResponseHeadersPolicy:
     """CSP, HSTS, nosniff, no framing and a strict referrer policy, overriding the origin's."""
     return cloudfront.ResponseHeadersPolicy(
@@ -34,7 +25,7 @@ def security_headers_policy(
         comment="stream-chat security headers",
         security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
             content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                content_security_policy=CONTENT_SECURITY_POLICY, override=True
+                content_security_policy=content_security_policy(connect_sources), override=True
             ),
             strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
                 access_control_max_age=HSTS_MAX_AGE, include_subdomains=True, override=True

@@ -5,7 +5,8 @@ Origin Access Control.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -21,6 +22,16 @@ from infra.page_assets import stage_page
 from infra.security_headers import security_headers_policy
 from stream_chat.routes import API_PATTERN, CANCEL_PATTERN
 
+# What the function reads of a request, and nothing more: the body hash OAC signs with, the
+# access token (X-Authorization, since OAC replaces Authorization), and the viewer's address as
+# CloudFront itself sets it (a header the viewer sends under that name is overwritten).
+API_HEADERS = (
+    "Accept",
+    "Content-Type",
+    "X-Amz-Content-Sha256",
+    "X-Authorization",
+    "CloudFront-Viewer-Address",
+)
 ENTRY_FILES = ("index.html", "config.json")
 # The entry files are never cached, so a deploy shows at once; what they load lives under a
 # directory named by its content's hash, so it never changes and may be kept for a year.
@@ -43,10 +54,19 @@ class Site(Construct):
         cancel_url: lambda_.IFunctionUrl,
         origin_read_timeout: cdk.Duration,
         web_acl_arn: str | None = None,
+        connect_sources: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = _private_bucket(self)
-        headers = security_headers_policy(self, "SecurityHeaders")
+        headers = security_headers_policy(self, "SecurityHeaders", connect_sources=connect_sources)
+        self.api_requests = cloudfront.OriginRequestPolicy(
+            self,
+            "ApiRequests",
+            comment="stream-chat API: body hash, access token, viewer address",
+            header_behavior=cloudfront.OriginRequestHeaderBehavior.allow_list(*API_HEADERS),
+            query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.all(),
+            cookie_behavior=cloudfront.OriginRequestCookieBehavior.none(),
+        )
         # One control signs for both function URLs; each origin grants this distribution alone.
         signing = cloudfront.FunctionUrlOriginAccessControl(self, "FunctionUrlAccess")
         stream = origins.FunctionUrlOrigin.with_origin_access_control(
@@ -68,8 +88,8 @@ class Site(Construct):
             ),
             # CloudFront takes the first matching pattern, in this order.
             additional_behaviors={
-                CANCEL_PATTERN: _api_behavior(cancel, headers),
-                API_PATTERN: _api_behavior(stream, headers),
+                CANCEL_PATTERN: _api_behavior(cancel, headers, self.api_requests),
+                API_PATTERN: _api_behavior(stream, headers, self.api_requests),
             },
             web_acl_id=web_acl_arn,
         )
@@ -102,10 +122,10 @@ class Site(Construct):
             cache_control=ASSET_CACHE,
         )
         entry_page = s3deploy.Source.asset(str(staged.entry))
-        entry = s3deploy.BucketDeployment(
+        self.entry = entry = s3deploy.BucketDeployment(
             self,
             "Entry",
-            sources=[entry_page, s3deploy.Source.json_data("config.json", dict(runtime_config))],
+            sources=[entry_page, _config_source(runtime_config)],
             destination_bucket=self.bucket,
             exclude=["*"],
             include=list(ENTRY_FILES),
@@ -115,6 +135,13 @@ class Site(Construct):
         )
         # The new entry page goes live (and the cache is invalidated) once what it loads is there.
         entry.node.add_dependency(assets)
+
+
+def _config_source(config: Mapping[str, object]) -> s3deploy.ISource:
+    """config.json as text: ``Source.json_data`` would drop null values on their way through
+    jsii, and ``"auth": null`` is how the page learns that nobody signs in. Deploy-time values
+    (the client id, the domain) are ids and URLs, which need no escaping inside their quotes."""
+    return s3deploy.Source.data("config.json", json.dumps(config))
 
 
 def _private_bucket(scope: Construct) -> s3.Bucket:
@@ -131,7 +158,9 @@ def _private_bucket(scope: Construct) -> s3.Bucket:
 
 
 def _api_behavior(
-    origin: cloudfront.IOrigin, headers: cloudfront.IResponseHeadersPolicy
+    origin: cloudfront.IOrigin,
+    headers: cloudfront.IResponseHeadersPolicy,
+    requests: cloudfront.IOriginRequestPolicy,
 ) -> cloudfront.BehaviorOptions:
     return cloudfront.BehaviorOptions(
         # Signs every request with SigV4; the function URL accepts nothing else.
@@ -140,9 +169,8 @@ def _api_behavior(
         viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
         allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
         cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
-        # Forwards x-amz-content-sha256, which OAC needs for POST bodies; the function URL
-        # needs its own Host.
-        origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        # Never the viewer's Host: the function URL needs its own.
+        origin_request_policy=requests,
         compress=False,
         response_headers_policy=headers,
     )

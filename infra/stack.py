@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -9,20 +11,25 @@ import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra import cancel_table, provider_secret
+from infra import cancel_table, limits_table, provider_secret
 from infra.cancel_function import CancelFunction
 from infra.cancel_table import CancelTable
 from infra.deploy_settings import ORIGIN_READ_TIMEOUT_S, DeploySettings
 from infra.function_bundle import function_code, runtime_requirements
+from infra.limits_table import LimitsTable
+from infra.observability import Observability
 from infra.provider_secret import ProviderSecret
 from infra.rate_limit import REGION as WAF_REGION
 from infra.rate_limit import RateLimitAcl
+from infra.sign_in import SignIn
 from infra.site import Site
 from infra.streaming_function import StreamingFunction
 from stream_chat.settings import ENV, Settings
 from stream_chat_page import page_config
 
 ROOT = Path(__file__).resolve().parent.parent
+# How an unresolved CDK token looks inside a string.
+DEPLOY_TIME = re.compile(r"\$\{Token\[[^\]]*\]\}")
 NODE_MODULES = ROOT / "node_modules"
 HIGHLIGHT = NODE_MODULES / "@highlightjs" / "cdn-assets" / "es"
 # The grammars the page highlights (web/js/highlight.js); the Makefile copies the same list.
@@ -64,7 +71,8 @@ VENDOR_FILES = {
 
 
 class StreamChatStack(cdk.Stack):
-    """Cancel table, key secret, streaming and cancel functions, site, and the outputs."""
+    """Cancel table, key secret, sign-in, limits, streaming and cancel functions, site, and the
+    outputs a user needs."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, settings: DeploySettings, **kwargs: Any
@@ -74,23 +82,65 @@ class StreamChatStack(cdk.Stack):
         self.template_options.metadata = {"cfn-lint": {"config": {"ignore_checks": ["W3005"]}}}
         table = CancelTable(self, "CancelTable", point_in_time_recovery=settings.cancel_table_pitr)
         secret = ProviderSecret(self, "AnthropicKey", existing_name=settings.anthropic_secret_name)
+        sign_in = self._sign_in(settings)
+        # Both functions check the same tokens: a cancel counts only from the stream's owner.
+        auth = sign_in.function_env if sign_in else {ENV["auth"]: "none"}
+        limits = LimitsTable(self, "LimitsTable") if settings.function.limited else None
         code = function_code(
             ROOT / "functions" / "stream_chat", runtime_requirements(ROOT / "pyproject.toml")
         )
-        function = self._function(settings, code, table, secret)
-        cancel = self._cancel_function(settings, code, table)
+        function = self._function(settings, code, table, secret, auth=auth, limits=limits)
+        cancel = self._cancel_function(settings, code, table, auth=auth)
         site = Site(
             self,
             "Site",
             web_dir=ROOT / "web",
             vendor_files=VENDOR_FILES,
-            runtime_config=page_config(settings.function),
+            runtime_config=page_config(settings.function, sign_in.page_auth if sign_in else None),
             function_url=function.url,
             cancel_url=cancel.url,
             origin_read_timeout=cdk.Duration.seconds(ORIGIN_READ_TIMEOUT_S),
             web_acl_arn=self._web_acl_arn(settings.waf_rate_limit),
+            connect_sources=[sign_in.domain_url] if sign_in else [],
         )
-        self._outputs(site, secret, function, cancel)
+        if sign_in:
+            # The page goes live only once its sign-in client accepts the site's address.
+            site.entry.node.add_dependency(sign_in.point_at(site.url))
+        observability = Observability(
+            self,
+            "Observability",
+            function=function.function,
+            timeout=cdk.Duration.seconds(settings.timeout_s),
+            models=settings.function.allowed_models,
+            daily_cost_budget_usd=settings.daily_cost_budget_usd,
+            error_endings_threshold=settings.error_endings_alarm,
+            alarm_email=settings.alarm_email,
+        )
+        self._outputs(
+            site,
+            secret=secret,
+            function=function,
+            cancel=cancel,
+            sign_in=sign_in,
+            observability=observability,
+        )
+
+    def _sign_in(self, settings: DeploySettings) -> SignIn | None:
+        if settings.auth == "none":
+            cdk.Annotations.of(self).add_warning_v2(
+                "stream-chat:auth-none",
+                "stream-chat:auth=none: the chat is open to anyone who finds its address, on "
+                "your Anthropic bill, bounded only by the stream-chat:limit_* settings",
+            )
+            return None
+        return SignIn(
+            self,
+            "SignIn",
+            self_sign_up=settings.self_sign_up,
+            allowed_email_domains=settings.allowed_email_domains,
+            domain_prefix=settings.auth_domain_prefix,
+            log_retention_days=settings.log_retention_days,
+        )
 
     def _function(
         self,
@@ -98,15 +148,20 @@ class StreamChatStack(cdk.Stack):
         code: lambda_.Code,
         table: CancelTable,
         secret: ProviderSecret,
+        *,
+        auth: Mapping[str, str],
+        limits: LimitsTable | None,
     ) -> StreamingFunction:
         environment = {
             **settings.function_env,
             ENV["cancel_backend"]: "dynamodb",
             ENV["cancel_table"]: table.table.table_name,
             ENV["anthropic_secret_arn"]: secret.secret_id,
+            **auth,
+            **(limits.function_env if limits else {}),
             "POWERTOOLS_SERVICE_NAME": "stream-chat",
         }
-        Settings.from_env(environment)  # the function must be able to read what it is given
+        check_readable(environment)
         function = StreamingFunction(
             self,
             "Streaming",
@@ -119,19 +174,27 @@ class StreamChatStack(cdk.Stack):
         )
         function.allow(cancel_table.STREAM_ACTIONS, table.table.table_arn)
         function.allow(provider_secret.FUNCTION_ACTIONS, secret.policy_arn)
+        if limits:
+            function.allow(limits_table.FUNCTION_ACTIONS, limits.table.table_arn)
         return function
 
     def _cancel_function(
-        self, settings: DeploySettings, code: lambda_.Code, table: CancelTable
+        self,
+        settings: DeploySettings,
+        code: lambda_.Code,
+        table: CancelTable,
+        *,
+        auth: Mapping[str, str],
     ) -> CancelFunction:
-        # Only what a registry write reads: no provider, no key, no model settings.
+        # Only what a registry write and a token check read: no provider, no key, no model.
         ttl = ENV["cancel_ttl_s"]
         environment = {
             ENV["cancel_backend"]: "dynamodb",
             ENV["cancel_table"]: table.table.table_name,
             **({ttl: settings.function_env[ttl]} if ttl in settings.function_env else {}),
+            **auth,
         }
-        Settings.from_env(environment)
+        check_readable(environment)
         function = CancelFunction(
             self,
             "Cancel",
@@ -157,32 +220,47 @@ class StreamChatStack(cdk.Stack):
     def _outputs(
         self,
         site: Site,
+        *,
         secret: ProviderSecret,
         function: StreamingFunction,
         cancel: CancelFunction,
+        sign_in: SignIn | None,
+        observability: Observability,
     ) -> None:
-        cdk.CfnOutput(self, "SiteUrl", value=site.url, description="Open this in a browser")
-        cdk.CfnOutput(
-            self,
-            "SmokeCommand",
-            value=f"stream-chat smoke {site.url}",
-            description="Proves the answer streams through CloudFront unbuffered",
-        )
-        cdk.CfnOutput(
-            self,
-            "AnthropicSecretId",
-            value=secret.secret_id,
-            description="aws secretsmanager put-secret-value --secret-id <this> ...",
-        )
-        cdk.CfnOutput(
-            self,
-            "LogGroupName",
-            value=function.log_group.log_group_name,
-            description="aws logs tail <this> --follow",
-        )
-        cdk.CfnOutput(
-            self,
-            "CancelLogGroupName",
-            value=cancel.log_group.log_group_name,
-            description="aws logs tail <this> --follow (the cancel function)",
-        )
+        outputs = {
+            "SiteUrl": (site.url, "Open this in a browser"),
+            "SmokeCommand": (
+                f"stream-chat smoke {site.url}",
+                "Proves the answer streams through CloudFront unbuffered",
+            ),
+            "AnthropicSecretId": (
+                secret.secret_id,
+                "aws secretsmanager put-secret-value --secret-id <this> ...",
+            ),
+            "LogGroupName": (function.log_group.log_group_name, "aws logs tail <this> --follow"),
+            "CancelLogGroupName": (
+                cancel.log_group.log_group_name,
+                "aws logs tail <this> --follow (the cancel function)",
+            ),
+            "DashboardName": (
+                observability.dashboard.dashboard_name,
+                "CloudWatch dashboard: streams, endings, latency, tokens and cost",
+            ),
+            "AlarmTopicArn": (
+                observability.topic.topic_arn,
+                "Alarms notify this SNS topic; subscribe to it for notifications",
+            ),
+        }
+        if sign_in:
+            outputs["CreateUserCommand"] = (
+                sign_in.create_user_command(self.region),
+                "Creates a user (replace user@example.com); Cognito e-mails a temporary password",
+            )
+            outputs["UserPoolId"] = (sign_in.pool.user_pool_id, "The user pool")
+        for name, (value, description) in outputs.items():
+            cdk.CfnOutput(self, name, value=value, description=description)
+
+
+def check_readable(environment: Mapping[str, str]) -> None:
+    """The function must be able to read what it is given (deploy-time values stand in)."""
+    Settings.from_env({name: DEPLOY_TIME.sub("deploy-time", v) for name, v in environment.items()})

@@ -28,6 +28,7 @@ from stream_chat.errors import (
     StreamChatError,
 )
 from stream_chat.json_response import JsonResponse, error_response, json_response
+from stream_chat.refusals import count_refused
 from stream_chat.routes import CANCEL_PATH, STREAM_ID
 from stream_chat.settings import Settings
 
@@ -51,10 +52,10 @@ class CancelFunction:
             return self.route(event, request_id).url_response()
         except StreamChatError as error:
             log("INFO", "request refused", request_id, code=error.code, status=error.status)
-            return error_response(error).url_response()
+            return refuse(error)
         except Exception as exc:
             log("ERROR", "cancel failed", request_id, exception=repr(exc))
-            return error_response(InternalError("The cancel failed unexpectedly.")).url_response()
+            return refuse(InternalError("The cancel failed unexpectedly."))
 
     def route(self, event: Mapping[str, Any], request_id: str | None) -> JsonResponse:
         path = str(event.get("rawPath", ""))
@@ -80,6 +81,12 @@ class CancelFunction:
         log("INFO", "stream cancel recorded", request_id, cancelled_stream_id=stream_id)
         # Unknown and expired ids get the same answer, so ids cannot be probed.
         return json_response(202, {"stream_id": stream_id, "cancelled": True})
+
+
+def refuse(error: StreamChatError) -> dict[str, Any]:
+    """Counted by code, as the streaming function counts its refusals."""
+    count_refused(error)
+    return error_response(error).url_response()
 
 
 def log(level: str, message: str, request_id: str | None, **fields: object) -> None:

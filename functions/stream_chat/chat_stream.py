@@ -2,14 +2,14 @@
 
 Whatever ends the stream (``done``, an error, a cancel, a SIGTERM, or the runtime closing the body
 early), the ``finally`` aborts the upstream request, stops the watcher and releases the viewer's
-stream lease with the output tokens counted: no orphaned generation, no leaked lease.
+stream lease with the output tokens counted: no orphaned generation, no leaked lease. It then
+publishes the stream's report: one EMF document and one summary log line.
 """
 
 from __future__ import annotations
 
 import queue
 import secrets
-import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
@@ -21,11 +21,14 @@ from stream_chat.cancellation.watcher import CancelWatcher
 from stream_chat.chat_request import ChatRequest
 from stream_chat.errors import ShuttingDown
 from stream_chat.limits import Lease, LeasedBody
+from stream_chat.metrics import publish_stream
+from stream_chat.pricing import price_of
 from stream_chat.providers import Provider
 from stream_chat.relay import to_protocol, watch
 from stream_chat.settings import Settings
 from stream_chat.shutdown import PROCESS_SHUTDOWN, Shutdown
 from stream_chat.sse import encode_stream
+from stream_chat.stream_report import StreamReport, measured, priced
 from stream_chat.upstream import CancelRequested, Failed, Inbox, Upstream
 
 logger = Logger(service="stream-chat", child=True)
@@ -44,7 +47,12 @@ class ChatStream:
     shutdown: Shutdown = field(default=PROCESS_SHUTDOWN)
 
     def frames(
-        self, request: ChatRequest, stream_id: str, budget: Budget, lease: Lease
+        self,
+        request: ChatRequest,
+        stream_id: str,
+        budget: Budget,
+        lease: Lease,
+        request_id: str | None = None,
     ) -> Iterator[bytes]:
         """The body; everything that can fail before the first byte fails here, eagerly."""
         start = {
@@ -52,43 +60,59 @@ class ChatStream:
             "stream_id": stream_id,
             "model": self.provider.model_label(request),
         }
-        return LeasedBody(self._run(request, stream_id, budget, lease, start), lease)
+        report = StreamReport(stream_id, start["model"], request_id)
+        if self.settings.log_content:
+            report.answer = []
+        return LeasedBody(self._run(request, budget, lease, start, report), lease)
 
     def _run(
         self,
         request: ChatRequest,
-        stream_id: str,
         budget: Budget,
         lease: Lease,
         start: dict[str, str],
+        report: StreamReport,
     ) -> Generator[bytes, None, None]:
         inbox: Inbox = queue.Queue()
         upstream = Upstream(
             self.provider, request, budget, self.settings.provider_attempts, inbox
         ).start()
-        watcher = self._watch_cancel(stream_id, lease.viewer.owner, inbox)
-        started = time.monotonic()
+        watcher = self._watch_cancel(report.stream_id, lease.viewer.owner, inbox)
+
+        def close_upstream() -> None:
+            upstream.abort()
+            report.upstream_closed()
+
         stopping = ShuttingDown("The server is shutting down; ask again in a moment.")
         try:
             with self.shutdown.watching(lambda: inbox.put(Failed(stopping))):
                 events = watch(inbox, self.settings, budget)
-                yield from encode_stream(lease.meter(to_protocol(events, start, upstream.abort)))
+                frames = to_protocol(events, start, close_upstream)
+                prices = price_of(self.settings.prices, report.model)
+                counted = lease.meter(priced(frames, prices))
+                yield from encode_stream(measured(counted, report))
         finally:
-            upstream.abort()
+            close_upstream()
             if watcher is not None:
                 watcher.stop()
             lease.release()
-            logger.info(
-                "stream ended",
-                extra={
-                    "duration_s": round(time.monotonic() - started, 3),
-                    "provider_request_id": upstream.request_id,
-                    "retries": upstream.retries,
-                    "cancel_reads": watcher.reads if watcher else 0,
-                    "cancel_read_failures": watcher.failures if watcher else 0,
-                    "output_tokens": lease.output_tokens,
-                },
-            )
+            self._report(report, upstream, watcher)
+
+    def _report(
+        self, report: StreamReport, upstream: Upstream, watcher: CancelWatcher | None
+    ) -> None:
+        """Exactly one EMF document and one summary line per stream, however it ended."""
+        report.finish()
+        report.provider_request_id = upstream.request_id or report.provider_request_id
+        report.retries = upstream.retries
+        if watcher is not None:
+            report.cancel_reads, report.cancel_read_failures = watcher.reads, watcher.failures
+            report.cancel_recorded_at = watcher.cancelled_at
+        try:
+            publish_stream(report)
+        except Exception:
+            logger.exception("stream metrics failed")  # never worth failing the answer for
+        logger.info("stream ended", extra=report.summary())
 
     def _watch_cancel(self, stream_id: str, owner: str, inbox: Inbox) -> CancelWatcher | None:
         if self.registry is None:

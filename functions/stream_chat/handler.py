@@ -29,6 +29,7 @@ from stream_chat.errors import (
 from stream_chat.json_response import JsonResponse, error_response
 from stream_chat.limits import Lease, Limiter
 from stream_chat.providers import Provider, make_provider
+from stream_chat.refusals import count_refused
 from stream_chat.routes import CHAT_PATH
 from stream_chat.runtime.response import StreamingResponse
 from stream_chat.settings import Settings
@@ -73,10 +74,15 @@ class ChatFunction:
             return self.route(event, context)
         except StreamChatError as error:
             logger.info("request refused", extra={"code": error.code, "status": error.status})
-            return _streamed(error_response(error))
+            return self.refuse(error)
         except Exception:
             logger.exception("request failed")
-            return _streamed(error_response(InternalError("The request failed unexpectedly.")))
+            return self.refuse(InternalError("The request failed unexpectedly."))
+
+    def refuse(self, error: StreamChatError) -> StreamingResponse:
+        """Every error answered before a stream goes through here, and is counted by code."""
+        count_refused(error)
+        return _streamed(error_response(error))
 
     def route(self, event: LambdaFunctionUrlEvent, context: RemainingTime) -> StreamingResponse:
         path, method = route_key(event)
@@ -86,7 +92,8 @@ class ChatFunction:
             raise MethodNotAllowed(f"{method} is not allowed on {path}; use POST")
         viewer = self.authorize(event)
         request = self.validate(self.parse(event))
-        return self.stream(request, self.admit(viewer, context), context)
+        request_id = getattr(context, "aws_request_id", None)
+        return self.stream(request, self.admit(viewer, context), context, request_id)
 
     def authorize(self, event: LambdaFunctionUrlEvent) -> Viewer:
         return self.authorizer.authorize(event.headers, event.request_context.http.source_ip)
@@ -96,14 +103,14 @@ class ChatFunction:
 
     def validate(self, body: bytes) -> ChatRequest:
         request = parse_chat_request(body, self.settings)
-        logger.info(
-            "chat request",
-            extra={
-                "messages": len(request.messages),
-                "model": request.model,
-                "max_tokens": request.max_tokens,
-            },
-        )
+        details: dict[str, object] = {
+            "messages": len(request.messages),
+            "model": request.model,
+            "max_tokens": request.max_tokens,
+        }
+        if self.settings.log_content:
+            details["content"] = [message.texts for message in request.messages]
+        logger.info("chat request", extra=details)
         return request
 
     def admit(self, viewer: Viewer, context: RemainingTime) -> Lease:
@@ -111,7 +118,11 @@ class ChatFunction:
         return self.limiter.admit(viewer, context.get_remaining_time_in_millis() / 1000.0)
 
     def stream(
-        self, request: ChatRequest, lease: Lease, context: RemainingTime
+        self,
+        request: ChatRequest,
+        lease: Lease,
+        context: RemainingTime,
+        request_id: str | None = None,
     ) -> StreamingResponse:
         stream_id = new_stream_id()
         logger.append_keys(stream_id=stream_id)
@@ -119,7 +130,7 @@ class ChatFunction:
         return StreamingResponse(
             200,
             {**HEADERS, "x-stream-id": stream_id},
-            self.chat_stream.frames(request, stream_id, budget, lease),
+            self.chat_stream.frames(request, stream_id, budget, lease, request_id),
         )
 
 

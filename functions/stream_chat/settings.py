@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
+
+from stream_chat.pricing import DEFAULT_PRICES, PriceTable, parse_prices
 
 Provider = Literal["anthropic", "demo"]
 CancelBackend = Literal["dynamodb", "sqlite", "none"]
@@ -40,6 +42,8 @@ ENV = {
     "cancel_sqlite_path": "STREAM_CHAT_CANCEL_SQLITE_PATH",
     "cancel_poll_s": "STREAM_CHAT_CANCEL_POLL_S",
     "cancel_ttl_s": "STREAM_CHAT_CANCEL_TTL_S",
+    "log_content": "STREAM_CHAT_LOG_CONTENT",
+    "prices": "STREAM_CHAT_PRICES_JSON",
     "auth": "STREAM_CHAT_AUTH",
     "auth_issuer": "STREAM_CHAT_AUTH_ISSUER",
     "auth_client_id": "STREAM_CHAT_AUTH_CLIENT_ID",
@@ -110,6 +114,9 @@ class Settings:
     cancel_sqlite_path: str | None = None
     cancel_poll_s: float = 0.25
     cancel_ttl_s: int = 3600
+    # Message text (prompts, answers) stays out of the logs unless this is switched on.
+    log_content: bool = False
+    prices: PriceTable = field(default_factory=lambda: DEFAULT_PRICES)
     auth: Auth = "none"
     auth_issuer: str | None = None
     auth_client_id: str | None = None
@@ -220,6 +227,8 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "limits_backend": _choice("dynamodb", "sqlite"),
     "allowed_models": _names,
     "allow_client_system": _boolean,
+    "log_content": _boolean,
+    "prices": parse_prices,
     **{name: int for name in (*_COUNTS, *_LIMITS)},
     **{name: float for name in _SECONDS},
 }

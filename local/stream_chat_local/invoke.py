@@ -1,11 +1,11 @@
 """``stream-chat invoke EVENT``: run the handler on a function URL event, printing the stream live.
 
 Like ``sam local invoke``, but streaming: each body chunk is written to stdout the moment the
-handler produces it. Logs go to stderr so that stdout is exactly the response body. The event's
-path picks the function as CloudFront does: a cancel goes to the cancel function, whose buffered
-response body is printed whole. The event is passed to the handler as given, as Lambda passes it;
-a file that is not a JSON object is refused with one line and exit status 2. Cancels go to a
-throw-away SQLite file unless a cancel store is configured.
+handler produces it. Logs and metric documents go to stderr so that stdout is exactly the
+response body. The event's path picks the function as CloudFront does: a cancel goes to the
+cancel function, whose buffered response body is printed whole. The event is passed to the
+handler as given, as Lambda passes it; a file that is not a JSON object is refused with one line
+and exit status 2. Cancels go to a throw-away SQLite file unless a cancel store is configured.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from stream_chat.routes import is_cancel_route
 from stream_chat.runtime.context import LambdaContext
@@ -96,23 +97,31 @@ def _invoke(event: dict[str, Any], args: argparse.Namespace) -> int:
 
     _say(note, f"provider: {FUNCTION.settings.provider}, timeout: {args.timeout:g} s")
     context = LambdaContext.local(str(uuid.uuid4()), args.timeout)
-    started = time.monotonic()
-    response = lambda_handler(event, context)
-    _say(note, f"HTTP {response.status_code} {json.dumps(dict(response.headers))}")
-    chunks = first = 0.0
     out = sys.stdout.buffer
-    body = iter(response.body)
+    started = time.monotonic()
+    # The function prints its metric documents (EMF): on Lambda stdout is the log, here the body.
+    with contextlib.redirect_stdout(sys.stderr):
+        response = lambda_handler(event, context)
+        _say(note, f"HTTP {response.status_code} {json.dumps(dict(response.headers))}")
+        first, chunks = _relay(response.body, out, started)
+    total = time.monotonic() - started
+    _say(note, f"{chunks:g} chunks, first after {first * 1000:.0f} ms, total {total:.2f} s")
+    return 0 if response.status_code < 400 else 1
+
+
+def _relay(body: Iterable[bytes], out: BinaryIO, started: float) -> tuple[float, float]:
+    """Write each chunk as it comes; returns (seconds to the first chunk, chunk count)."""
+    chunks = first = 0.0
+    iterator = iter(body)
     try:
-        for chunk in body:
+        for chunk in iterator:
             first = first or time.monotonic() - started
             chunks += 1
             out.write(chunk)
             out.flush()
     finally:  # on Ctrl-C too: closing the body aborts the upstream request
-        getattr(body, "close", lambda: None)()
-    total = time.monotonic() - started
-    _say(note, f"{chunks:g} chunks, first after {first * 1000:.0f} ms, total {total:.2f} s")
-    return 0 if response.status_code < 400 else 1
+        getattr(iterator, "close", lambda: None)()
+    return first, chunks
 
 
 def _cancel(event: dict[str, Any], note: Any, timeout_s: float) -> int:

@@ -28,7 +28,7 @@ from types import FrameType
 from stream_chat.access import Authorizer
 from stream_chat.cancellation import make_registry
 from stream_chat.routes import is_cancel_route
-from stream_chat.settings import Settings, SettingsError
+from stream_chat.settings import ENV, Settings, SettingsError
 from stream_chat_local.concurrency import Concurrency
 from stream_chat_local.front import Front
 from stream_chat_local.function_url import LocalFunction
@@ -38,6 +38,7 @@ from stream_chat_local.request_policy import RequestPolicy
 from stream_chat_local.scratch import scratch_directory
 from stream_chat_local.static import DEFAULT_WEB_DIR, StaticFiles
 from stream_chat_local.workers import WorkerPool
+from stream_chat_page import PageAuth
 
 API_ROUTE = re.compile(r"/api/")
 
@@ -79,11 +80,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--handler", default=DEFAULT_HANDLER, help="the function's _HANDLER")
     parser.add_argument("--web-dir", type=Path, default=DEFAULT_WEB_DIR)
+    sign_in = parser.add_argument_group(
+        "sign-in", "make the page sign in (the function verifies with STREAM_CHAT_AUTH*)"
+    )
+    sign_in.add_argument(
+        "--auth-domain", metavar="URL", help="base URL of the login domain (/oauth2/..., /logout)"
+    )
+    sign_in.add_argument("--auth-client-id", metavar="ID", help="its public app client")
 
 
 def run(args: argparse.Namespace) -> int:
+    if (args.auth_domain is None) != (args.auth_client_id is None):
+        print(
+            "stream-chat serve: give --auth-domain and --auth-client-id together", file=sys.stderr
+        )
+        return 2
     with scratch_directory() as scratch:
         env = worker_env(os.environ, args, scratch)
+        if args.auth_client_id:
+            # The function accepts tokens of the client the page signs in with.
+            env.setdefault(ENV["auth_client_id"], args.auth_client_id)
         try:
             settings = Settings.from_env(env)
         except SettingsError as exc:
@@ -104,13 +120,19 @@ def run(args: argparse.Namespace) -> int:
         port = listener.getsockname()[1]
         front = Front(
             [(is_cancel_route, cancel), (API_ROUTE.match, chat)],  # the narrower route first
-            StaticFiles(args.web_dir, settings),
+            StaticFiles(args.web_dir, settings, page_auth(args)),
             RequestPolicy(args.host, port),
             make_registry(settings),
             args.read_timeout,
             authorizer=Authorizer.from_settings(settings),
         )
         return _serve(front, listener, [chat, cancel], args)
+
+
+def page_auth(args: argparse.Namespace) -> PageAuth | None:
+    if args.auth_domain is None:
+        return None
+    return PageAuth(client_id=args.auth_client_id, domain_url=args.auth_domain)
 
 
 def _function(pool: WorkerPool, args: argparse.Namespace, timeout_s: float) -> LocalFunction:

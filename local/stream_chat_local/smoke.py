@@ -12,6 +12,7 @@ import hashlib
 import http.client
 import itertools
 import json
+import os
 import socket
 import statistics
 import sys
@@ -27,6 +28,7 @@ DEFAULT_MESSAGE = "Count from 1 to 30, one number per line, and write nothing el
 READ_SIZE = 64 * 1024
 ERROR_BODY_LIMIT = 64 * 1024
 CANCEL_TIMEOUT_S = 10.0
+TOKEN_ENV = "STREAM_CHAT_TOKEN"  # noqa: S105  # the name of a variable, not a secret
 
 
 @dataclass
@@ -71,24 +73,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="frames arriving within this many seconds count as all at once",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get(TOKEN_ENV),
+        help=f"a signed-in user's access token, sent as X-Authorization (default ${TOKEN_ENV})",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     report = smoke(
-        args.url, message=args.message, timeout_s=args.timeout, min_spread_s=args.min_spread
+        args.url,
+        message=args.message,
+        timeout_s=args.timeout,
+        min_spread_s=args.min_spread,
+        token=args.token,
     )
     print(json.dumps(asdict(report), indent=2) if args.json else render(report))
     return 1 if report.problems else 0
 
 
-def smoke(url: str, *, message: str, timeout_s: float, min_spread_s: float) -> Report:
+def smoke(
+    url: str, *, message: str, timeout_s: float, min_spread_s: float, token: str | None = None
+) -> Report:
     """POST one chat to ``url`` + ``/api/chat/stream`` and judge how its stream arrived."""
     body = json.dumps({"messages": [{"role": "user", "content": message}]}).encode()
     report = Report(url=url.rstrip("/") + STREAM_PATH)
     arrivals: list[_Arrival] = []
     reader = SseReader()
     try:
-        _exchange(report, body, timeout_s, reader, arrivals)
+        _exchange(report, body, timeout_s, reader, arrivals, token=token)
     except TimeoutError:
         report.problems.append(f"gave up after {timeout_s:g} s")
     except (OSError, http.client.HTTPException) as exc:
@@ -96,19 +109,25 @@ def smoke(url: str, *, message: str, timeout_s: float, min_spread_s: float) -> R
     report.pings = reader.comments
     _summarise(report, arrivals, min_spread_s)
     if report.stream_id and report.stop_reason is None:
-        _cancel(report, CANCEL_TIMEOUT_S)
+        _cancel(report, CANCEL_TIMEOUT_S, token)
     return report
 
 
 def _exchange(
-    report: Report, body: bytes, timeout_s: float, reader: SseReader, arrivals: list[_Arrival]
+    report: Report,
+    body: bytes,
+    timeout_s: float,
+    reader: SseReader,
+    arrivals: list[_Arrival],
+    *,
+    token: str | None,
 ) -> None:
     connection = _connection(report.url, timeout_s)
     started = time.monotonic()
     try:
         connection.connect()
         sock = connection.sock
-        response = _post(connection, urllib.parse.urlsplit(report.url).path, body)
+        response = _post(connection, urllib.parse.urlsplit(report.url).path, body, token)
         report.ttfb_s = time.monotonic() - started
         report.status = response.status
         report.content_type = response.getheader("content-type", "")
@@ -153,8 +172,10 @@ def _connection(url: str, timeout_s: float) -> http.client.HTTPConnection:
 
 
 def _post(
-    connection: http.client.HTTPConnection, path: str, body: bytes
+    connection: http.client.HTTPConnection, path: str, body: bytes, token: str | None
 ) -> http.client.HTTPResponse:
+    # OAC replaces Authorization with its signature, so the token travels in X-Authorization.
+    signed_in = {"x-authorization": f"Bearer {token}"} if token else {}
     connection.request(
         "POST",
         path,
@@ -164,18 +185,20 @@ def _post(
             "accept": "text/event-stream",
             # CloudFront's OAC signs the request for Lambda, which does not take unsigned bodies.
             "x-amz-content-sha256": hashlib.sha256(body).hexdigest(),
+            **signed_in,
         },
     )
     return connection.getresponse()
 
 
-def _cancel(report: Report, timeout_s: float) -> None:
+def _cancel(report: Report, timeout_s: float, token: str | None) -> None:
     """Cancel a stream we stopped reading: Lambda would finish it, and bill for it, otherwise."""
     url = f"{report.url}/{report.stream_id}/cancel"
     try:
         connection = _connection(url, timeout_s)
         try:
-            _post(connection, urllib.parse.urlsplit(url).path, b"").read(ERROR_BODY_LIMIT)
+            path = urllib.parse.urlsplit(url).path
+            _post(connection, path, b"", token).read(ERROR_BODY_LIMIT)
         finally:
             connection.close()
     except (OSError, http.client.HTTPException) as exc:
@@ -193,6 +216,8 @@ def _refusal(response: http.client.HTTPResponse) -> str:
         " (Lambda refused CloudFront's signature: check the OAC, both invoke permissions "
         "and the x-amz-content-sha256 header)"
         if response.status == 403
+        else f" (sign-in is on: pass a user's access token with --token or ${TOKEN_ENV})"
+        if response.status == 401
         else ""
     )
     return f"HTTP {response.status} {response.getheader('content-type', '')}: {text}{hint}"

@@ -10,27 +10,13 @@ from pathlib import Path
 
 from stream_chat.settings import Settings
 from stream_chat_local.http_head import Answer, error_answer
-from stream_chat_page import page_config
+from stream_chat_page import PageAuth, content_security_policy, page_config
 
 DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".map": "application/json"}
-# The same policy as infra/security_headers.py (a test keeps the two equal): the page loads only
-# its own modules and styles and talks only to its own origin; no other site may frame it.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-SECURITY_HEADERS = [
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+# The same policy as infra/security_headers.py (a test keeps the two equal).
+CONTENT_SECURITY_POLICY = content_security_policy()
+OTHER_SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
@@ -39,9 +25,14 @@ SECURITY_HEADERS = [
 
 
 class StaticFiles:
-    def __init__(self, root: Path, settings: Settings) -> None:
+    def __init__(self, root: Path, settings: Settings, auth: PageAuth | None = None) -> None:
         self.root = root.resolve()
-        self.config = json.dumps(page_config(settings)).encode()
+        self.config = json.dumps(page_config(settings, auth)).encode()
+        policy = content_security_policy([auth.origin] if auth else [])
+        self.security_headers = [
+            (b"content-security-policy", policy.encode()),
+            *OTHER_SECURITY_HEADERS,
+        ]
 
     def answer(self, path: str) -> Answer:
         """A page file with its security headers, or a 404."""
@@ -49,7 +40,7 @@ class StaticFiles:
         if found is None:
             return error_answer(404, "Not Found")
         content, kind = found
-        return Answer(200, content, [(b"content-type", kind.encode()), *SECURITY_HEADERS])
+        return Answer(200, content, [(b"content-type", kind.encode()), *self.security_headers])
 
     def lookup(self, path: str) -> tuple[bytes, str] | None:
         """(content, content type) of a page file, or None for anything outside ``root``."""

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import anthropic
 
+from tests.bench.figures import record
 from tests.bench.processes import cpu_seconds, post_chunks, serve, summary
 from tests.support.serve import clean_env
 
@@ -44,6 +45,9 @@ def run() -> list[str]:
                 served += _through_serve(server.url, sent)
             worker_cpu, serve_cpu = (cpu_seconds(p) - b for p, b in zip(pids, before, strict=True))
     frames = STREAMS * DELTAS
+    record("added latency per delta p50", (_pct(served, 50) - _pct(direct, 50)) * 1e6, "µs")
+    record("added latency per delta p99", (_pct(served, 99) - _pct(direct, 99)) * 1e6, "µs")
+    record("CPU per frame, worker (SDK + handler + runtime)", worker_cpu / frames * 1e6, "µs")
     return [
         f"fake Anthropic: {DELTAS} deltas every {DELAY_S * 1e3:.0f} ms, {STREAMS} streams",
         f"SDK reading the fake directly:         {summary(direct)}",

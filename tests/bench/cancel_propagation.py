@@ -17,7 +17,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from tests.bench.processes import post_chunks, serve
+from tests.bench.figures import record
+from tests.bench.processes import percentiles, post_chunks, serve
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.support.serve import clean_env
 
@@ -31,13 +32,18 @@ SLOW = Reply(texts=[f"w{n} " for n in range(2000)], delay_s=0.02)
 def run() -> list[str]:
     warm, warm_from_202 = _through_serve(cold=False)
     cold, cold_from_202 = _through_serve(cold=True)
+    dynamodb = _through_dynamodb()
+    for name, delays in (("warm", warm), ("cold", cold), ("DynamoDB in-process", dynamodb)):
+        p50, _, worst = percentiles(delays)
+        record(f"cancel → upstream closed p50, {name}", p50 * 1e3, "ms")
+        record(f"cancel → upstream closed max, {name}", worst * 1e3, "ms")
     return [
         f"poll interval {POLL_S} s, {RUNS} runs each, upstream streaming a token every 20 ms",
         f"serve, warm cancel instance:  {_summary(warm)}",
         f"  (from the cancel's 202:     {_summary(warm_from_202)})",
         f"serve, cold cancel instance:  {_summary(cold)}",
         f"  (from the cancel's 202:     {_summary(cold_from_202)})",
-        f"handler + DynamoDB (moto):    {_summary(_through_dynamodb())}",
+        f"handler + DynamoDB (moto):    {_summary(dynamodb)}",
     ]
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from stream_chat_local.invocation import Finished, Invocation, Part
 from stream_chat_local.runtime_api import EmulatedRuntimeApi
 from stream_chat_local.url_event import HttpRequest, build_event
+from tests.bench.figures import detail, record
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.support.serve import clean_env
 
@@ -49,6 +50,7 @@ def run() -> list[str]:
     lines = [f"python start alone: median {_ms(bare)}"]
     lines += _function("streaming function", clean_env(**DEPLOYED))
     lazy = _first_request_imports()
+    detail("streaming function: imported during the first request", lazy)
     lines.append(
         "  imported during the first request (not at init): " + (", ".join(lazy) or "none")
     )
@@ -57,6 +59,7 @@ def run() -> list[str]:
         path = str(Path(scratch) / "c.sqlite3")
         local = clean_env(**CANCEL_LOCAL, STREAM_CHAT_CANCEL_SQLITE_PATH=path)
         inits = [_init(local)[0] for _ in range(RUNS)]
+    record("init, cancel function, local (median)", _median_ms(inits), "ms")
     lines.append(f"cancel function, local (SQLite, as serve runs it): {_range(inits)}")
     return lines
 
@@ -68,11 +71,18 @@ def _function(name: str, env: Mapping[str, str]) -> list[str]:
         log = Path(scratch) / "importtime.log"
         _init(env, log)
         top, total = _top_imports(log.read_text().splitlines())
+    record(f"init, {name}, process start → first /next (median)", _median_ms(inits), "ms")
+    record(f"init, {name}, top-level imports", total, "ms")
+    detail(f"{name}: imports_ms", dict(top))
     return [
         f"{name}: process start → first /next (deployed config): {_range(inits)}",
         f"  python -X importtime, top-level imports before the first /next ({total:.0f} ms):",
         *[f"  {ms:7.1f} ms  {module}" for module, ms in top],
     ]
+
+
+def _median_ms(seconds: list[float]) -> float:
+    return statistics.median(seconds) * 1e3
 
 
 def _range(inits: list[float]) -> str:

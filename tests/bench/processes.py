@@ -36,6 +36,14 @@ def cpu_seconds_exact(pid: int) -> float:
     )
 
 
+def peak_rss_mb(pid: int) -> float:
+    """A process's resident-memory high-water mark so far (``VmHWM``), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")
+
+
 def children(pid: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -55,9 +63,9 @@ def _function_name(pid: int) -> bytes:
 
 
 class Serve(ServeProcess):
-    def worker(self) -> int:
-        """The streaming function's one instance (run with --workers 1)."""
-        (pid,) = [p for p in children(self.process.pid) if _function_name(p) == b"stream-chat"]
+    def worker(self, function: bytes = b"stream-chat") -> int:
+        """The function's one instance (the streaming one runs with --workers 1)."""
+        (pid,) = [p for p in children(self.process.pid) if _function_name(p) == function]
         return pid
 
 
@@ -89,8 +97,13 @@ def post_chunks(url: str, path: str, payload: Any) -> Iterator[tuple[float, byte
             yield time.time(), data
 
 
+def percentiles(seconds: list[float]) -> tuple[float, float, float]:
+    """p50, p99 and max, in seconds."""
+    cuts = statistics.quantiles(seconds, n=100, method="inclusive")
+    return cuts[49], cuts[98], max(seconds)
+
+
 def summary(seconds: list[float]) -> str:
     """p50 / p99 / max in microseconds."""
-    cuts = statistics.quantiles(seconds, n=100, method="inclusive")
-    us = [v * 1e6 for v in (cuts[49], cuts[98], max(seconds))]
+    us = [v * 1e6 for v in percentiles(seconds)]
     return f"p50 {us[0]:7.0f} µs   p99 {us[1]:7.0f} µs   max {us[2]:7.0f} µs   (n={len(seconds)})"

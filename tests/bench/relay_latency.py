@@ -10,7 +10,15 @@ from __future__ import annotations
 import time
 
 from tests.bench import ticker
-from tests.bench.processes import cpu_seconds, cpu_seconds_exact, post_chunks, serve, summary
+from tests.bench.figures import record
+from tests.bench.processes import (
+    cpu_seconds,
+    cpu_seconds_exact,
+    percentiles,
+    post_chunks,
+    serve,
+    summary,
+)
 from tests.support.serve import clean_env
 
 STREAMS = 4
@@ -30,6 +38,13 @@ def run() -> list[str]:
         serve_cpu = cpu_seconds(server.process.pid) - cpu_before[1]
     frames = STREAMS * FRAMES
     producer = _producer_cpu_per_frame()
+    p50, p99, _ = percentiles(latencies)
+    record("added latency per frame p50", p50 * 1e6, "µs")
+    record("added latency per frame p99", p99 * 1e6, "µs")
+    record("CPU per frame, runtime worker", (worker_cpu / frames - producer) * 1e6, "µs")
+    record(
+        "CPU per frame, runtime + serve", ((worker_cpu + serve_cpu) / frames - producer) * 1e6, "µs"
+    )
     return [
         f"producer: {FRAMES} frames every {INTERVAL_S * 1e3:.0f} ms, {STREAMS} streams, one worker",
         f"added latency per frame (runtime + serve + client read): {summary(latencies)}",

@@ -15,6 +15,7 @@ import statistics
 import time
 from typing import Any
 
+from tests.bench.figures import record
 from tests.bench.processes import serve
 from tests.support.serve import clean_env
 
@@ -48,6 +49,13 @@ async def _streams(host: str, port: int) -> list[str]:
     kinds = collections.Counter(kind for kind, _ in results)
     throttled = [after for kind, after in results if kind == "429"]
     done = [after for kind, after in results if kind == "done"]
+    record(f"{STREAMS} concurrent streams: done", len(done), "count")
+    record(f"{STREAMS} concurrent streams: 429", len(throttled), "count")
+    record(
+        f"{STREAMS} concurrent streams: reset, cut off or hung",
+        STREAMS - len(done) - len(throttled),
+        "count",
+    )
     return [
         f"{STREAMS} concurrent streams, --workers {WORKERS} --queue {QUEUE} "
         f"--queue-timeout {QUEUE_TIMEOUT_S:g}: {dict(kinds)} in {took:.1f} s",

@@ -87,6 +87,7 @@ class FakeAnthropic:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.streams: list[StreamRecord] = []
+        self.connections = 0  # TCP connections accepted: a pooled client opens few
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
@@ -146,6 +147,11 @@ class _MessagesHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output clean
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server_fake._lock:
+            self.server_fake.connections += 1
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("content-length", "0")))

@@ -15,6 +15,7 @@ from stream_chat.runtime.context import LambdaContext
 from stream_chat.runtime.response import StreamingResponse
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic
+from tests.function.output import Output, capture
 from tests.support.protocol import read_frames
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -26,6 +27,12 @@ def fake_anthropic(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
         monkeypatch.setenv("ANTHROPIC_API_KEY", fake.api_key)
         yield fake
+
+
+@pytest.fixture
+def output(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Output:
+    """What the function writes to stdout (its log on Lambda) during the test."""
+    return capture(monkeypatch, capsys)
 
 
 @pytest.fixture

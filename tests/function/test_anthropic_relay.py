@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
-from tests.function.conftest import Invoke, chat_event, user
+from tests.function.conftest import Invoke, build_function, chat_event, user
+from tests.support.protocol import read_frames
 
 
 def test_a_normal_answer_is_relayed_exactly(
@@ -26,6 +28,8 @@ def test_a_normal_answer_is_relayed_exactly(
             "output_tokens": 7,
             "cache_creation_input_tokens": 0,
             "cache_read_input_tokens": 0,
+            # claude-sonnet-4-6: 21 × $3 + 7 × $15 per million tokens
+            "cost_usd": 0.000168,
         },
         {"type": "done", "stop_reason": "end_turn"},
     ]
@@ -71,3 +75,14 @@ def test_heartbeats_fill_a_long_first_token_wait(
     # Anthropic's own pings are not forwarded; ours keep the client's connection alive.
     assert 3 <= len(heartbeats) <= 6
     assert chunks.index(b": ping\n\n") > 0  # after the start frame
+
+
+def test_answers_reuse_one_upstream_connection(
+    invoke: Invoke, fake_anthropic: FakeAnthropic, settings: Settings
+) -> None:
+    function = build_function(settings)
+    for _ in range(3):
+        response = function(chat_event(user()), LambdaContext.local("r", 30))
+        assert read_frames(response.body)[-1] == {"type": "done", "stop_reason": "end_turn"}
+    assert len(fake_anthropic.streams) == 3
+    assert fake_anthropic.connections == 1

@@ -158,9 +158,9 @@ class Counting:
     def cancel(self, stream_id: str, owner: str = "") -> None:
         self.inner.cancel(stream_id, owner)
 
-    def is_cancelled(self, stream_id: str, owner: str = "") -> bool:
+    def cancelled_at(self, stream_id: str, owner: str = "") -> float | None:
         self.reads += 1
-        return self.inner.is_cancelled(stream_id, owner)
+        return self.inner.cancelled_at(stream_id, owner)
 
 
 def test_an_uncancelled_stream_reads_at_most_once_per_interval(
@@ -223,6 +223,24 @@ def test_cancel_stops_the_upstream_with_dynamodb(
     assert fake_anthropic.streams[0].client_closed
 
 
+def test_registries_tell_when_a_stream_was_cancelled(tmp_path: Path, dynamodb: Any) -> None:
+    path = str(tmp_path / "c.sqlite3")
+    pairs = [
+        (SQLiteRegistry(path, ttl_s=60), SQLiteRegistry(path, ttl_s=3600)),
+        (
+            DynamoDBRegistry(dynamodb, TABLE, ttl_s=60),
+            DynamoDBRegistry(dynamodb, TABLE, ttl_s=3600),
+        ),
+    ]
+    for writer, reader in pairs:  # a reader configured differently reads the same time
+        before = time.time()
+        writer.cancel("stream-x", "sub-bob")
+        after = time.time()
+        recorded = reader.cancelled_at("stream-x", "sub-bob")
+        assert recorded is not None and before - 0.001 <= recorded <= after + 0.001
+        assert reader.cancelled_at("stream-y", "sub-bob") is None
+
+
 @pytest.mark.parametrize("store", ["sqlite", "dynamodb"])
 def test_a_cancel_is_recorded_for_its_owner_only(
     store: str, dynamodb: Any, settings: Settings
@@ -233,10 +251,11 @@ def test_a_cancel_is_recorded_for_its_owner_only(
         else SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=600)
     )
     registry.cancel("stream-a", "sub-bob")
-    assert not registry.is_cancelled("stream-a", "sub-alice")
-    assert not registry.is_cancelled("stream-a")  # the unowned record is another record too
-    assert registry.is_cancelled("stream-a", "sub-bob")
+    assert registry.cancelled_at("stream-a", "sub-alice") is None
+    assert registry.cancelled_at("stream-a") is None  # the unowned record is another record too
+    assert registry.cancelled_at("stream-a", "sub-bob") is not None
     registry.cancel("stream-a", "sub-alice")
-    assert registry.is_cancelled("stream-a", "sub-alice")
+    assert registry.cancelled_at("stream-a", "sub-alice") is not None
     registry.cancel("stream-b")
-    assert registry.is_cancelled("stream-b") and not registry.is_cancelled("stream-b", "sub-bob")
+    assert registry.cancelled_at("stream-b") is not None
+    assert registry.cancelled_at("stream-b", "sub-bob") is None

@@ -22,11 +22,14 @@ USAGE = {"input_tokens": 12, "cache_creation_input_tokens": 0, "cache_read_input
 
 
 def estimated_usage(text: str) -> dict[str, Any]:
+    output_tokens = max(1, math.ceil(len(text) / 4))
     return {
         "type": "usage",
         **USAGE,
-        "output_tokens": max(1, math.ceil(len(text) / 4)),
+        "output_tokens": output_tokens,
         "estimated": True,
+        # claude-sonnet-4-6 at $3 / $15 per million input / output tokens
+        "cost_usd": round((USAGE["input_tokens"] * 3 + output_tokens * 15) / 1e6, 6),
     }
 
 

@@ -31,6 +31,19 @@ OPTIONS = {
     "stream-chat:memory_mb": 1024,
     "stream-chat:log_retention_days": 14,
     "stream-chat:model": "claude-haiku-4-5",
+    "stream-chat:self_sign_up": True,
+    "stream-chat:allowed_email_domains": ["example.com", "Example.ORG"],
+    "stream-chat:auth_domain_prefix": "chat-test-42",
+    "stream-chat:alarm_email": "ops@example.com",
+    "stream-chat:daily_cost_budget_usd": 25,
+    "stream-chat:error_endings_alarm": 3,
+}
+# Sign-in and every limit switched off: a deliberately open deployment.
+OPEN = {
+    "stream-chat:auth": "none",
+    "stream-chat:limit_concurrent_streams": None,
+    "stream-chat:limit_requests_per_minute": None,
+    "stream-chat:limit_output_tokens_per_day": None,
 }
 
 
@@ -48,6 +61,15 @@ class Synth:
     def template(self) -> dict[str, Any]:
         result: dict[str, Any] = json.loads(self.template_path.read_text())
         return result
+
+    def annotations(self, kind: str = "aws:cdk:warning") -> list[str]:
+        metadata = json.loads((self.outdir / f"{STACK}.metadata.json").read_text())
+        return [
+            str(entry["data"])
+            for entries in metadata.values()
+            for entry in entries
+            if entry["type"] == kind
+        ]
 
     def findings(self, prefix: str = "AwsSolutions-") -> list[str]:
         """Error and warning annotations (cdk-nag's unsuppressed findings among them)."""
@@ -93,3 +115,8 @@ def default_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 @pytest.fixture(scope="session")
 def options_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return synth(tmp_path_factory.mktemp("cdk-options"), OPTIONS, region="us-east-1")
+
+
+@pytest.fixture(scope="session")
+def open_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return synth(tmp_path_factory.mktemp("cdk-open"), OPEN)

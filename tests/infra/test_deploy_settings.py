@@ -99,6 +99,12 @@ def test_cli_strings_for_deploy_values_are_parsed() -> None:
         ({"heartbeat_s": ORIGIN_READ_TIMEOUT_S}, "stream-chat:heartbeat_s"),
         ({"max_token": 10}, "stream-chat:max_token"),
         ({"system_prompt": {"nested": "object"}}, "stream-chat:system_prompt"),
+        ({"alarm_email": "not-an-address"}, "stream-chat:alarm_email"),
+        ({"daily_cost_budget_usd": 0}, "stream-chat:daily_cost_budget_usd"),
+        ({"daily_cost_budget_usd": "lots"}, "stream-chat:daily_cost_budget_usd"),
+        ({"error_endings_alarm": 0}, "stream-chat:error_endings_alarm"),
+        ({"prices": {"m": {"input": 1}}}, "stream-chat:prices"),
+        ({"log_content": "perhaps"}, "stream-chat:log_content"),
     ],
 )
 def test_a_bad_value_fails_naming_its_context_key(context: dict[str, Any], named: str) -> None:
@@ -123,3 +129,65 @@ def test_the_cancel_reservation_can_be_switched_off() -> None:
     assert settings(cancel_reserved_concurrency=None).cancel_reserved_concurrency is None
     assert settings(cancel_reserved_concurrency="none").cancel_reserved_concurrency is None
     assert settings(cancel_reserved_concurrency="2").cancel_reserved_concurrency == 2
+
+
+def test_sign_in_is_on_unless_turned_off_by_name() -> None:
+    assert DeploySettings.from_values({}).auth == "cognito"
+    assert settings(auth="none").auth == "none"
+    with pytest.raises(DeploySettingsError, match="stream-chat:auth"):
+        settings(auth="off")
+    deploy = DeploySettings.from_values({})
+    assert (deploy.self_sign_up, deploy.allowed_email_domains) == (False, ())
+
+
+def test_allowed_email_domains_are_normalised_and_need_self_sign_up() -> None:
+    deploy = settings(self_sign_up=True, allowed_email_domains="Example.COM, example.org")
+    assert deploy.allowed_email_domains == ("example.com", "example.org")
+    assert settings(self_sign_up="true", allowed_email_domains=["a.example"]).self_sign_up
+    with pytest.raises(DeploySettingsError, match="needs stream-chat:auth=cognito"):
+        settings(allowed_email_domains=["example.com"])
+    with pytest.raises(DeploySettingsError, match="stream-chat:allowed_email_domains"):
+        settings(self_sign_up=True, allowed_email_domains=["not a domain"])
+
+
+@pytest.mark.parametrize("prefix", ["chat", "my-chat-42"])
+def test_a_chosen_domain_prefix_is_kept(prefix: str) -> None:
+    assert settings(auth_domain_prefix=prefix).auth_domain_prefix == prefix
+
+
+@pytest.mark.parametrize("prefix", ["Chat", "-chat", "chat-", "my_chat", "aws-chat", "x" * 64])
+def test_a_domain_prefix_cognito_would_refuse_fails_at_synth(prefix: str) -> None:
+    with pytest.raises(DeploySettingsError, match="stream-chat:auth_domain_prefix"):
+        settings(auth_domain_prefix=prefix)
+
+
+def test_limits_are_function_settings_with_cdk_json_defaults() -> None:
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    deploy = DeploySettings.from_values(context)
+    limits = deploy.function
+    assert limits.limit_concurrent_streams == context["stream-chat:limit_concurrent_streams"]
+    assert limits.limit_requests_per_minute == context["stream-chat:limit_requests_per_minute"]
+    assert limits.limit_output_tokens_per_day == context["stream-chat:limit_output_tokens_per_day"]
+    with pytest.raises(DeploySettingsError, match="stream-chat:limit_requests_per_minute"):
+        settings(limit_requests_per_minute=0)
+    # The stack, not the context, decides where limits and tokens are checked.
+    for owned in ("limits_table", "auth_issuer", "auth_client_id", "limits_backend"):
+        with pytest.raises(DeploySettingsError, match="unknown cdk context"):
+            settings(**{owned: "x"})
+
+
+def test_alarm_settings_and_the_price_table_from_context() -> None:
+    table = {
+        "claude-sonnet-4-6": {"input": 3, "output": 15, "cache_write": 3.75, "cache_read": 0.3}
+    }
+    deploy = settings(
+        alarm_email="ops@example.com",
+        daily_cost_budget_usd="12.5",
+        error_endings_alarm=7,
+        prices=table,
+    )
+    assert deploy.alarm_email == "ops@example.com"
+    assert (deploy.daily_cost_budget_usd, deploy.error_endings_alarm) == (12.5, 7)
+    assert json.loads(deploy.function_env[ENV["prices"]]) == table
+    assert set(deploy.function.prices) == {"claude-sonnet-4-6"}
+    assert DeploySettings.from_values({}).alarm_email is None

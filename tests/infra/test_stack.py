@@ -43,6 +43,27 @@ def only(template: Template, resource_type: str, **props: Any) -> tuple[str, dic
     return logical_id, dict(resource)
 
 
+def cancel_table_id(template: Template) -> str:
+    key = [{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}]
+    return only(template, "AWS::DynamoDB::Table", KeySchema=key)[0]
+
+
+def resolved(value: Any) -> str:
+    """A template value as CloudFormation would resolve it, with made-up ids and region."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return {"AWS::Region": "eu-west-1", "AWS::URLSuffix": "amazonaws.com"}.get(
+            value["Ref"], value["Ref"].lower()
+        )
+    if "Fn::GetAtt" in value:
+        return "-".join(value["Fn::GetAtt"]).lower()
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(resolved(part) for part in parts)
+    return "resolved-at-deploy"
+
+
 def streaming_function(template: Template) -> tuple[str, dict[str, Any]]:
     return only(template, "AWS::Lambda::Function", Handler=HANDLER)
 
@@ -73,30 +94,30 @@ def test_function_starts_through_the_bootstrap_exec_wrapper(default: Template) -
 
 def test_function_environment_is_what_settings_reads(default: Template) -> None:
     env = function_environment(default)
-    table_id = only(default, "AWS::DynamoDB::Table")[0]
+    table_id = cancel_table_id(default)
     secret_id = only(default, "AWS::SecretsManager::Secret")[0]
     assert env[ENV["cancel_backend"]] == "dynamodb"
     assert env[ENV["cancel_table"]] == {"Ref": table_id}
     assert env[ENV["anthropic_secret_arn"]] == {"Ref": secret_id}
     assert set(env) - set(ENV.values()) == {"AWS_LAMBDA_EXEC_WRAPPER", "POWERTOOLS_SERVICE_NAME"}
     # Resolve the references as CloudFormation would, then read them as the function will.
-    resolved = {k: v if isinstance(v, str) else "resolved-at-deploy" for k, v in env.items()}
-    settings = Settings.from_env(resolved)
+    settings = Settings.from_env({k: resolved(v) for k, v in env.items()})
     assert settings.provider == "anthropic" and settings.cancel_backend == "dynamodb"
+    assert settings.auth == "cognito" and settings.limits_backend == "dynamodb"
 
 
 def test_function_logs_to_its_own_group_with_retention(
     default: Template, options: Template
 ) -> None:
     for template, days in ((default, 30), (options, 14)):
-        groups = template.find_resources(
-            "AWS::Logs::LogGroup", {"Properties": {"RetentionInDays": days}}
-        )
+        groups = template.find_resources("AWS::Logs::LogGroup")
         logging = [
             function(template)[1]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
             for function in (streaming_function, cancel_lambda)
         ]
-        assert sorted(logging) == sorted(groups)  # one group each
+        assert len(set(logging)) == 2  # one group each
+        for group in logging:
+            assert groups[group]["Properties"]["RetentionInDays"] == days
 
 
 def test_options_size_the_function(options: Template) -> None:
@@ -187,10 +208,9 @@ def test_api_behaviours_pass_requests_through_untouched_over_https_only(
     assert cancel["TargetOriginId"] == url_origin(default, cancel_lambda)["Id"]
     for behavior in (cancel, api):
         assert behavior["CachePolicyId"] == cloudfront.CachePolicy.CACHING_DISABLED.cache_policy_id
-        assert (
-            behavior["OriginRequestPolicyId"]
-            == cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.origin_request_policy_id
-        )
+        # The API's own policy (tests/infra/test_sign_in.py reads what it forwards).
+        policy_id = only(default, "AWS::CloudFront::OriginRequestPolicy")[0]
+        assert behavior["OriginRequestPolicyId"] == {"Ref": policy_id}
         assert {"POST", "GET", "OPTIONS"} <= set(behavior["AllowedMethods"])
         assert behavior["Compress"] is False
         # A redirect to HTTPS would turn a POST into a body-less GET: plain HTTP is refused.
@@ -210,8 +230,15 @@ def test_cancel_function_is_small_buffered_and_on_the_managed_runtime(
     # No exec wrapper: the managed runtime's own client answers buffered.
     env = props["Environment"]["Variables"]
     assert "AWS_LAMBDA_EXEC_WRAPPER" not in env
-    table_id = only(default, "AWS::DynamoDB::Table")[0]
-    assert env == {ENV["cancel_backend"]: "dynamodb", ENV["cancel_table"]: {"Ref": table_id}}
+    table_id = cancel_table_id(default)
+    # It checks the same access tokens as the stream: a cancel counts only from its owner.
+    streaming_env = function_environment(default)
+    auth = {name: streaming_env[ENV[name]] for name in ("auth", "auth_issuer", "auth_client_id")}
+    assert env == {
+        ENV["cancel_backend"]: "dynamodb",
+        ENV["cancel_table"]: {"Ref": table_id},
+        **{ENV[name]: value for name, value in auth.items()},
+    }
     only(
         default,
         "AWS::Lambda::Url",
@@ -233,7 +260,7 @@ def test_cancel_function_is_small_buffered_and_on_the_managed_runtime(
 
 def test_cancel_function_may_only_write_a_cancel(default: Template) -> None:
     grants = by_service(role_statements(default, cancel_lambda))
-    table_id = only(default, "AWS::DynamoDB::Table")[0]
+    table_id = cancel_table_id(default)
     log_group = cancel_lambda(default)[1]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
     assert grants == {
         "logs": {
@@ -282,8 +309,16 @@ def test_every_response_carries_the_security_headers(default: Template) -> None:
     for behavior in [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]:
         assert behavior["ResponseHeadersPolicyId"] == {"Ref": policy_id}
     headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
-    csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"].split("; ")
-    assert {"default-src 'self'", "connect-src 'self'", "img-src 'self' data:"} <= set(csp)
+    csp = resolved(headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]).split("; ")
+    assert {"default-src 'self'", "img-src 'self' data:"} <= set(csp)
+    # The page talks to its own origin and to the sign-in domain's token endpoint, nothing else.
+    (connect,) = [d for d in csp if d.startswith("connect-src ")]
+    domain = resolved({"Ref": only(default, "AWS::Cognito::UserPoolDomain")[0]})
+    assert connect.split() == [
+        "connect-src",
+        "'self'",
+        f"https://{domain}.auth.eu-west-1.amazoncognito.com",
+    ]
     assert not any("unsafe-inline" in directive for directive in csp)
     assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     assert headers["ContentTypeOptions"]["Override"] is True
@@ -303,16 +338,15 @@ def test_waf_rate_rule_is_attached_only_when_asked(default: Template, options: T
 
 
 def test_cancel_table_is_on_demand_with_ttl(default: Template, options: Template) -> None:
-    props = only(default, "AWS::DynamoDB::Table")[1]["Properties"]
+    props = default.find_resources("AWS::DynamoDB::Table")[cancel_table_id(default)]["Properties"]
     assert props["KeySchema"] == [{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}]
     assert props["AttributeDefinitions"] == [{"AttributeName": "stream_id", "AttributeType": "S"}]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
-    only(
-        options,
-        "AWS::DynamoDB::Table",
-        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
-    )
+    pitr = options.find_resources("AWS::DynamoDB::Table")[cancel_table_id(options)]
+    assert pitr["Properties"]["PointInTimeRecoverySpecification"] == {
+        "PointInTimeRecoveryEnabled": True
+    }
 
 
 def function_statements(template: Template) -> list[dict[str, Any]]:
@@ -341,8 +375,19 @@ def by_service(statements: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def test_function_may_do_only_what_it_needs(default: Template) -> None:
-    grants = by_service(function_statements(default))
-    table_id = only(default, "AWS::DynamoDB::Table")[0]
+    statements = function_statements(default)
+    limits_key = [{"AttributeName": "limit_key", "KeyType": "HASH"}]
+    limits_id = only(default, "AWS::DynamoDB::Table", KeySchema=limits_key)[0]
+    on_limits = [s for s in statements if s["Resource"] == {"Fn::GetAtt": [limits_id, "Arn"]}]
+    (limits,) = on_limits
+    assert sorted(limits["Action"]) == [
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ]
+    grants = by_service([s for s in statements if s not in on_limits])
+    table_id = cancel_table_id(default)
     secret_id = only(default, "AWS::SecretsManager::Secret")[0]
     log_group_id = streaming_function(default)[1]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
     assert grants == {
@@ -428,13 +473,23 @@ def test_page_config_and_entry_files_are_never_stale(
     assert entry["SystemMetadata"] == {"cache-control": "no-store"}
     assert entry["DistributionPaths"] == ["/*"]
     context = cdk_json_context()
-    config = json.loads(asset_files(default_synth, entry)["config.json"])
-    assert config == {
+    config = page_config_json(default_synth, entry)
+    assert {k: v for k, v in config.items() if k != "auth"} == {
         "apiBase": "",
         "stallTimeoutS": context["stream-chat:stall_timeout_s"],
         "heartbeatS": context["stream-chat:heartbeat_s"],
         "firstTokenTimeoutS": context["stream-chat:first_token_timeout_s"],
     }
+
+
+def page_config_json(synth: Synth, entry: dict[str, Any]) -> dict[str, Any]:
+    """config.json as deployed: its deploy-time markers replaced by their resolved values."""
+    text = asset_files(synth, entry)["config.json"].decode()
+    for markers in entry.get("SourceMarkers", []):
+        for marker, value in markers.items():
+            text = text.replace(marker, resolved(value))
+    config: dict[str, Any] = json.loads(text)
+    return config
 
 
 def test_the_page_ships_versioned_with_the_locked_browser_libraries(

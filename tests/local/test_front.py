@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 from stream_chat.cancellation.sqlite import SQLiteRegistry
 from tests.local.conftest import StartServe, alive
 from tests.local.test_serve import DEMO, chat, read_stream
+from tests.support.serve import ROOT, clean_env
 
 
 def test_the_page_is_served_next_to_the_api(start_serve: StartServe, tmp_path: Path) -> None:
@@ -46,7 +49,47 @@ def test_config_json_comes_from_the_settings(start_serve: StartServe) -> None:
         "stallTimeoutS": 12.0,
         "heartbeatS": 3.0,
         "firstTokenTimeoutS": 40.0,
+        "auth": None,
     }
+
+
+def test_config_json_tells_the_page_how_to_sign_in(start_serve: StartServe) -> None:
+    serve = start_serve("--auth-domain", "http://127.0.0.1:9/", "--auth-client-id", "page-client")
+
+    client = serve.request("GET", "/config.json")
+
+    assert client.head()[0] == 200
+    auth = json.loads(client.body())["auth"]
+
+    assert auth == {
+        "kind": "cognito",
+        "client_id": "page-client",
+        "authorize_url": "http://127.0.0.1:9/oauth2/authorize",
+        "token_url": "http://127.0.0.1:9/oauth2/token",
+        "logout_url": "http://127.0.0.1:9/logout",
+        "revoke_url": "http://127.0.0.1:9/oauth2/revoke",
+        "scopes": ["openid", "email", "profile"],
+    }
+    # The page may reach the sign-in domain's token endpoint, and no other origin.
+    page = serve.request("GET", "/")
+    status, headers = page.head()[:2]
+    assert status == 200
+    directives = headers["content-security-policy"].split("; ")
+    assert "connect-src 'self' http://127.0.0.1:9" in directives
+
+
+def test_sign_in_options_come_in_pairs() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "stream_chat_local.cli", "serve", "--auth-domain", "http://x"],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--auth-domain and --auth-client-id together" in result.stderr
 
 
 def test_a_client_that_disconnects_cancels_its_stream(
@@ -97,8 +140,8 @@ def test_cancels_on_disconnect_share_one_registry() -> None:
         def cancel(self, stream_id: str, owner: str = "") -> None:
             self.cancelled.append(stream_id + owner)  # without sign-in the owner is empty
 
-        def is_cancelled(self, stream_id: str, owner: str = "") -> bool:
-            return stream_id + owner in self.cancelled
+        def cancelled_at(self, stream_id: str, owner: str = "") -> float | None:
+            return 0.0 if stream_id + owner in self.cancelled else None
 
     registry = Recording()
     front = Front([], None, None, registry)  # type: ignore[arg-type]

@@ -59,7 +59,12 @@ class Site(BaseHTTPRequestHandler):
             self._json(HTTPStatus.ACCEPTED, {"cancelled": True})
             return
         self.server.requests.append(json.loads(body))
-        if mode == "refused":
+        self.server.tokens.append(self.headers.get("x-authorization"))
+        if mode == "unauthorized":
+            self._json(
+                HTTPStatus.UNAUTHORIZED, {"error": {"code": "unauthorized", "message": "no"}}
+            )
+        elif mode == "refused":
             self._json(HTTPStatus.BAD_REQUEST, {"error": {"code": "invalid_role", "message": "no"}})
         elif mode == "buffered":
             self._buffered(b"".join(frames("done")))
@@ -103,6 +108,7 @@ class SiteServer(ThreadingHTTPServer):
     daemon_threads = False
     requests: list[Any]
     cancelled: list[str]
+    tokens: list[str | None]
     stop: threading.Event
 
 
@@ -110,6 +116,7 @@ class SiteServer(ThreadingHTTPServer):
 def site() -> Iterator[SiteServer]:
     server = SiteServer(("127.0.0.1", 0), Site)
     server.requests, server.cancelled, server.stop = [], [], threading.Event()
+    server.tokens = []
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     yield server
@@ -257,3 +264,17 @@ def test_reader_follows_the_field_rules() -> None:
         SseEvent(event="text", data="no-space", id="7"),
         SseEvent(event="message", data=" two spaces", id="7"),
     ]
+
+
+def test_a_signed_in_site_gets_the_token_and_a_refusal_says_how_to_give_one(
+    site: SiteServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, report = smoke(site, "streaming", capsys, "--token", "tok.en.sig")
+    assert code == 0, report["problems"]
+    assert site.tokens == ["Bearer tok.en.sig"]
+
+    code, report = smoke(site, "unauthorized", capsys)
+    assert code == 1
+    assert site.tokens[-1] is None
+    (problem,) = report["problems"]
+    assert "HTTP 401" in problem and "--token" in problem

@@ -279,4 +279,25 @@ describe("stopping", () => {
     assert.equal(request.headers["x-amz-content-sha256"], EMPTY_BODY_SHA256);
     assert.equal(EMPTY_BODY_SHA256, createHash("sha256").update("").digest("hex"));
   });
+
+  test("the access token rides in X-Authorization on the stream and the cancel, never in Authorization", async () => {
+    server.handle(sse([frame(1, START), frame(2, DONE)]));
+    await collect({ accessToken: "tok.en.value" });
+    server.handle((_request, response) => {
+      response.writeHead(202, { "content-type": "application/json" });
+      response.end("{}");
+    });
+    await cancelStream("stream-abc", { apiBase: server.url, accessToken: "tok.en.value" });
+    for (const request of server.requests) {
+      assert.equal(request.headers["x-authorization"], "Bearer tok.en.value");
+      assert.equal(request.headers.authorization, undefined);
+    }
+    assert.equal(server.requests.length, 2);
+  });
+
+  test("without a token no authorization header is sent at all", async () => {
+    server.handle(sse([frame(1, START), frame(2, DONE)]));
+    await collect();
+    assert.equal(server.requests[0].headers["x-authorization"], undefined);
+  });
 });

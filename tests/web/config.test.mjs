@@ -53,3 +53,54 @@ test("loadConfig falls back to the defaults when the file is missing or broken",
     await server.close();
   }
 });
+
+const AUTH_ENTRY = {
+  kind: "cognito",
+  client_id: "abc123",
+  authorize_url: "https://chat.auth.eu-west-1.amazoncognito.com/oauth2/authorize",
+  token_url: "https://chat.auth.eu-west-1.amazoncognito.com/oauth2/token",
+  logout_url: "https://chat.auth.eu-west-1.amazoncognito.com/logout",
+  revoke_url: "https://chat.auth.eu-west-1.amazoncognito.com/oauth2/revoke",
+  scopes: ["openid", "email", "profile"],
+};
+
+test("no auth entry (make dev) or null means no sign-in", () => {
+  assert.equal(DEFAULT_CONFIG.auth, null);
+  assert.equal(parseConfig({}).auth, null);
+  assert.equal(parseConfig({ auth: null }).auth, null);
+});
+
+test("a Cognito auth entry is read into the page's names", () => {
+  assert.deepEqual(parseConfig({ auth: AUTH_ENTRY }).auth, {
+    kind: "cognito",
+    clientId: "abc123",
+    authorizeUrl: AUTH_ENTRY.authorize_url,
+    tokenUrl: AUTH_ENTRY.token_url,
+    logoutUrl: AUTH_ENTRY.logout_url,
+    revokeUrl: AUTH_ENTRY.revoke_url,
+    scopes: ["openid", "email", "profile"],
+  });
+  const { revoke_url: _, ...withoutRevoke } = AUTH_ENTRY;
+  assert.equal(parseConfig({ auth: withoutRevoke }).auth?.revokeUrl, undefined);
+  const local = { ...AUTH_ENTRY, token_url: "http://127.0.0.1:9000/oauth2/token" };
+  assert.equal(parseConfig({ auth: local }).auth?.tokenUrl, local.token_url);
+});
+
+test("an incomplete auth entry, or one with plain http off this machine, is ignored", () => {
+  const broken = [
+    { ...AUTH_ENTRY, kind: "oidc" },
+    { ...AUTH_ENTRY, client_id: "" },
+    { ...AUTH_ENTRY, token_url: "http://login.example/oauth2/token" },
+    { ...AUTH_ENTRY, authorize_url: "javascript:alert(1)" },
+    { ...AUTH_ENTRY, revoke_url: 7 },
+    { ...AUTH_ENTRY, scopes: "openid" },
+    { ...AUTH_ENTRY, scopes: [""] },
+  ];
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    for (const auth of broken) assert.equal(parseConfig({ auth }).auth, null, JSON.stringify(auth));
+  } finally {
+    console.warn = warn;
+  }
+});

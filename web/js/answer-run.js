@@ -5,7 +5,7 @@
  * the fetch, the cancel route is called with the stream id so the upstream request stops too.
  */
 import { cancelStream, streamChat } from "./chat-client.js";
-import { ChatError, IncompleteStreamError, isAbortError } from "./chat-errors.js";
+import { ChatError, HttpError, IncompleteStreamError, isAbortError } from "./chat-errors.js";
 import { watchdogTimeouts } from "./config.js";
 import { describeError } from "./error-messages.js";
 import { formatStats, StreamStats } from "./stream-stats.js";
@@ -19,7 +19,15 @@ import { formatStats, StreamStats } from "./stream-stats.js";
  * @typedef {import("./protocol-events.js").StreamEvent} StreamEvent
  * @typedef {import("./conversation.js").ErrorInfo} ErrorInfo
  * @typedef {{status: TurnStatus, note?: string, error?: ErrorInfo, stopReason?: string}} Outcome
+ *
+ * @typedef {object} Credentials  the signed-in session, as an answer needs it (auth.js)
+ * @property {() => Promise<string | undefined>} accessToken  a fresh token, or none
+ * @property {() => string | undefined} currentToken  the token as it is, without waiting
+ * @property {() => Promise<boolean>} rejected  the API answered 401; whether still signed in
  */
+
+const UNAUTHORIZED = { code: "unauthorized", message: "The server needs a signed-in user" };
+const RENEWED = { code: "session_renewed", message: "The server refused the old sign-in" };
 
 // After a Stop, how long to keep the request open waiting for the stream id to cancel with,
 // before giving up and just closing it.
@@ -37,6 +45,7 @@ export class AnswerRun {
   #view;
   #config;
   #onStatus;
+  #credentials;
   #controller = new AbortController();
   /** @type {string | undefined} */
   #streamId = undefined;
@@ -59,8 +68,10 @@ export class AnswerRun {
    * @param {PageConfig} options.config
    * @param {(status: TurnStatus, detail?: string) => void} options.onStatus  after every change
    *   of the turn's status; `detail` is the note or the error's title, for announcing
+   * @param {Credentials} [options.credentials]  when the API needs a signed-in user
    */
   constructor(options) {
+    this.#credentials = options.credentials;
     this.#answer = options.answer;
     this.#view = options.view;
     this.#config = options.config;
@@ -73,9 +84,15 @@ export class AnswerRun {
    */
   async run(history) {
     this.#setStatus("sending");
+    const accessToken = await this.#credentials?.accessToken();
+    if (this.#credentials && !accessToken) {
+      this.#settle({ status: "error", error: UNAUTHORIZED });
+      return;
+    }
     const options = {
       signal: this.#controller.signal,
       apiBase: this.#config.apiBase,
+      accessToken,
       ...watchdogTimeouts(this.#config),
       onStreamId: (/** @type {string} */ id) => this.#onStreamId(id),
     };
@@ -87,7 +104,13 @@ export class AnswerRun {
       }
       this.#settle(this.#outcomeOfDone());
     } catch (error) {
-      this.#settle(outcomeOfError(error));
+      if (error instanceof HttpError && error.status === 401 && this.#credentials) {
+        // A token refused before its time (revoked, or this clock is off): one renewal decides.
+        const renewed = await this.#credentials.rejected();
+        this.#settle({ status: "error", error: renewed ? RENEWED : UNAUTHORIZED });
+      } else {
+        this.#settle(outcomeOfError(error));
+      }
     } finally {
       clearTimeout(this.#stopWait);
     }
@@ -155,7 +178,8 @@ export class AnswerRun {
 
   /** @param {string} id */
   #cancel(id) {
-    cancelStream(id, { apiBase: this.#config.apiBase }).catch((error) => {
+    const accessToken = this.#credentials?.currentToken();
+    cancelStream(id, { apiBase: this.#config.apiBase, accessToken }).catch((error) => {
       console.warn("cancelling the stream failed", error);
     });
     this.#controller.abort();

@@ -27,6 +27,7 @@ import { SseParseError, SseParser } from "./sse-parser.js";
  * @typedef {object} StreamOptions
  * @property {AbortSignal} [signal]  aborting it ends the generator with an AbortError
  * @property {string} [apiBase]      prefix of the API routes; "" for the page's own origin
+ * @property {string} [accessToken]  the signed-in user's access token, sent as X-Authorization
  * @property {number} [firstTextTimeoutMs]  watchdog until the first `text` event
  * @property {number} [idleTimeoutMs]  watchdog between events after that; heartbeats don't count
  * @property {(streamId: string) => void} [onStreamId]  called as soon as the response headers
@@ -35,6 +36,7 @@ import { SseParseError, SseParser } from "./sse-parser.js";
 
 const DEFAULT_FIRST_TEXT_TIMEOUT_MS = 75_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 45_000;
+export const AUTHORIZATION_HEADER = "x-authorization";
 
 /**
  * @param {ChatMessage[]} messages
@@ -47,6 +49,7 @@ export async function* streamChat(messages, options = {}) {
     "content-type": "application/json",
     accept: "text/event-stream",
     ...(await bodyHashHeaders(body)),
+    ...authorizationHeaders(options.accessToken),
   };
   const controller = new AbortController();
   const stopFollowing = follow(options.signal, controller);
@@ -76,14 +79,28 @@ export async function* streamChat(messages, options = {}) {
  * browser went away, so aborting the fetch alone would leave the answer generating and billing.
  * The fetch starts synchronously, so this works inside a `pagehide` handler; `keepalive` lets it
  * outlive the page, and unlike `sendBeacon` it can carry the body-hash header OAC requires.
+ * The cancel carries the same token as the stream: only the stream's owner may stop it.
  * @param {string} streamId
- * @param {{apiBase?: string}} [options]
+ * @param {{apiBase?: string, accessToken?: string}} [options]
  * @returns {Promise<Response>}
  */
 export function cancelStream(streamId, options = {}) {
   const url = `${options.apiBase ?? ""}/api/chat/stream/${encodeURIComponent(streamId)}/cancel`;
-  const headers = { [BODY_HASH_HEADER]: EMPTY_BODY_SHA256 };
+  const headers = {
+    [BODY_HASH_HEADER]: EMPTY_BODY_SHA256,
+    ...authorizationHeaders(options.accessToken),
+  };
   return fetch(url, { method: "POST", keepalive: true, headers, cache: "no-store" });
+}
+
+/**
+ * The access token goes in X-Authorization: behind CloudFront, Origin Access Control signs each
+ * request to the function URL and replaces the Authorization header with its own signature.
+ * @param {string | undefined} token
+ * @returns {Record<string, string>}
+ */
+export function authorizationHeaders(token) {
+  return token ? { [AUTHORIZATION_HEADER]: `Bearer ${token}` } : {};
 }
 
 /**

@@ -11,6 +11,16 @@
  * @property {number} stallTimeoutS  the server ends a stream after this long without progress
  * @property {number} heartbeatS  the server sends `: ping` after this long without a frame
  * @property {number} firstTokenTimeoutS  the server waits this long for the first token
+ * @property {AuthConfig | null} auth  how to sign in; null when the API is open (`make dev`)
+ *
+ * @typedef {object} AuthConfig
+ * @property {"cognito"} kind
+ * @property {string} clientId      the public app client (no secret)
+ * @property {string} authorizeUrl  the managed login's /oauth2/authorize
+ * @property {string} tokenUrl      its /oauth2/token
+ * @property {string} logoutUrl     its /logout
+ * @property {string | undefined} revokeUrl  its /oauth2/revoke, when it has one
+ * @property {string[]} scopes
  */
 
 /** @type {Readonly<PageConfig>} */
@@ -19,6 +29,7 @@ export const DEFAULT_CONFIG = Object.freeze({
   stallTimeoutS: 30,
   heartbeatS: 10,
   firstTokenTimeoutS: 60,
+  auth: null,
 });
 
 // The page waits for its config before it is usable: never for long.
@@ -56,7 +67,58 @@ export function parseConfig(raw) {
     const value = values[key];
     if (typeof value === "number" && Number.isFinite(value) && value > 0) config[key] = value;
   }
+  config.auth = parseAuth(values.auth);
   return config;
+}
+
+/**
+ * The `auth` entry: `null` (no sign-in) or a complete Cognito client description. A malformed
+ * one also gives `null`, and the API's 401 then says what is wrong.
+ * @param {unknown} raw
+ * @returns {AuthConfig | null}
+ */
+export function parseAuth(raw) {
+  if (typeof raw !== "object" || raw === null) return null;
+  const values = /** @type {Record<string, unknown>} */ (raw);
+  const [authorizeUrl, tokenUrl, logoutUrl] = [
+    values.authorize_url,
+    values.token_url,
+    values.logout_url,
+  ].map(endpoint);
+  const revokeUrl = values.revoke_url === undefined ? undefined : endpoint(values.revoke_url);
+  const scopes = values.scopes;
+  const scopesOk = Array.isArray(scopes) && scopes.every((s) => typeof s === "string" && s);
+  if (
+    values.kind !== "cognito" ||
+    typeof values.client_id !== "string" ||
+    !values.client_id ||
+    !authorizeUrl ||
+    !tokenUrl ||
+    !logoutUrl ||
+    revokeUrl === null ||
+    !scopesOk
+  ) {
+    console.warn("config.json: ignoring an invalid auth entry", raw);
+    return null;
+  }
+  const clientId = values.client_id;
+  const list = /** @type {string[]} */ (scopes);
+  return { kind: "cognito", clientId, authorizeUrl, tokenUrl, logoutUrl, revokeUrl, scopes: list };
+}
+
+/**
+ * An endpoint URL: https, or http on this machine (a local stand-in); else null.
+ * @param {unknown} value
+ */
+function endpoint(value) {
+  if (typeof value !== "string") return null;
+  try {
+    const url = new URL(value);
+    const local = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+    return url.protocol === "https:" || (url.protocol === "http:" && local) ? url.href : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

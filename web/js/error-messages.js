@@ -54,6 +54,8 @@ export const CLIENT_TITLES = Object.freeze({
   unexpected_content_type: "The server sent something other than an answer stream.",
   invalid_frame: "The server sent a malformed answer stream.",
   frame_too_large: "The server sent a malformed answer stream.",
+  // A 401 was followed by a successful token renewal: the question can be sent again.
+  session_renewed: "Your sign-in was renewed. Retry to send the question again.",
 });
 
 /** @type {Readonly<Record<string, string>>} */

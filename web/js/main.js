@@ -4,7 +4,9 @@
  * running. Rendering lives in turn-view.js, streaming in chat-client.js, one answer's lifecycle
  * in answer-run.js, storage in conversation-store.js.
  */
+import { AccountView } from "./account-view.js";
 import { AnswerRun } from "./answer-run.js";
+import { AuthSession } from "./auth.js";
 import { AutoScroll } from "./auto-scroll.js";
 import { Composer } from "./composer.js";
 import { loadConfig } from "./config.js";
@@ -28,7 +30,12 @@ const SAVE_EVERY_MS = 1000;
 const UNDO_FOR_MS = 8000;
 
 const config = await loadConfig();
-const store = await openStore();
+// With sign-in on (config.json's `auth`), finish a sign-in or resume the tab's session first.
+const session = config.auth ? new AuthSession(config.auth, AuthSession.browserEnv()) : undefined;
+await session?.start();
+// Conversations are kept per signed-in user; signed out (with sign-in on) none are shown.
+let owner = session?.user;
+let store = await openStore(owner);
 const ui = {
   log: byId("log", HTMLElement),
   turns: byId("turns", HTMLOListElement),
@@ -44,7 +51,21 @@ const ui = {
   toast: byId("toast", HTMLElement),
   toastText: byId("toast-text", HTMLElement),
   toastUndo: byId("toast-undo", HTMLButtonElement),
+  signInPrompt: byId("sign-in", HTMLElement),
 };
+const account =
+  session &&
+  new AccountView(
+    {
+      account: byId("account", HTMLElement),
+      name: byId("account-name", HTMLElement),
+      signOut: byId("sign-out", HTMLButtonElement),
+      prompt: ui.signInPrompt,
+      message: byId("sign-in-message", HTMLElement),
+      signIn: byId("sign-in-button", HTMLButtonElement),
+    },
+    session,
+  );
 const scroll = new AutoScroll(ui.log, ui.jump);
 const composer = new Composer(ui.form, ui.prompt, ui.send, ask);
 const history = new HistoryView(
@@ -105,7 +126,7 @@ function start(turn, view, messages, options = {}) {
   const onStatus = (/** @type {TurnStatus} */ status, /** @type {string=} */ detail) => {
     changed(run, status, detail);
   };
-  const run = new AnswerRun({ answer, view, config, onStatus });
+  const run = new AnswerRun({ answer, view, config, onStatus, credentials: session });
   active = { run, turn };
   composer.busy = true;
   refresh();
@@ -211,6 +232,7 @@ function showStored(turn) {
     tokens: stats.outputTokens ?? 0,
     estimated: stats.estimated ?? true,
     tokensPerSecond: stats.tokensPerSecond,
+    costUsd: stats.costUsd,
   });
   view.showAnswer(answer, summary);
   view.showError(answer.error && describeError(answer.error));
@@ -282,12 +304,41 @@ function newChat() {
   leaveConversation();
   void save();
   conversation = new Conversation();
-  ui.empty.hidden = false;
   history.setOpen(false);
   location.replace("#");
   refresh();
+  showAccount();
   void refreshHistory();
   composer.focus();
+}
+
+/** Signed out (with sign-in on), the sign-in prompt replaces the welcome and the box is off. */
+function showAccount() {
+  const signedOut = session !== undefined && !session.signedIn;
+  account?.render();
+  ui.empty.hidden = signedOut || ui.turns.childElementCount > 0;
+  ui.prompt.disabled = signedOut;
+  if (signedOut) {
+    ui.send.disabled = true;
+    ui.signInPrompt.scrollIntoView({ block: "nearest" });
+  }
+}
+
+/**
+ * Another user signed in: their own conversations, and a new chat. A session that ends leaves
+ * the page as it is (the answer it refused says why); signing out reloads the page anyway.
+ */
+async function accountChanged() {
+  if (session?.user && session.user !== owner) {
+    owner = session?.user;
+    leaveConversation();
+    conversation = new Conversation();
+    location.replace("#");
+    store = await openStore(owner);
+    refresh();
+    await refreshHistory();
+  }
+  showAccount();
 }
 
 /**
@@ -367,6 +418,11 @@ window.addEventListener("pagehide", () => {
   active?.run.stop();
   void save();
 });
+// A tab woken from sleep may hold an expired token; renew it before the next question.
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") void session?.accessToken();
+});
+session?.onChange(() => void accountChanged());
 for (const button of ui.empty.querySelectorAll("button[data-prompt]")) {
   button.addEventListener("click", () => ask(button.getAttribute("data-prompt") ?? ""));
 }
@@ -374,6 +430,7 @@ for (const button of ui.empty.querySelectorAll("button[data-prompt]")) {
 const restored = location.hash.length > 1 && (await store.get(location.hash.slice(1)));
 if (restored) show(restored);
 refresh();
+showAccount();
 await refreshHistory();
 document.documentElement.dataset.ready = "true";
 composer.focus();

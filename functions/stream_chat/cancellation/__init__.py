@@ -25,7 +25,8 @@ class CancelRegistry(Protocol):
     def cancel(self, stream_id: str, owner: str = "") -> None:
         """Record that ``owner``'s stream ``stream_id`` must stop; idempotent."""
 
-    def is_cancelled(self, stream_id: str, owner: str = "") -> bool: ...
+    def cancelled_at(self, stream_id: str, owner: str = "") -> float | None:
+        """When ``owner``'s stream ``stream_id`` was cancelled (epoch seconds), None when not."""
 
 
 def record_key(stream_id: str, owner: str) -> str:

@@ -21,6 +21,7 @@ _CLIENT_CONFIG = Config(
 
 KEY = "stream_id"
 TTL_ATTRIBUTE = "expires_at"
+CANCELLED_AT = "cancelled_at"
 
 
 class DynamoDBRegistry:
@@ -34,20 +35,27 @@ class DynamoDBRegistry:
         return cls(boto3.client("dynamodb", config=_CLIENT_CONFIG), table, ttl_s)
 
     def cancel(self, stream_id: str, owner: str = "") -> None:
-        now = int(time.time())
+        now = time.time()
         item: dict[str, Any] = {
             KEY: {"S": record_key(stream_id, owner)},
-            "cancelled_at": {"N": str(now)},
-            TTL_ATTRIBUTE: {"N": str(now + self._ttl_s)},
+            # Seconds to the millisecond: the stream measures its cancel latency from this.
+            CANCELLED_AT: {"N": f"{now:.3f}"},
+            TTL_ATTRIBUTE: {"N": str(int(now) + self._ttl_s)},
         }
         self._client.put_item(TableName=self._table, Item=item)
 
     def is_cancelled(self, stream_id: str, owner: str = "") -> bool:
+        return self.cancelled_at(stream_id, owner) is not None
+
+    def cancelled_at(self, stream_id: str, owner: str = "") -> float | None:
         # Strongly consistent: a cancel written a moment ago on another instance must be seen.
         response = self._client.get_item(
             TableName=self._table,
             Key={KEY: {"S": record_key(stream_id, owner)}},
             ConsistentRead=True,
-            ProjectionExpression=KEY,
+            ProjectionExpression=f"{KEY}, {CANCELLED_AT}",
         )
-        return "Item" in response
+        if "Item" not in response:
+            return None
+        recorded = response["Item"].get(CANCELLED_AT, {}).get("N")
+        return float(recorded) if recorded is not None else time.time()

@@ -25,8 +25,9 @@ class SQLiteRegistry:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(
-                "CREATE TABLE IF NOT EXISTS cancels"
-                " (stream_id TEXT PRIMARY KEY, expires_at REAL NOT NULL)"
+                # A new name: a file from a version without ``cancelled_at`` keeps its old table.
+                "CREATE TABLE IF NOT EXISTS stream_cancels (stream_id TEXT PRIMARY KEY,"
+                " cancelled_at REAL NOT NULL, expires_at REAL NOT NULL)"
             )
 
     @property
@@ -37,18 +38,21 @@ class SQLiteRegistry:
         now = time.time()
         with self._connect() as db:
             db.execute(
-                "INSERT OR REPLACE INTO cancels VALUES (?, ?)",
-                (record_key(stream_id, owner), now + self._ttl_s),
+                "INSERT OR REPLACE INTO stream_cancels VALUES (?, ?, ?)",
+                (record_key(stream_id, owner), now, now + self._ttl_s),
             )
-            db.execute("DELETE FROM cancels WHERE expires_at < ?", (now,))
+            db.execute("DELETE FROM stream_cancels WHERE expires_at < ?", (now,))
 
     def is_cancelled(self, stream_id: str, owner: str = "") -> bool:
+        return self.cancelled_at(stream_id, owner) is not None
+
+    def cancelled_at(self, stream_id: str, owner: str = "") -> float | None:
         with self._connect() as db:
             row = db.execute(
-                "SELECT 1 FROM cancels WHERE stream_id = ? AND expires_at >= ?",
+                "SELECT cancelled_at FROM stream_cancels WHERE stream_id = ? AND expires_at >= ?",
                 (record_key(stream_id, owner), time.time()),
             ).fetchone()
-        return row is not None
+        return None if row is None else float(row[0])
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:

@@ -38,6 +38,7 @@ class CancelWatcher:
         self._thread = threading.Thread(target=self._run, name="cancel-watcher", daemon=True)
         self.reads = 0
         self.failures = 0
+        self.cancelled_at: float | None = None  # as recorded by the registry
 
     def start(self) -> CancelWatcher:
         self._thread.start()
@@ -50,13 +51,14 @@ class CancelWatcher:
         while not self._stopped.wait(self._interval):
             self.reads += 1
             try:
-                cancelled = self._registry.is_cancelled(self._stream_id, self._owner)
+                cancelled_at = self._registry.cancelled_at(self._stream_id, self._owner)
             except Exception:
                 self.failures += 1
                 logger.warning(
                     "cancel registry read failed", exc_info=True, extra={"failures": self.failures}
                 )
                 continue
-            if cancelled:
+            if cancelled_at is not None:
+                self.cancelled_at = cancelled_at
                 self._on_cancel()
                 return

@@ -98,6 +98,7 @@ class AnthropicStream:
     def __init__(self, stream: anthropic.Stream[Any]) -> None:
         self._stream = stream
         self.request_id: str | None = stream.response.headers.get("request-id")
+        self._complete = False
 
     def __iter__(self) -> Iterator[ProviderEvent]:
         stop_reason: str | None = None
@@ -112,6 +113,11 @@ class AnthropicStream:
                     yield _usage(event.usage)
                 elif event.type == "message_stop":
                     yield MessageEnd(stop_reason or "end_turn")
+                    # Read to the body's end: only a fully read response goes back to the pool,
+                    # so the next answer skips the TCP and TLS handshakes.
+                    for _ in self._stream:
+                        pass
+                    self._complete = True
                     return
         except Exception as exc:
             error = map_error(exc)
@@ -129,6 +135,8 @@ class AnthropicStream:
         Closing the descriptor is left to the reading thread, so its number cannot be reused
         under a read still in flight.
         """
+        if self._complete:  # nothing left to stop; the connection is back in the pool
+            return
         network = self._stream.response.extensions.get("network_stream")
         sock = network.get_extra_info("socket") if network is not None else None
         if isinstance(sock, socket.socket):

@@ -1,0 +1,110 @@
+"""Cost per answer: the shipped table, its replacement from the environment, and model ids."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stream_chat.pricing import DEFAULT_PRICES, Prices, price_of
+from stream_chat.settings import ENV, Settings, SettingsError
+from stream_chat.sse import HEARTBEAT_MARK
+from stream_chat.stream_report import priced
+
+SONNET = DEFAULT_PRICES["claude-sonnet-4-6"]
+
+
+def test_the_shipped_table_has_the_published_prices_per_million_tokens() -> None:
+    assert Prices(input=3, output=15, cache_write=3.75, cache_read=0.30) == SONNET
+    assert DEFAULT_PRICES["claude-haiku-4-5"] == Prices(1, 5, 1.25, 0.10)
+    for prices in DEFAULT_PRICES.values():  # as published: writes 1.25× input, output 5×
+        assert prices.cache_write == pytest.approx(prices.input * 1.25)
+        assert prices.output == pytest.approx(prices.input * 5)
+
+
+def test_cost_counts_every_kind_of_token_to_the_micro_dollar() -> None:
+    usage = {
+        "input_tokens": 1_234,
+        "output_tokens": 567,
+        "cache_creation_input_tokens": 2_000,
+        "cache_read_input_tokens": 10_000,
+    }
+    # 1234 × 3 + 567 × 15 + 2000 × 3.75 + 10000 × 0.30 = 3702 + 8505 + 7500 + 3000 micro-dollars
+    assert SONNET.cost(usage) == 0.022707
+    assert DEFAULT_PRICES["claude-haiku-4-5"].cost(usage) == 0.007569
+    assert SONNET.cost({"input_tokens": 1, "output_tokens": 0}) == 0.000003
+    assert SONNET.cost({"input_tokens": 0, "output_tokens": 0}) == 0.0
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "claude-sonnet-4-6",
+        "anthropic.claude-sonnet-4-6",
+        "us.anthropic.claude-sonnet-4-6",
+        "global.anthropic.claude-sonnet-4-6",
+        "eu.anthropic.claude-sonnet-4-6-v1:0",
+        "apac.anthropic.claude-sonnet-4-6-20260217-v1:0",
+    ],
+)
+def test_bedrock_and_dated_ids_resolve_to_the_base_model(model: str) -> None:
+    assert price_of(DEFAULT_PRICES, model) is SONNET
+
+
+def test_haiku_ids_in_every_spelling() -> None:
+    haiku = DEFAULT_PRICES["claude-haiku-4-5"]
+    assert price_of(DEFAULT_PRICES, "claude-haiku-4-5-20251001") is haiku
+    assert price_of(DEFAULT_PRICES, "us.anthropic.claude-haiku-4-5-20251001-v1:0") is haiku
+
+
+def test_an_exact_entry_wins_and_an_unknown_model_has_no_price() -> None:
+    bedrock = Prices(3.3, 16.5, 4.125, 0.33)
+    table = {**DEFAULT_PRICES, "us.anthropic.claude-sonnet-4-6": bedrock}
+    assert price_of(table, "us.anthropic.claude-sonnet-4-6") is bedrock
+    assert price_of(table, "claude-sonnet-4-6") is SONNET
+    for unknown in ("demo", "claude-sonnet-9", "gpt-4o", "anthropic.", ""):
+        assert price_of(DEFAULT_PRICES, unknown) is None
+
+
+def test_the_environment_replaces_the_whole_table() -> None:
+    raw = json.dumps(
+        {"claude-sonnet-4-6": {"input": 3, "output": 15, "cache_write": 3.75, "cache_read": 0.3}}
+    )
+    settings = Settings.from_env({ENV["prices"]: raw})
+    assert dict(settings.prices) == {"claude-sonnet-4-6": SONNET}
+    assert price_of(settings.prices, "claude-haiku-4-5") is None
+    assert Settings.from_env({}).prices == DEFAULT_PRICES
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("{not json", "not JSON"),
+        ("[]", "expected"),
+        ("{}", "expected"),
+        ('{"m": {"input": 1, "output": 2}}', "m: expected exactly the keys"),
+        ('{"m": {"input": 1, "output": 2, "cache_write": 1, "cache_read": -1}}', "m.cache_read"),
+        ('{"m": {"input": "1", "output": 2, "cache_write": 1, "cache_read": 1}}', "m.input"),
+        ('{"m": {"input": true, "output": 2, "cache_write": 1, "cache_read": 1}}', "m.input"),
+    ],
+)
+def test_a_bad_price_table_is_refused_naming_the_variable(raw: str, message: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({ENV["prices"]: raw})
+    assert "STREAM_CHAT_PRICES_JSON" in str(error.value) and message in str(error.value)
+
+
+def test_priced_adds_cost_to_the_usage_frame_only() -> None:
+    usage = {"type": "usage", "input_tokens": 10, "output_tokens": 2, "estimated": True}
+    frames = [{"type": "text", "text": "hi"}, HEARTBEAT_MARK, usage, {"type": "done"}]
+    out = list(priced(frames, SONNET))
+    assert out[:2] == frames[:2] and out[3] == frames[3]
+    assert out[2] == {**usage, "cost_usd": 0.00006}  # estimated counts, estimated cost
+    assert list(priced(frames, None)) == frames
+
+
+def test_log_content_is_off_unless_switched_on() -> None:
+    assert Settings.from_env({}).log_content is False
+    assert Settings.from_env({ENV["log_content"]: "true"}).log_content is True
+    with pytest.raises(SettingsError, match="STREAM_CHAT_LOG_CONTENT"):
+        Settings.from_env({ENV["log_content"]: "sometimes"})

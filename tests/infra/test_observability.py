@@ -1,0 +1,173 @@
+"""The operator's view in the template: dashboard widgets, alarms, and the topic they notify."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+from stream_chat.stream_report import ENDINGS, ERROR_ENDINGS
+from tests.infra.conftest import OPTIONS, Synth
+
+pytestmark = pytest.mark.infra
+
+
+@pytest.fixture(scope="module")
+def default(default_synth: Synth) -> Template:
+    assert default_synth.returncode == 0, default_synth.stderr
+    return Template.from_json(default_synth.template)
+
+
+@pytest.fixture(scope="module")
+def options(options_synth: Synth) -> Template:
+    assert options_synth.returncode == 0, options_synth.stderr
+    return Template.from_json(options_synth.template)
+
+
+def resolved(value: Any) -> str:
+    """A string property with its CloudFormation references replaced by placeholders."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(resolved(part) for part in parts)
+    return "RESOLVED"
+
+
+def dashboard(template: Template) -> list[dict[str, Any]]:
+    (resource,) = template.find_resources("AWS::CloudWatch::Dashboard").values()
+    widgets: list[dict[str, Any]] = json.loads(resolved(resource["Properties"]["DashboardBody"]))[
+        "widgets"
+    ]
+    return widgets
+
+
+def widget(template: Template, title_start: str) -> dict[str, Any]:
+    (found,) = [w for w in dashboard(template) if w["properties"]["title"].startswith(title_start)]
+    properties: dict[str, Any] = found["properties"]
+    return properties
+
+
+def stream_metrics(properties: dict[str, Any], name: str) -> list[list[Any]]:
+    return [m for m in properties["metrics"] if "StreamChat" in m and name in m]
+
+
+def alarms(template: Template) -> dict[str, dict[str, Any]]:
+    found = template.find_resources("AWS::CloudWatch::Alarm")
+    return {
+        resource["Properties"]["AlarmDescription"]: resource["Properties"]
+        for resource in found.values()
+    }
+
+
+def alarm(template: Template, words: str) -> dict[str, Any]:
+    (properties,) = [props for text, props in alarms(template).items() if words in text]
+    return properties
+
+
+def test_time_to_first_token_percentiles_per_allowed_model(default: Template) -> None:
+    lines = stream_metrics(widget(default, "Time to first token"), "TimeToFirstToken")
+    shown = {(line[3], line[4]["stat"]) for line in lines}
+    models = ("claude-sonnet-4-6", "claude-haiku-4-5")  # cdk.json's allowed models
+    assert shown == {(model, stat) for model in models for stat in ("p50", "p90", "p99")}
+    assert all(line[2] == "Model" for line in lines)
+
+
+def test_streams_by_each_ending(default: Template) -> None:
+    lines = stream_metrics(widget(default, "Streams by ending"), "StreamDuration")
+    assert [(line[2], line[3], line[4]["stat"]) for line in lines] == [
+        ("Ending", ending, "SampleCount") for ending in ENDINGS
+    ]
+
+
+def test_tokens_and_cost_per_hour_add_up_every_ending(default: Template) -> None:
+    tokens = widget(default, "Tokens per hour")
+    for name in ("InputTokens", "OutputTokens", "CacheReadInputTokens"):
+        assert len(stream_metrics(tokens, name)) == len(ENDINGS)
+    sums = [m[0]["expression"] for m in tokens["metrics"] if "expression" in m[0]]
+    assert len(sums) == 4 and all(s.count("FILL(") == len(ENDINGS) for s in sums)
+    cost = widget(default, "Estimated cost per hour")
+    assert len(stream_metrics(cost, "EstimatedCost")) == len(ENDINGS)
+    assert all(m[-1]["period"] == 3600 for m in cost["metrics"])
+
+
+def test_errors_throttles_concurrency_duration_and_cancel_latency(default: Template) -> None:
+    errors = widget(default, "Errors")["metrics"]
+    assert any("AWS/Lambda" in m and "Errors" in m for m in errors)
+    assert [m[3] for m in errors if "StreamChat" in m] == list(ERROR_ENDINGS)
+    searches = [m[0]["expression"] for m in errors if "expression" in m[0]]
+    assert any("RejectedRequests" in s and "Code" in s for s in searches)
+    throttles = widget(default, "Throttles and concurrency")["metrics"]
+    assert {m[1] for m in throttles} == {"Throttles", "ConcurrentExecutions"}
+    duration = widget(default, "Duration p99")
+    assert duration["annotations"]["horizontal"][0]["value"] == 180_000  # the timeout, in ms
+    assert any("Duration" in m and m[-1]["stat"] == "p99" for m in duration["metrics"])
+    cancel = stream_metrics(widget(default, "Cancel latency"), "CancelLatency")
+    assert {line[4]["stat"] for line in cancel} == {"p50", "p99", "Maximum"}
+    assert all(line[2:4] == ["Ending", "cancelled"] for line in cancel)
+
+
+def test_four_alarms_notify_the_topic_on_alarm_and_recovery(default: Template) -> None:
+    (topic_id,) = default.find_resources("AWS::SNS::Topic")
+    found = alarms(default)
+    assert len(found) == 4
+    for properties in found.values():
+        assert properties["AlarmActions"] == [{"Ref": topic_id}]
+        assert properties["OKActions"] == [{"Ref": topic_id}]
+        assert properties["TreatMissingData"] == "notBreaching"
+        assert properties["ComparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_error_endings_alarm_counts_every_error_ending(
+    default: Template, options: Template
+) -> None:
+    errors = alarm(default, "ended in an error")
+    assert errors["Threshold"] == 5
+    counted = [
+        q["MetricStat"]["Metric"]["Dimensions"][0]["Value"]
+        for q in errors["Metrics"]
+        if "MetricStat" in q
+    ]
+    assert counted == list(ERROR_ENDINGS)
+    assert alarm(options, "ended in an error")["Threshold"] == 3
+
+
+def test_throttle_and_duration_alarms_watch_the_function(
+    default: Template, options: Template
+) -> None:
+    throttles = alarm(default, "refused invocations")
+    assert (throttles["MetricName"], throttles["Threshold"]) == ("Throttles", 0)
+    duration = alarm(default, "p99 duration")
+    assert (duration["MetricName"], duration["ExtendedStatistic"]) == ("Duration", "p99")
+    assert duration["Threshold"] == 0.9 * 180_000
+    assert (
+        alarm(options, "p99 duration")["Threshold"] == 0.9 * OPTIONS["stream-chat:timeout_s"] * 1000
+    )
+
+
+def test_daily_cost_alarm_sums_a_day_against_the_budget(
+    default: Template, options: Template
+) -> None:
+    cost = alarm(default, "Estimated model cost")
+    assert cost["Threshold"] == 10
+    stats = [q["MetricStat"] for q in cost["Metrics"] if "MetricStat" in q]
+    assert len(stats) == len(ENDINGS)
+    assert {(s["Metric"]["MetricName"], s["Stat"], s["Period"]) for s in stats} == {
+        ("EstimatedCost", "Sum", 86400)
+    }
+    assert alarm(options, "Estimated model cost")["Threshold"] == 25
+
+
+def test_the_topic_requires_tls_and_mails_only_when_an_address_is_given(
+    default: Template, options: Template
+) -> None:
+    default.resource_count_is("AWS::SNS::Subscription", 0)
+    (subscription,) = options.find_resources("AWS::SNS::Subscription").values()
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["Endpoint"] == "ops@example.com"
+    (policy,) = default.find_resources("AWS::SNS::TopicPolicy").values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

@@ -45,16 +45,21 @@ export class HistoryView {
         this.#toggle.focus();
       }
     });
-    NARROW.addEventListener("change", () => this.setOpen(false));
-    this.setOpen(false);
+    // A resize across the breakpoint moves the drawer at once; only a toggle slides it.
+    NARROW.addEventListener("change", () => this.setOpen(false, false));
+    this.setOpen(false, false);
   }
 
   get isOpen() {
     return this.#toggle.getAttribute("aria-expanded") === "true";
   }
 
-  /** @param {boolean} open  the drawer, on narrow screens; wide screens always show the list */
-  setOpen(open) {
+  /**
+   * @param {boolean} open  the drawer, on narrow screens; wide screens always show the list
+   * @param {boolean} [slide]
+   */
+  setOpen(open, slide = true) {
+    document.documentElement.classList.toggle("drawer-slides", slide);
     this.#toggle.setAttribute("aria-expanded", String(open));
     document.documentElement.classList.toggle("drawer-open", open);
     if (open) this.#nav.querySelector("button")?.focus();

@@ -3,14 +3,15 @@
 Whatever ends the stream (``done``, an error, a cancel, a SIGTERM, or the runtime closing the body
 early), the ``finally`` aborts the upstream request, stops the watcher and releases the viewer's
 stream lease with the output tokens counted: no orphaned generation, no leaked lease. It then
-publishes the stream's report: one EMF document and one summary log line.
+publishes the stream's report: one EMF document and one summary log line. A cancel aborts the
+upstream from the watcher's thread at once, not when the relay reaches it.
 """
 
 from __future__ import annotations
 
 import queue
 import secrets
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 
 from aws_lambda_powertools import Logger
@@ -20,6 +21,7 @@ from stream_chat.cancellation import CancelRegistry
 from stream_chat.cancellation.watcher import CancelWatcher
 from stream_chat.chat_request import ChatRequest
 from stream_chat.errors import ShuttingDown
+from stream_chat.inbox import CancelRequested, Failed, Inbox
 from stream_chat.limits import Lease, LeasedBody
 from stream_chat.metrics import publish_stream
 from stream_chat.pricing import price_of
@@ -29,9 +31,13 @@ from stream_chat.settings import Settings
 from stream_chat.shutdown import PROCESS_SHUTDOWN, Shutdown
 from stream_chat.sse import encode_stream
 from stream_chat.stream_report import StreamReport, measured, priced
-from stream_chat.upstream import CancelRequested, Failed, Inbox, Upstream
+from stream_chat.upstream import Upstream
 
 logger = Logger(service="stream-chat", child=True)
+
+# How long a finished stream waits for the upstream thread: a complete answer is still reading
+# the end of its response (a few bytes, normally there already), to pool the connection.
+UPSTREAM_EXIT_S = 0.5
 
 
 def new_stream_id() -> str:
@@ -77,11 +83,12 @@ class ChatStream:
         upstream = Upstream(
             self.provider, request, budget, self.settings.provider_attempts, inbox
         ).start()
-        watcher = self._watch_cancel(report.stream_id, lease.viewer.owner, inbox)
 
         def close_upstream() -> None:
             upstream.abort()
             report.upstream_closed()
+
+        watcher = self._watch_cancel(report.stream_id, lease.viewer.owner, inbox, close_upstream)
 
         stopping = ShuttingDown("The server is shutting down; ask again in a moment.")
         try:
@@ -95,6 +102,7 @@ class ChatStream:
             close_upstream()
             if watcher is not None:
                 watcher.stop()
+            upstream.join(min(UPSTREAM_EXIT_S, budget.remaining()))
             lease.release()
             self._report(report, upstream, watcher)
 
@@ -114,13 +122,16 @@ class ChatStream:
             logger.exception("stream metrics failed")  # never worth failing the answer for
         logger.info("stream ended", extra=report.summary())
 
-    def _watch_cancel(self, stream_id: str, owner: str, inbox: Inbox) -> CancelWatcher | None:
+    def _watch_cancel(
+        self, stream_id: str, owner: str, inbox: Inbox, close_upstream: Callable[[], None]
+    ) -> CancelWatcher | None:
         if self.registry is None:
             return None
+
+        def on_cancel() -> None:
+            close_upstream()  # first: the relay may be far behind, writing queued text
+            inbox.put(CancelRequested())
+
         return CancelWatcher(
-            self.registry,
-            stream_id,
-            self.settings.cancel_poll_s,
-            lambda: inbox.put(CancelRequested()),
-            owner,
+            self.registry, stream_id, self.settings.cancel_poll_s, on_cancel, owner
         ).start()

@@ -25,10 +25,10 @@ from stream_chat.errors import (
     StallTimeout,
     StreamChatError,
 )
-from stream_chat.providers import MessageEnd, ProviderEvent, TextDelta, UsageReport
+from stream_chat.inbox import CancelRequested, Failed, Finished, Inbox
+from stream_chat.providers.events import MessageEnd, ProviderEvent, TextDelta, UsageReport
 from stream_chat.settings import Settings
 from stream_chat.sse import HEARTBEAT_MARK, Heartbeat
-from stream_chat.upstream import CancelRequested, Failed, Finished, Inbox
 
 logger = Logger(service="stream-chat", child=True)
 
@@ -42,7 +42,8 @@ def watch(
     """Yield inbox events, a heartbeat whenever nothing was sent for an interval; raise on timeouts.
 
     Only text counts as progress: Anthropic ``ping`` events and our own heartbeats do not reset
-    the stall timer (the SDK's read timeout is reset by pings, so it cannot see a stall).
+    the stall timer (the SDK's read timeout is reset by pings, so it cannot see a stall). The
+    stream ends at ``MessageEnd``, not when the provider has read the rest of its response.
     """
     started = last_sent = clock()
     last_text: float | None = None
@@ -61,7 +62,7 @@ def watch(
         if isinstance(item, TextDelta):
             last_text = last_sent = clock()
         yield item
-        if isinstance(item, CancelRequested):
+        if isinstance(item, MessageEnd | CancelRequested):
             return
 
 

@@ -3,44 +3,29 @@
 The thread puts provider events on an inbox queue; the relay reads the inbox with deadlines, so
 heartbeats, timeouts and cancellation keep working while the provider is silent. Failures
 before the first text are retried with jittered exponential backoff within the remaining time;
-after text has been sent they are reported, never retried silently.
+after text has been sent they are reported, never retried silently. ``abort()`` reaches the
+attempt in progress at every moment (before its request is sent, waiting for the response head,
+mid-stream) and ends the retries: no new attempt starts after it.
 """
 
 from __future__ import annotations
 
-import queue
 import random
 import threading
-from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 
 from stream_chat.budget import Budget
 from stream_chat.chat_request import ChatRequest
 from stream_chat.errors import InternalError, StreamChatError
-from stream_chat.providers import Provider, ProviderEvent, TextDelta, UpstreamStream
+from stream_chat.inbox import Failed, Finished, Inbox
+from stream_chat.providers import Provider
+from stream_chat.providers.events import TextDelta, UpstreamStream
 
 logger = Logger(service="stream-chat", child=True)
 
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 8.0
-
-
-class Finished:
-    """The provider's stream ended normally."""
-
-
-class CancelRequested:
-    """The cancel registry holds this stream's id."""
-
-
-@dataclass(frozen=True)
-class Failed:
-    error: StreamChatError
-
-
-InboxItem = ProviderEvent | Finished | Failed | CancelRequested
-Inbox = queue.Queue[InboxItem]
 
 
 class Upstream:
@@ -52,20 +37,28 @@ class Upstream:
         self._inbox = inbox
         self._aborted = threading.Event()
         self._lock = threading.Lock()
-        self._stream: UpstreamStream | None = None
+        self._stream: UpstreamStream | None = None  # the attempt in progress, if any
         self._thread = threading.Thread(target=self._run, name="upstream", daemon=True)
+        self._request_id: str | None = None  # of the latest attempt that had one
         self.retries = 0
 
     @property
     def request_id(self) -> str | None:
-        return self._stream.request_id if self._stream is not None else None
+        """The provider's id for the attempt in progress, else for the latest one that had one."""
+        stream = self._stream
+        return (stream.request_id if stream is not None else None) or self._request_id
 
     def start(self) -> Upstream:
         self._thread.start()
         return self
 
+    def join(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` for the thread to end; True when it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def abort(self) -> None:
-        """Stop the upstream request now (idempotent, any thread)."""
+        """Stop the upstream request now, whatever it is doing (idempotent, any thread)."""
         with self._lock:
             self._aborted.set()
             if self._stream is not None:
@@ -85,17 +78,8 @@ class Upstream:
     def _attempt(self) -> StreamChatError | None:
         """One request; None when it ended (or was aborted), else the error that ended it."""
         self._content_sent = False
-        stream: UpstreamStream | None = None
         try:
-            stream = self._provider.open(self._request, self._budget)
-            with self._lock:
-                self._stream = stream
-                if self._aborted.is_set():
-                    stream.abort()
-            for event in stream:
-                self._content_sent = self._content_sent or isinstance(event, TextDelta)
-                self._inbox.put(event)
-            self._inbox.put(Finished())
+            self._relay(self._provider.open(self._request, self._budget))
             return None
         except StreamChatError as error:
             return None if self._aborted.is_set() else error
@@ -104,9 +88,23 @@ class Upstream:
                 return None
             logger.exception("provider failed unexpectedly")
             return InternalError("The answer failed unexpectedly.")
+
+    def _relay(self, stream: UpstreamStream) -> None:
+        """Iterate ``stream`` into the inbox, abortable from its very start."""
+        try:
+            with self._lock:
+                if self._aborted.is_set():
+                    return
+                self._stream = stream
+            for event in stream:
+                self._content_sent = self._content_sent or isinstance(event, TextDelta)
+                self._inbox.put(event)
+            self._inbox.put(Finished())
         finally:
-            if stream is not None:
-                stream.close()
+            self._request_id = stream.request_id or self._request_id
+            with self._lock:
+                self._stream = None
+            stream.close()
 
     def _retry_after(self, error: StreamChatError, attempt: int) -> bool:
         """Wait out a jittered backoff when a retry is allowed and fits the budget."""

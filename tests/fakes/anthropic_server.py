@@ -4,7 +4,8 @@ The real ``anthropic`` SDK reaches it through ``ANTHROPIC_BASE_URL``: nothing in
 Each request to ``POST /v1/messages`` is answered by the next queued ``Reply`` (or the default):
 the documented event sequence (message_start, content_block_start, ping, content_block_delta × N,
 content_block_stop, message_delta, message_stop) sent with chunked encoding, or a fault shape.
-Every stream is recorded, including when the client closed the connection.
+Every stream is recorded, including when the client closed the connection, and so is every TCP
+connection accepted. Given an ``ssl.SSLContext`` it serves HTTPS instead.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import contextlib
 import json
 import select
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -33,6 +35,7 @@ Fault = Literal[
     "reset",
     "stall_with_pings",
     "malformed",
+    "no_head",  # accepts the request, never sends the response head
 ]
 HTTP_FAULTS: dict[str, tuple[int, str, str]] = {
     "http_429": (429, "rate_limit_error", "Number of request tokens has exceeded your rate limit."),
@@ -57,13 +60,14 @@ class Reply:
     output_tokens: int | None = None  # default: one per text piece
     fault: Fault | None = None
     fault_after: int = 2  # deltas sent before a mid-stream fault
-    stall_s: float = 30.0  # how long `stall_with_pings` keeps pinging at most
+    stall_s: float = 30.0  # how long `stall_with_pings` pings, or `no_head` stays silent, at most
 
 
 @dataclass
 class StreamRecord:
     opened_at: float
     request_id: str
+    connection: int  # which accepted TCP connection carried it, counted from 1
     closed_at: float | None = None
     completed: bool = False
     client_closed: bool = False
@@ -82,22 +86,24 @@ class FakeAnthropic:
 
     api_key = "test-key"
 
-    def __init__(self, default: Reply | None = None, port: int = 0) -> None:
+    def __init__(
+        self, default: Reply | None = None, port: int = 0, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.default = default or Reply()
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.streams: list[StreamRecord] = []
-        self.connections = 0  # TCP connections accepted: a pooled client opens few
+        self.connections = 0  # TCP connections accepted
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", port), _make_handler(self), tls)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        scheme = "https" if self._server.tls is not None else "http"
+        return f"{scheme}://{host!s}:{port}"
 
     def __enter__(self) -> FakeAnthropic:
         self._thread.start()
@@ -112,14 +118,19 @@ class FakeAnthropic:
         with self._lock:
             self._queue.extend(replies)
 
-    def wait_for_close(self, index: int, timeout: float) -> float:
-        """Seconds from the stream's start to its connection closing (by either side)."""
+    def wait_for_stream(self, index: int, timeout: float) -> StreamRecord:
+        """The record of stream ``index`` once its request has arrived."""
         deadline = time.monotonic() + timeout
         while len(self.streams) <= index:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"stream {index} never started")
-            time.sleep(0.01)
-        record = self.streams[index]
+            time.sleep(0.005)
+        return self.streams[index]
+
+    def wait_for_close(self, index: int, timeout: float) -> float:
+        """Seconds from the stream's start to its connection closing (by either side)."""
+        deadline = time.monotonic() + timeout
+        record = self.wait_for_stream(index, timeout)
         if not record.closed.wait(max(0.0, deadline - time.monotonic())):
             raise TimeoutError(f"stream {index} still open after {timeout}s")
         assert record.closed_at is not None
@@ -130,6 +141,33 @@ class FakeAnthropic:
             self.requests.append(body)
             self.headers.append(headers)
             return self._queue.popleft() if self._queue else self.default
+
+    def _accepted(self) -> int:
+        with self._lock:
+            self.connections += 1
+            return self.connections
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        tls: ssl.SSLContext | None,
+    ) -> None:
+        self.tls = tls
+        super().__init__(address, handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        if self.tls is not None:  # the handshake runs in the connection's own thread
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that fails the TLS handshake or vanishes is part of the tests
 
 
 def _make_handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
@@ -145,13 +183,16 @@ class _MessagesHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server_fake: FakeAnthropic
 
+    def setup(self) -> None:
+        self.connection_number = self.server_fake._accepted()
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(10)
+            self.request.do_handshake()
+            self.request.settimeout(None)
+        super().setup()
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output clean
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server_fake._lock:
-            self.server_fake.connections += 1
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("content-length", "0")))
@@ -169,7 +210,29 @@ class _MessagesHandler(BaseHTTPRequestHandler):
             status, kind, message = HTTP_FAULTS[reply.fault]
             self._send_json(status, _error_body(kind, message))
             return
+        if reply.fault == "no_head":
+            self._stay_silent(reply)
+            return
         self._stream(body, reply)
+
+    def _new_record(self) -> StreamRecord:
+        record = StreamRecord(
+            opened_at=time.time(),
+            request_id="req_" + uuid.uuid4().hex[:20],
+            connection=self.connection_number,
+        )
+        self.server_fake.streams.append(record)
+        return record
+
+    def _stay_silent(self, reply: Reply) -> None:
+        record = self._new_record()
+        self.close_connection = True
+        try:
+            self.wait(reply.stall_s)
+        except ClientGone:
+            record.close(client=True)
+        else:
+            record.close(client=False)
 
     def _send_json(self, status: int, payload: dict[str, Any]) -> None:
         data = json.dumps(payload).encode()
@@ -183,8 +246,7 @@ class _MessagesHandler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _stream(self, body: dict[str, Any], reply: Reply) -> None:
-        record = StreamRecord(opened_at=time.time(), request_id="req_" + uuid.uuid4().hex[:20])
-        self.server_fake.streams.append(record)
+        record = self._new_record()
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("transfer-encoding", "chunked")
@@ -223,7 +285,8 @@ class _MessagesHandler(BaseHTTPRequestHandler):
 
     def _check_client(self) -> None:
         readable, _, _ = select.select([self.connection], [], [], 0)
-        if readable and not self.connection.recv(1, socket.MSG_PEEK):
+        # Peeks at the TCP stream itself, also under TLS (SSLSocket refuses flags): EOF is EOF.
+        if readable and not socket.socket.recv(self.connection, 1, socket.MSG_PEEK):
             raise ClientGone
 
     def abort(self, *, reset: bool) -> None:

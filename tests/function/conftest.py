@@ -104,3 +104,22 @@ def chat_event(
 
 def user(text: str = "Hello") -> dict[str, Any]:
     return {"messages": [{"role": "user", "content": text}]}
+
+
+@pytest.fixture
+def tls_anthropic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeAnthropic]:
+    """The fake over HTTPS with a throwaway CA, trusted by the SDK through ``SSL_CERT_FILE``."""
+    import ssl
+
+    import trustme
+
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    ca_file = tmp_path / "test-ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    with FakeAnthropic(tls=server_context) as fake:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", fake.api_key)
+        yield fake

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -21,9 +20,10 @@ from aws_lambda_powertools import Logger
 
 from stream_chat.budget import Budget
 from stream_chat.chat_request import ChatRequest
-from stream_chat.errors import ProviderProtocolError, ProviderRejected
-from stream_chat.providers import MessageEnd, ProviderEvent, TextDelta, UsageReport
+from stream_chat.errors import ProviderProtocolError, ProviderRejected, StreamChatError
+from stream_chat.providers.abortable_http import Attempt, abortable_client
 from stream_chat.providers.anthropic_errors import map_error
+from stream_chat.providers.events import MessageEnd, ProviderEvent, TextDelta, UsageReport
 from stream_chat.settings import Settings
 
 SECRET_MAX_AGE_S = 300
@@ -34,9 +34,15 @@ logger = Logger(service="stream-chat", child=True)
 
 
 class AnthropicProvider:
-    def __init__(self, settings: Settings, api_key: Callable[[], str | None]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        api_key: Callable[[], str | None],
+        reset_key: Callable[[], None] = lambda: None,
+    ) -> None:
         self._settings = settings
         self._api_key = api_key
+        self._reset_key = reset_key
         self._clients: dict[str | None, anthropic.Anthropic] = {}
         self._lock = threading.Lock()
 
@@ -56,29 +62,56 @@ class AnthropicProvider:
             value = secrets.get(arn, max_age=SECRET_MAX_AGE_S)
             return str(value).strip() if value else None
 
-        return cls(settings, fetch)
+        def reset() -> None:
+            # Read the key again, over a new connection: close the pool, empty the cache.
+            secrets.client.close()
+            secrets.clear_cache()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
+
+        return cls(settings, fetch, reset)
+
+    def before_snapshot(self) -> None:
+        """No client (and so no pooled connection) goes into a SnapStart snapshot."""
+        self._drop_clients()
+        self._reset_key()
+
+    def reset_after_restore(self) -> None:
+        """A restored copy re-reads the key and builds its own client, on a background thread:
+        the trust store alone takes ~50 ms to load, and a first request that comes sooner
+        simply waits for the same lock.
+        """
+        self._drop_clients()
+        self._reset_key()
+        threading.Thread(target=self._warm, name="provider-warm", daemon=True).start()
+
+    def _warm(self) -> None:
+        with contextlib.suppress(ProviderRejected):  # logged; the request will say it again
+            self._client()
+
+    def _drop_clients(self) -> None:
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
 
     def model_label(self, request: ChatRequest) -> str:
         return request.model
 
     def open(self, request: ChatRequest, budget: Budget) -> AnthropicStream:
         client = self._client()
-        remaining = max(0.001, budget.remaining())
-        timeout = httpx2.Timeout(
-            remaining, connect=min(self._settings.connect_timeout_s, remaining)
-        )
-        try:
-            stream = client.messages.create(
+        connect_s = self._settings.connect_timeout_s
+
+        def send() -> anthropic.Stream[Any]:
+            remaining = max(0.001, budget.remaining())
+            return client.messages.create(  # type: ignore[return-value]  # stream=True: a Stream
                 model=request.model,
                 max_tokens=request.max_tokens,
                 system=request.system,
                 messages=[message.to_api() for message in request.messages],  # type: ignore[misc]
                 stream=True,
-                timeout=timeout,
+                timeout=httpx2.Timeout(remaining, connect=min(connect_s, remaining)),
             )
-        except Exception as exc:
-            raise map_error(exc) from exc
-        return AnthropicStream(stream)  # type: ignore[arg-type]  # stream=True gives a Stream
+
+        return AnthropicStream(send)
 
     def _client(self) -> anthropic.Anthropic:
         try:
@@ -90,62 +123,78 @@ class AnthropicProvider:
         with self._lock:
             if key not in self._clients:
                 # Retries are ours: they must respect the invocation's remaining time.
-                self._clients[key] = anthropic.Anthropic(api_key=key, max_retries=0)
+                self._clients[key] = anthropic.Anthropic(
+                    api_key=key, max_retries=0, http_client=abortable_client()
+                )
             return self._clients[key]
 
 
 class AnthropicStream:
-    def __init__(self, stream: anthropic.Stream[Any]) -> None:
-        self._stream = stream
-        self.request_id: str | None = stream.response.headers.get("request-id")
-        self._complete = False
+    """One attempt at an answer: sent when iterated, abortable at every moment from any thread."""
+
+    def __init__(self, send: Callable[[], anthropic.Stream[Any]]) -> None:
+        self._send = send
+        self._attempt = Attempt()
+        self._events: anthropic.Stream[Any] | None = None
+        self.request_id: str | None = None
 
     def __iter__(self) -> Iterator[ProviderEvent]:
-        stop_reason: str | None = None
-        try:
-            for event in self._stream:
-                if event.type == "content_block_delta" and event.delta.type == "text_delta":
-                    yield TextDelta(event.delta.text)
-                elif event.type == "message_start":
-                    yield _usage(event.message.usage)
-                elif event.type == "message_delta":
-                    stop_reason = event.delta.stop_reason or stop_reason
-                    yield _usage(event.usage)
-                elif event.type == "message_stop":
-                    yield MessageEnd(stop_reason or "end_turn")
-                    # Read to the body's end: only a fully read response goes back to the pool,
-                    # so the next answer skips the TCP and TLS handshakes.
-                    for _ in self._stream:
-                        pass
-                    self._complete = True
-                    return
-        except Exception as exc:
-            error = map_error(exc)
-            error.request_id = error.request_id or self.request_id
-            raise error from exc
+        with self._attempt.running():
+            try:
+                self._events = self._send()
+                self.request_id = self._events.response.headers.get("request-id")
+                yield from self._translate(self._events)
+            except StreamChatError:
+                raise
+            except Exception as exc:
+                error = map_error(exc)
+                error.request_id = error.request_id or self.request_id
+                raise error from exc
+
+    def _translate(self, events: anthropic.Stream[Any]) -> Iterator[ProviderEvent]:
+        stop_reason = "end_turn"
+        for event in events:
+            if event.type == "message_stop":
+                self._attempt.release()  # nothing is left to stop: an abort must not cut the drain
+                yield MessageEnd(stop_reason)
+                _drain(events)
+                return
+            if event.type == "message_delta":
+                stop_reason = event.delta.stop_reason or stop_reason
+            if (translated := _translated(event)) is not None:
+                yield translated
         raise ProviderProtocolError(
             "The model provider's stream ended before message_stop.", request_id=self.request_id
         )
 
     def abort(self) -> None:
-        """End the upstream request now, from any thread.
-
-        Closing a socket does not wake a ``recv`` blocked in another thread, and the peer sees
-        nothing until that read returns; ``shutdown`` wakes the reader and sends FIN at once.
-        Closing the descriptor is left to the reading thread, so its number cannot be reused
-        under a read still in flight.
-        """
-        if self._complete:  # nothing left to stop; the connection is back in the pool
-            return
-        network = self._stream.response.extensions.get("network_stream")
-        sock = network.get_extra_info("socket") if network is not None else None
-        if isinstance(sock, socket.socket):
-            with contextlib.suppress(OSError):  # already closed by the other side
-                sock.shutdown(socket.SHUT_RDWR)
+        """End the request now, from any thread: its socket is shut down (see abortable_http)."""
+        self._attempt.abort()
 
     def close(self) -> None:
-        """Release the connection; only the thread that iterates calls this (see ``abort``)."""
-        self._stream.close()
+        """Release the connection; only the thread that iterates calls this."""
+        self._attempt.release()
+        if self._events is not None:
+            self._events.close()
+
+
+def _translated(event: Any) -> ProviderEvent | None:
+    if event.type == "content_block_delta" and event.delta.type == "text_delta":
+        return TextDelta(event.delta.text)
+    if event.type == "message_start":
+        return _usage(event.message.usage)
+    if event.type == "message_delta":
+        return _usage(event.usage)
+    return None
+
+
+def _drain(events: anthropic.Stream[Any]) -> None:
+    """Read to the end of the body, so the connection returns to the pool for the next answer."""
+    try:
+        for _ in events:
+            pass
+    except Exception:  # the answer is complete; only the connection's reuse is lost
+        logger.debug("the end of the response could not be read", exc_info=True)
 
 
 def _usage(usage: Any) -> UsageReport:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from stream_chat.budget import Budget
 from stream_chat.chat_request import ChatRequest
-from stream_chat.providers import MessageEnd, ProviderEvent, TextDelta, UsageReport
+from stream_chat.providers.events import MessageEnd, ProviderEvent, TextDelta, UsageReport
 
 MODEL_LABEL = "demo"
 

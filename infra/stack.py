@@ -31,10 +31,42 @@ ROOT = Path(__file__).resolve().parent.parent
 # How an unresolved CDK token looks inside a string.
 DEPLOY_TIME = re.compile(r"\$\{Token\[[^\]]*\]\}")
 NODE_MODULES = ROOT / "node_modules"
+HIGHLIGHT = NODE_MODULES / "@highlightjs" / "cdn-assets" / "es"
+# The grammars the page highlights (web/js/highlight.js); the Makefile copies the same list.
+HIGHLIGHT_LANGUAGES = [
+    "bash",
+    "c",
+    "cpp",
+    "csharp",
+    "css",
+    "diff",
+    "dockerfile",
+    "go",
+    "ini",
+    "java",
+    "javascript",
+    "json",
+    "kotlin",
+    "markdown",
+    "php",
+    "python",
+    "ruby",
+    "rust",
+    "sql",
+    "swift",
+    "typescript",
+    "xml",
+    "yaml",
+]
 # The browser libraries come from npm (package-lock.json), never from the repository.
 VENDOR_FILES = {
     "vendor/marked.esm.js": NODE_MODULES / "marked" / "lib" / "marked.esm.js",
     "vendor/purify.es.mjs": NODE_MODULES / "dompurify" / "dist" / "purify.es.mjs",
+    "vendor/highlight/core.min.js": HIGHLIGHT / "core.min.js",
+    **{
+        f"vendor/highlight/languages/{name}.min.js": HIGHLIGHT / "languages" / f"{name}.min.js"
+        for name in HIGHLIGHT_LANGUAGES
+    },
 }
 
 

@@ -74,12 +74,20 @@ class StreamRecord:
     client_closed: bool = False
     deltas_sent: int = 0
     closed: threading.Event = field(default_factory=threading.Event)
+    # Completed or closed: the client may act on message_stop before the fake has written the
+    # body's last chunk, and a completed answer's pooled connection stays open.
+    ended: threading.Event = field(default_factory=threading.Event)
+
+    def complete(self) -> None:
+        self.completed = True
+        self.ended.set()
 
     def close(self, *, client: bool) -> None:
         if self.closed_at is None:
             self.closed_at = time.time()
             self.client_closed = client
             self.closed.set()
+            self.ended.set()
 
 
 class FakeAnthropic:
@@ -127,6 +135,14 @@ class FakeAnthropic:
                 raise TimeoutError(f"stream {index} never started")
             time.sleep(0.005)
         return self.streams[index]
+
+    def wait_for_end(self, index: int, timeout: float) -> StreamRecord:
+        """The record of stream ``index`` once the fake has finished writing it or it closed."""
+        deadline = time.monotonic() + timeout
+        record = self.wait_for_stream(index, timeout)
+        if not record.ended.wait(max(0.0, deadline - time.monotonic())):
+            raise TimeoutError(f"stream {index} still running after {timeout}s")
+        return record
 
     def wait_for_close(self, index: int, timeout: float) -> float:
         """Seconds from the stream's start to its connection closing (by either side)."""
@@ -432,7 +448,7 @@ class _Script:
         )
         out.send_event("message_stop", {"type": "message_stop"})
         out.end_chunks()
-        self.record.completed = True
+        self.record.complete()
 
 
 def _check_request(body: dict[str, Any]) -> None:

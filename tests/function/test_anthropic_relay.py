@@ -33,7 +33,7 @@ def test_a_normal_answer_is_relayed_exactly(
         },
         {"type": "done", "stop_reason": "end_turn"},
     ]
-    assert fake_anthropic.streams[0].completed
+    assert fake_anthropic.wait_for_end(0, timeout=5).completed
 
 
 def test_the_request_reaches_anthropic_as_configured(

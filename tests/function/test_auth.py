@@ -520,7 +520,8 @@ def test_a_cancel_from_another_user_has_no_effect(
     frames = stream_and_cancel_midway(signed_in(settings, idp), bob, alice, fake_anthropic)
     assert frames[-1] == {"type": "done", "stop_reason": "end_turn"}
     assert text_of(frames) == "".join(f"w{n} " for n in range(40))
-    assert fake_anthropic.streams[0].completed and not fake_anthropic.streams[0].client_closed
+    record = fake_anthropic.wait_for_end(0, timeout=5)
+    assert record.completed and not record.client_closed
 
 
 def test_the_owner_cancels_their_stream(

@@ -62,7 +62,7 @@ def test_an_answer_streams_with_the_same_frames(invoke: Invoke, fake_bedrock: Fa
         },
         {"type": "done", "stop_reason": "end_turn"},
     ]
-    assert fake_bedrock.streams[0].completed
+    assert fake_bedrock.wait_for_end(0, timeout=5).completed
 
 
 def test_the_request_is_signed_for_bedrock_in_the_region(
@@ -317,7 +317,7 @@ def test_answers_through_bedrock_share_one_pooled_connection(
     for _ in range(5):
         fake_bedrock.enqueue(Reply())
         assert Answer(function).finish()[-1] == {"type": "done", "stop_reason": "end_turn"}
-    assert all(record.completed for record in fake_bedrock.streams)
+    assert all(fake_bedrock.wait_for_end(n, timeout=5).completed for n in range(5))
     assert fake_bedrock.connections == 1
 
 

@@ -19,7 +19,7 @@ def test_five_answers_in_a_row_use_one_connection(
         fake_anthropic.enqueue(Reply())
         assert Answer(function).finish()[-1] == {"type": "done", "stop_reason": "end_turn"}
     assert len(fake_anthropic.streams) == 5
-    assert all(record.completed for record in fake_anthropic.streams)
+    assert all(fake_anthropic.wait_for_end(n, timeout=5).completed for n in range(5))
     assert fake_anthropic.connections == 1
 
 

@@ -47,7 +47,9 @@ class AnthropicProvider:
                 importlib.import_module(name)
         arn = settings.anthropic_secret_arn
         if arn is None:
-            return cls(settings, lambda: None)  # the SDK reads ANTHROPIC_API_KEY
+            provider = cls(settings, lambda: None)  # the SDK reads ANTHROPIC_API_KEY
+            provider._client()  # built now, at init: the first answer does not pay for it
+            return provider
         from aws_lambda_powertools.utilities import parameters
 
         secrets = parameters.SecretsProvider()  # builds the boto3 client now, at init
@@ -56,7 +58,7 @@ class AnthropicProvider:
             value = secrets.get(arn, max_age=SECRET_MAX_AGE_S)
             return str(value).strip() if value else None
 
-        return cls(settings, fetch)
+        return cls(settings, fetch)  # the key, and its client, come with the first answer
 
     def model_label(self, request: ChatRequest) -> str:
         return request.model

@@ -7,7 +7,14 @@ import time
 import pytest
 from playwright.sync_api import Page, Request, expect
 
-from tests.browser.chat_page import EMPTY_BODY_SHA256, answer, expect_status, send, text_of
+from tests.browser.chat_page import (
+    EMPTY_BODY_SHA256,
+    STREAM_TIMEOUT_MS,
+    answer,
+    expect_status,
+    send,
+    text_of,
+)
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.support.serve import ServeProcess
 
@@ -81,7 +88,7 @@ def test_a_new_message_cancels_the_running_answer(page: Page, fake: FakeAnthropi
     second = send(page, "Second question")
 
     expect_status(first, "stopped")
-    expect(answer(second)).to_contain_text("Second")
+    expect(answer(second)).to_contain_text("Second", timeout=STREAM_TIMEOUT_MS)
     # Checked at once, while the second answer streams: only the latest answer offers Retry.
     assert first.locator(".retry").is_hidden()
     fake.wait_for_close(index, timeout=10)

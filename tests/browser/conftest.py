@@ -1,6 +1,7 @@
 """The browser suite's world: a fake Anthropic API, ``stream-chat serve`` on top of it, and Debian's
-headless Chromium driven by Playwright. All three live for the whole test run; each test gets a
-new page.
+headless Chromium driven by Playwright. All three live while this package's tests run; each test
+gets a new page. They end with the package: Playwright's sync API keeps an event loop running in
+the main thread, where later suites' ``asyncio.run()`` would then refuse to start.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def chromium_path() -> str:
     pytest.skip("chromium is not installed (apt-get install chromium)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fake_anthropic() -> Iterator[FakeAnthropic]:
     with FakeAnthropic() as fake:
         yield fake
@@ -56,7 +57,7 @@ def fake(fake_anthropic: FakeAnthropic) -> FakeAnthropic:
     return fake_anthropic
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def served(
     fake_anthropic: FakeAnthropic, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServeProcess]:
@@ -74,7 +75,7 @@ def served(
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
     executable = chromium_path()
     profile = tmp_path_factory.mktemp("chromium-profile")

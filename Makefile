@@ -47,7 +47,7 @@ web/vendor: node_modules/.package-lock.json
 	@touch $@
 
 dev: $(BIN)/stream-chat web/vendor ## run the product locally at http://127.0.0.1:8000
-	$(BIN)/stream-chat serve
+	$(BIN)/stream-chat serve --snap-start
 
 test: test-py test-py313 test-web ## run every test
 

@@ -2,8 +2,9 @@
 
 Built once per execution environment (at init, before the first request): settings, the
 provider with its SDK client, the cancel registry the stream polls, the limit store with its AWS
-client, and the token verifier with the user pool's signing keys. It serves ``/api/chat/stream``
-only: cancels go to their own function (``cancel_handler``).
+client, and the token verifier with the user pool's signing keys. With SnapStart they are built
+once per published version and renewed in each restored copy (``restore``). It serves
+``/api/chat/stream`` only: cancels go to their own function (``cancel_handler``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import LambdaFunctionUrlEvent
 
+from stream_chat import restore
 from stream_chat.access import Authorizer, Viewer
 from stream_chat.budget import Budget, RemainingTime
 from stream_chat.cancellation import CancelRegistry, make_registry
@@ -31,6 +33,7 @@ from stream_chat.limits import Lease, Limiter
 from stream_chat.providers import Provider, make_provider
 from stream_chat.refusals import count_refused
 from stream_chat.routes import CHAT_PATH
+from stream_chat.runtime import snapstart
 from stream_chat.runtime.response import StreamingResponse
 from stream_chat.settings import Settings
 from stream_chat.shutdown import PROCESS_SHUTDOWN
@@ -53,6 +56,14 @@ class ChatFunction:
         self.authorizer = authorizer or Authorizer.from_settings(settings)
         self.limiter = limiter or Limiter.from_settings(settings)
         self.chat_stream = ChatStream(provider, registry, settings)
+        # What SnapStart's hooks close before the snapshot and renew after a restore.
+        self.clients = (provider, registry, self.limiter.store)
+
+    def before_snapshot(self) -> None:
+        restore.before_snapshot(self.clients)
+
+    def after_restore(self) -> None:
+        restore.after_restore(self.clients)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChatFunction:
@@ -152,6 +163,8 @@ def route_key(event: LambdaFunctionUrlEvent) -> tuple[str, str]:
 
 
 FUNCTION = ChatFunction.from_settings(Settings.from_env())
+snapstart.register_before_snapshot(FUNCTION.before_snapshot)
+snapstart.register_after_restore(FUNCTION.after_restore)
 
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> StreamingResponse:

@@ -33,6 +33,7 @@ class Shutdown:
         self._lock = threading.Lock()
         self._exit = exit_when_idle
         self._installed = False
+        self._pipe = (-1, -1)
 
     def install(self) -> None:
         """Catch SIGTERM from now on; only the main thread can (elsewhere this does nothing)."""
@@ -43,7 +44,18 @@ class Shutdown:
         threading.Thread(
             target=self._wait_for_signal, args=(read_fd,), name="shutdown", daemon=True
         ).start()
+        if self._pipe == (-1, -1):  # the first install only
+            os.register_at_fork(after_in_child=self._reinstall_in_child)
         self._installed = True
+        self._pipe = (read_fd, write_fd)
+
+    def _reinstall_in_child(self) -> None:
+        """A forked copy (``serve --snap-start``) has no watcher thread (fork copies only the
+        calling thread) and shares the pipe with its parent: it gets its own of both."""
+        for fd in self._pipe:
+            os.close(fd)
+        self._installed = False
+        self.install()
 
     @contextmanager
     def watching(self, on_shutdown: Callable[[], None]) -> Iterator[None]:

@@ -4,6 +4,10 @@ It serves ``/next`` one invocation at a time and reads a streamed ``/response`` 
 (``chunked``), handing each part onward the moment it is complete. A buffered ``/response`` (no
 ``Lambda-Runtime-Function-Response-Mode: streaming``) is the function's whole JSON result, handed
 on at once. ``/error`` and ``/init/error`` are recorded as they are documented.
+
+SnapStart's calls too: ``GET /restore/next`` is answered once ``release_restore()`` is called
+(Lambda answers it in an instance restored from the snapshot), and ``/restore/error`` is kept as
+the environment's failure to start, in ``init_error`` as well as ``restore_error``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ class EmulatedRuntimeApi:
     def __init__(self) -> None:
         self.first_next_at: float | None = None  # time.time() of the runtime's first /next
         self.init_error: dict[str, Any] | None = None
+        self.restore_error: dict[str, Any] | None = None
+        self.restored_at: float | None = None  # time.time() of the /restore/next answer
+        self._restore = threading.Event()
         self._pending: queue.SimpleQueue[Invocation | None] = queue.SimpleQueue()
         self._running: dict[str, Invocation] = {}
         self._closed = threading.Event()
@@ -50,9 +57,22 @@ class EmulatedRuntimeApi:
         """Queue an invocation: the runtime's next (or current) ``/next`` receives it."""
         self._pending.put(invocation)
 
+    def release_restore(self) -> None:
+        """Let ``/restore/next`` answer: the instance is restored."""
+        self._restore.set()
+
+    def wait_restore(self) -> bool:
+        """Block until released (True) or closed (False)."""
+        self._restore.wait()
+        if self._closed.is_set():
+            return False
+        self.restored_at = time.time()
+        return True
+
     def close(self) -> None:
         """Stop answering: a waiting ``/next`` returns at once, the server soon after."""
         self._closed.set()
+        self._restore.set()
         self._pending.put(None)
         threading.Thread(target=self._stop, daemon=True).start()
 
@@ -95,6 +115,9 @@ class _RuntimeHandler(BaseHTTPRequestHandler):
         pass  # the worker's own output is the log that matters
 
     def do_GET(self) -> None:
+        if self.path == f"{PREFIX}/restore/next":
+            self._restore_next()
+            return
         if self.path != f"{PREFIX}/invocation/next":
             self._answer(404, {"errorMessage": "not found"})
             return
@@ -110,10 +133,23 @@ class _RuntimeHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(invocation.event)
 
+    def _restore_next(self) -> None:
+        if self.runtime_api.wait_restore():
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            self.close_connection = True
+
     def do_POST(self) -> None:
         parts = self.path.removeprefix(f"{PREFIX}/").split("/")
         if parts == ["init", "error"]:
             self.runtime_api.init_error = self._json_body()
+            self._answer(202, {"status": "OK"})
+            return
+        if parts == ["restore", "error"]:
+            report = self._json_body()
+            self.runtime_api.restore_error = self.runtime_api.init_error = report
             self._answer(202, {"status": "OK"})
             return
         invocation = self.runtime_api.running(parts[1]) if len(parts) == 3 else None

@@ -29,6 +29,7 @@ from stream_chat.access import Authorizer
 from stream_chat.cancellation import make_registry
 from stream_chat.routes import is_cancel_route
 from stream_chat.settings import ENV, Settings, SettingsError
+from stream_chat_local import snapshot
 from stream_chat_local.concurrency import Concurrency
 from stream_chat_local.front import Front
 from stream_chat_local.function_url import LocalFunction
@@ -36,6 +37,7 @@ from stream_chat_local.http_front import BACKLOG, FrontServer, server_config
 from stream_chat_local.lambda_env import CANCEL_TIMEOUT_S, DEFAULT_HANDLER, cancel_env, worker_env
 from stream_chat_local.request_policy import RequestPolicy
 from stream_chat_local.scratch import scratch_directory
+from stream_chat_local.snapshot import SnapshotPool
 from stream_chat_local.static import DEFAULT_WEB_DIR, StaticFiles
 from stream_chat_local.workers import WorkerPool
 from stream_chat_page import PageAuth
@@ -65,6 +67,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=1,
         help="instances of each function started at launch (default 1; 0 for cold starts)",
+    )
+    parser.add_argument(
+        "--snap-start",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="initialise the streaming function once and fork every instance from it, as "
+        "SnapStart restores instances from a snapshot",
     )
     parser.add_argument(
         "--queue", type=int, default=32, help="requests that may wait for an instance (32)"
@@ -113,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        chat = _function(WorkerPool(env, max(1, args.workers)), args, args.timeout)
+        instances = SnapshotPool if _snap_start(args.snap_start) else WorkerPool
+        chat = _function(instances(env, max(1, args.workers)), args, args.timeout)
         cancel = _function(
             WorkerPool(cancel_env(env), max(1, args.cancel_workers)), args, CANCEL_TIMEOUT_S
         )
@@ -127,6 +137,13 @@ def run(args: argparse.Namespace) -> int:
             authorizer=Authorizer.from_settings(settings),
         )
         return _serve(front, listener, [chat, cancel], args)
+
+
+def _snap_start(asked: bool) -> bool:
+    if asked and not snapshot.supported():
+        print("stream-chat serve: --snap-start needs Linux (fork, pidfd); starting without it")
+        return False
+    return asked
 
 
 def page_auth(args: argparse.Namespace) -> PageAuth | None:

@@ -22,6 +22,7 @@ MODULES = [
     "tests.bench.relay_latency",
     "tests.bench.anthropic_latency",
     "tests.bench.init_time",
+    "tests.bench.snap_start",
     "tests.bench.cancel_propagation",
     "tests.bench.upstream_abort",
     "tests.bench.serve_load",

@@ -13,7 +13,7 @@ from aws_cdk.assertions import Match, Template
 
 from infra import cancel_function
 from infra.cancel_table import PARTITION_KEY, TTL_ATTRIBUTE
-from infra.streaming_function import EXEC_WRAPPER, HANDLER
+from infra.streaming_function import ALIAS, EXEC_WRAPPER, HANDLER
 from stream_chat.routes import CANCEL_PATTERN
 from stream_chat.settings import ENV, Settings
 from tests.infra.conftest import ACCOUNT, OPTIONS, ROOT, Synth, cdk_json_context
@@ -133,7 +133,37 @@ def test_function_url_streams_and_requires_iam(default: Template) -> None:
         AuthType="AWS_IAM",
         InvokeMode="RESPONSE_STREAM",
         TargetFunctionArn={"Fn::GetAtt": [function_id, "Arn"]},
+        Qualifier=ALIAS,
     )
+
+
+def test_snap_start_restores_published_versions_behind_the_live_alias(default: Template) -> None:
+    function_id, function = streaming_function(default)
+    assert function["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    version_id = only(default, "AWS::Lambda::Version", FunctionName={"Ref": function_id})[0]
+    only(
+        default,
+        "AWS::Lambda::Alias",
+        Name=ALIAS,
+        FunctionName={"Ref": function_id},
+        FunctionVersion={"Fn::GetAtt": [version_id, "Version"]},
+    )
+
+
+def test_cloudfront_streams_from_the_alias_url(default: Template) -> None:
+    url_id = only(default, "AWS::Lambda::Url", Qualifier=ALIAS)[0]
+    domains = [origin["DomainName"] for origin in distribution_config(default)["Origins"]]
+    url_domain = {"Fn::Select": [2, {"Fn::Split": ["/", {"Fn::GetAtt": [url_id, "FunctionUrl"]}]}]}
+    assert url_domain in domains
+    granted = default.find_resources(
+        "AWS::Lambda::Permission",
+        {"Properties": {"FunctionName": {"Fn::GetAtt": [url_id, "FunctionArn"]}}},
+    )
+    assert len(granted) == 2, "CloudFront may invoke the alias (both actions of dual auth)"
+
+
+def test_the_cancel_function_is_not_snapshotted(default: Template) -> None:
+    assert "SnapStart" not in cancel_lambda(default)[1]["Properties"]
 
 
 def test_only_this_distribution_may_invoke_through_the_urls(default: Template) -> None:

@@ -69,6 +69,8 @@ class RecordingRuntimeApi:
         self.stall_after: int | None = None
         self.stall_s = 0.0
         self.refuse: str | None = None  # answer 500 to POSTs whose request line starts so
+        # SnapStart: GET /restore/next waits for this, as Lambda answers it only in a restored copy
+        self.restored = threading.Event()
         self._events: queue.Queue[Pushed] = queue.Queue()
         self._closed = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -147,6 +149,8 @@ class RecordingRuntimeApi:
             return False
         request = RawRequest(head)
         self.requests.append(request)
+        if request.line.startswith(f"GET {PREFIX}/restore/next "):
+            return self._restore(conn, request)
         if request.line.startswith("GET"):
             return self._next(conn, request)
         try:
@@ -172,6 +176,14 @@ class RecordingRuntimeApi:
                 f"HTTP/1.1 200 OK\r\n{headers}Content-Length: {len(body)}\r\n\r\n".encode() + body
             )
             return True
+        return False
+
+    def _restore(self, conn: socket.socket, request: RawRequest) -> bool:
+        request.done.set()
+        while not self._closed.is_set():
+            if self.restored.wait(0.05):
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                return True
         return False
 
     def _read_body(self, conn: socket.socket, reader: BinaryIO, request: RawRequest) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,20 @@ class DynamoDBRegistry:
 
     @classmethod
     def create(cls, table: str, ttl_s: int) -> DynamoDBRegistry:
-        return cls(boto3.client("dynamodb", config=_CLIENT_CONFIG), table, ttl_s)
+        return cls(_new_client(), table, ttl_s)
+
+    def before_snapshot(self) -> None:
+        """Close the client's pool: no connection goes into a SnapStart snapshot."""
+        self._client.close()
+
+    def reset_after_restore(self) -> None:
+        """A restored copy builds its own client (fresh pool, credentials resolved anew) in the
+        background (~15 ms); until then the old one, its pool closed, opens new connections.
+        """
+        threading.Thread(target=self._renew, name="registry-renew", daemon=True).start()
+
+    def _renew(self) -> None:
+        self._client = _new_client()
 
     def cancel(self, stream_id: str, owner: str = "") -> None:
         now = time.time()
@@ -59,3 +73,7 @@ class DynamoDBRegistry:
             return None
         recorded = response["Item"].get(CANCELLED_AT, {}).get("N")
         return float(recorded) if recorded is not None else time.time()
+
+
+def _new_client() -> DynamoDBClient:
+    return boto3.client("dynamodb", config=_CLIENT_CONFIG)

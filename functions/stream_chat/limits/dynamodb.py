@@ -13,6 +13,7 @@ in the condition, so a dead instance's lease frees itself without waiting for TT
 from __future__ import annotations
 
 import random
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,19 @@ class DynamoDBLimits:
 
     @classmethod
     def create(cls, table: str, limits: Limits) -> DynamoDBLimits:
-        return cls(boto3.client("dynamodb", config=_CLIENT_CONFIG), table, limits)
+        return cls(_new_client(), table, limits)
+
+    def before_snapshot(self) -> None:
+        """Close the client's pool: no connection goes into a SnapStart snapshot."""
+        self._client.close()
+
+    def reset_after_restore(self) -> None:
+        """A restored copy builds its own client in the background (see ``stream_chat.restore``);
+        meanwhile the old one, its pool closed, opens new connections."""
+        threading.Thread(target=self._renew, name="limits-renew", daemon=True).start()
+
+    def _renew(self) -> None:
+        self._client = _new_client()
 
     def admit(self, subject: str, lease_id: str, lease_expires_at: float, now: float) -> str | None:
         counters = self._counters(subject, now)
@@ -158,3 +171,7 @@ class DynamoDBLimits:
                 ":expiry": {"N": str(int(expiry))},
             },
         )
+
+
+def _new_client() -> DynamoDBClient:
+    return boto3.client("dynamodb", config=_CLIENT_CONFIG)

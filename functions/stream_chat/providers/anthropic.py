@@ -34,9 +34,15 @@ logger = Logger(service="stream-chat", child=True)
 
 
 class AnthropicProvider:
-    def __init__(self, settings: Settings, api_key: Callable[[], str | None]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        api_key: Callable[[], str | None],
+        reset_key: Callable[[], None] = lambda: None,
+    ) -> None:
         self._settings = settings
         self._api_key = api_key
+        self._reset_key = reset_key
         self._clients: dict[str | None, anthropic.Anthropic] = {}
         self._lock = threading.Lock()
 
@@ -58,7 +64,36 @@ class AnthropicProvider:
             value = secrets.get(arn, max_age=SECRET_MAX_AGE_S)
             return str(value).strip() if value else None
 
-        return cls(settings, fetch)  # the key, and its client, come with the first answer
+        def reset() -> None:
+            # Read the key again, over a new connection: close the pool, empty the cache.
+            secrets.client.close()
+            secrets.clear_cache()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
+
+        return cls(settings, fetch, reset)  # the key, and its client, come with the first answer
+
+    def before_snapshot(self) -> None:
+        """No client (and so no pooled connection) goes into a SnapStart snapshot."""
+        self._drop_clients()
+        self._reset_key()
+
+    def reset_after_restore(self) -> None:
+        """A restored copy re-reads the key and builds its own client, on a background thread:
+        the trust store alone takes ~50 ms to load, and a first request that comes sooner
+        simply waits for the same lock.
+        """
+        self._drop_clients()
+        self._reset_key()
+        threading.Thread(target=self._warm, name="provider-warm", daemon=True).start()
+
+    def _warm(self) -> None:
+        with contextlib.suppress(ProviderRejected):  # logged; the request will say it again
+            self._client()
+
+    def _drop_clients(self) -> None:
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
 
     def model_label(self, request: ChatRequest) -> str:
         return request.model

@@ -46,13 +46,17 @@ def split_address(address: str) -> tuple[str, int]:
 
 
 class RuntimeApi:
-    """``/next``, ``/error`` and ``/init/error`` over one kept-alive connection."""
+    """``/next``, ``/error``, ``/init/error`` and SnapStart's calls, over one connection."""
 
     def __init__(self, address: str) -> None:
         self.address = address
         # timeout=None: /next blocks for as long as the environment has no event (the process may
         # even be frozen in between); a client timeout would turn that into a spurious failure.
         self._conn = http.client.HTTPConnection(*split_address(address), timeout=None)
+
+    def close(self) -> None:
+        """Drop the connection; the next request opens a new one."""
+        self._conn.close()
 
     def next_invocation(self) -> Invocation:
         status, headers, body = self._request("GET", f"{PREFIX}/invocation/next")
@@ -80,6 +84,16 @@ class RuntimeApi:
 
     def post_init_error(self, diagnostic: Mapping[str, Any]) -> None:
         self._post(f"{PREFIX}/init/error", diagnostic, {ERROR_TYPE: str(diagnostic["errorType"])})
+
+    def restore_next(self) -> None:
+        """SnapStart: init is done. The answer (200) comes in a copy restored from the snapshot."""
+        status, _, body = self._request("GET", f"{PREFIX}/restore/next")
+        if status != 200:
+            raise RuntimeApiError(f"/restore/next answered {status}: {body[:200]!r}")
+
+    def post_restore_error(self, diagnostic: Mapping[str, Any]) -> None:
+        headers = {ERROR_TYPE: str(diagnostic["errorType"])}
+        self._post(f"{PREFIX}/restore/error", diagnostic, headers)
 
     def _post(self, path: str, diagnostic: Mapping[str, Any], headers: dict[str, str]) -> None:
         body = json.dumps(diagnostic).encode()

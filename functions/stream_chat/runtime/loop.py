@@ -3,6 +3,7 @@
 Init (everything before the first ``/next``) imports the handler module named by ``_HANDLER``,
 so whatever that module imports at top level is paid for once, before any request waits on it.
 A failure there is reported to ``/init/error`` and the process exits, as the Runtime API asks.
+With SnapStart, init ends in the snapshot lifecycle (``snapstart``) before the first ``/next``.
 Every error is logged as one JSON line (``diagnostics.log_error``), never as a bare traceback.
 
 A handler that returns a ``StreamingResponse`` is streamed; any other return value is answered
@@ -24,6 +25,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from stream_chat.runtime import snapstart
 from stream_chat.runtime.api import Invocation, RuntimeApi, RuntimeApiError
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.runtime.diagnostics import InitError, diagnose, log_error
@@ -44,13 +46,29 @@ def main() -> int:
     except RuntimeApiError as exc:
         log_error(None, exc)
         return 2
+    handler = initialise(api)
+    if isinstance(handler, int):
+        return handler
+    if snapstart.enabled(os.environ):
+        exit_status = snapstart.take_part(api)
+        if exit_status is not None:
+            return exit_status
+    return serve(api, handler)
+
+
+def initialise(api: RuntimeApi) -> Handler | int:
+    """The handler, or the exit status after its failure was reported to ``/init/error``."""
     try:
-        handler = load_handler(os.environ.get("_HANDLER", ""))
+        return load_handler(os.environ.get("_HANDLER", ""))
     except InitError as exc:
         log_error(None, exc)
         diagnostic = diagnose(exc)
         _report(None, lambda: api.post_init_error(diagnostic))
         return 1
+
+
+def serve(api: RuntimeApi, handler: Handler) -> int:
+    """``/next`` → handler → ``/response``, until the Runtime API is gone."""
     while True:
         try:
             invocation = api.next_invocation()

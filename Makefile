@@ -16,6 +16,9 @@ BIN := $(VENV)/bin
 PY313 ?= $(shell command -v python3.13 >/dev/null 2>&1 && python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | tail -1)
 VENV313 := .venv313
 FUNCTION_TESTS := tests/function tests/runtime
+# The grammars the page highlights (web/js/highlight.js); infra/stack.py deploys the same list.
+HIGHLIGHT_LANGUAGES := bash c cpp csharp css diff dockerfile go ini java javascript json kotlin \
+	markdown php python ruby rust sql swift typescript xml yaml
 
 .PHONY: help dev test test-py test-py313 test-web lint bench synth deploy destroy clean
 
@@ -39,11 +42,18 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-# Browser libraries come from npm (lockfile) and are copied next to the page, never committed.
+# Browser libraries come from npm (lockfile) and are copied next to the page, minified, never
+# committed (the deployment does the same: infra/page_assets.py).
+ESBUILD := node_modules/.bin/esbuild --minify --format=esm --log-level=warning
 web/vendor: node_modules/.package-lock.json
 	mkdir -p web/vendor
-	cp node_modules/marked/lib/marked.esm.js web/vendor/marked.esm.js
-	cp node_modules/dompurify/dist/purify.es.mjs web/vendor/purify.es.mjs
+	$(ESBUILD) node_modules/marked/lib/marked.esm.js --outfile=web/vendor/marked.esm.js
+	$(ESBUILD) node_modules/dompurify/dist/purify.es.mjs --outfile=web/vendor/purify.es.mjs
+	mkdir -p web/vendor/highlight/languages
+	cp node_modules/@highlightjs/cdn-assets/es/core.min.js web/vendor/highlight/core.min.js
+	for name in $(HIGHLIGHT_LANGUAGES); do \
+	  cp node_modules/@highlightjs/cdn-assets/es/languages/$$name.min.js web/vendor/highlight/languages/; \
+	done
 	@touch $@
 
 dev: $(BIN)/stream-chat web/vendor ## run the product locally at http://127.0.0.1:8000

@@ -70,6 +70,7 @@ class DeploySettings:
     alarm_email: str | None = None
     daily_cost_budget_usd: float = 10.0
     error_endings_alarm: int = 5
+    bedrock_profile_regions: tuple[str, ...] | None = None
 
     @property
     def function(self) -> Settings:
@@ -93,8 +94,20 @@ class DeploySettings:
         values = {k: _deploy_value(k, v) for k, v in ours.items() if k in _DEPLOY_PARSERS}
         settings = cls(function_env=env, **values)  # type: ignore[arg-type]  # parsed per key
         settings._check_heartbeat()
+        settings._check_provider()
         settings._check_sign_up()
         return settings
+
+    def _check_provider(self) -> None:
+        if self.function.provider != "bedrock" and self.bedrock_profile_regions is not None:
+            raise DeploySettingsError(
+                f"cdk context {PREFIX}bedrock_profile_regions applies to {PREFIX}provider=bedrock"
+            )
+        if self.function.provider == "bedrock" and self.anthropic_secret_name is not None:
+            raise DeploySettingsError(
+                f"cdk context {PREFIX}anthropic_secret_name: Bedrock needs no Anthropic key "
+                f"({PREFIX}provider=bedrock)"
+            )
 
     def _check_heartbeat(self) -> None:
         if self.function.heartbeat_s >= ORIGIN_READ_TIMEOUT_S:
@@ -182,6 +195,17 @@ def _flag(value: Any) -> bool:
     raise ValueError("expected true or false")
 
 
+def _regions(value: Any) -> tuple[str, ...]:
+    names = value.split(",") if isinstance(value, str) else value
+    if not isinstance(names, list | tuple) or not names:
+        raise ValueError("expected a list of AWS region names")
+    regions = tuple(str(name).strip() for name in names)
+    for region in regions:
+        if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", region):
+            raise ValueError(f"{region!r} is not an AWS region name")
+    return regions
+
+
 def _email(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
         raise ValueError("expected an e-mail address")
@@ -259,4 +283,7 @@ _DEPLOY_PARSERS: dict[str, Callable[[Any], object]] = {
     "daily_cost_budget_usd": _amount,
     # Streams ending in an error (timeouts, provider and internal errors) per 5 minutes.
     "error_endings_alarm": _integer(1, 1_000_000),
+    # The regions a geographic inference profile routes to, when infra.bedrock_access's table
+    # does not know them (a new model or region).
+    "bedrock_profile_regions": _optional(_regions),
 }

@@ -6,7 +6,6 @@ Origin Access Control.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from infra import site_nag
+from infra.page_assets import stage_page
 from infra.security_headers import security_headers_policy
 from stream_chat.routes import API_PATTERN, CANCEL_PATTERN
 
@@ -33,12 +33,10 @@ API_HEADERS = (
     "CloudFront-Viewer-Address",
 )
 ENTRY_FILES = ("index.html", "config.json")
-# The local config and vendor copies are made for `make dev`; the rest is for the type checker.
-PAGE_EXCLUDE = ["config.json", "vendor", "jsconfig.json", "*.d.ts"]
-# The entry files are revalidated on every load so a deploy shows at once; what they load may
-# be cached for a while (the deploy also invalidates CloudFront's copies).
-ENTRY_CACHE = [s3deploy.CacheControl.from_string("no-cache")]
-ASSET_CACHE = [s3deploy.CacheControl.from_string("public, max-age=3600")]
+# The entry files are never cached, so a deploy shows at once; what they load lives under a
+# directory named by its content's hash, so it never changes and may be kept for a year.
+ENTRY_CACHE = [s3deploy.CacheControl.from_string("no-store")]
+ASSET_CACHE = [s3deploy.CacheControl.from_string("public, max-age=31536000, immutable")]
 
 
 class Site(Construct):
@@ -107,20 +105,27 @@ class Site(Construct):
     def _deploy(
         self, web_dir: Path, vendor_files: Mapping[str, Path], runtime_config: Mapping[str, object]
     ) -> None:
-        page = s3deploy.Source.asset(str(web_dir), exclude=PAGE_EXCLUDE)
+        stage = cdk.Stage.of(self)
+        assert stage is not None
+        # In the cloud assembly's directory, so it is cleaned up with ``cdk.out``.
+        staged = stage_page(
+            web_dir, vendor_files, Path(stage.asset_outdir) / f"{self.node.addr}-page"
+        )
         assets = s3deploy.BucketDeployment(
             self,
             "Assets",
-            sources=[page, s3deploy.Source.asset(str(self._stage(vendor_files)))],
+            sources=[s3deploy.Source.asset(str(staged.assets))],
             destination_bucket=self.bucket,
-            # Also keeps this deployment's pruning away from the entry files.
+            # Earlier versions stay: a page loaded before this deploy still finds its modules.
+            prune=False,
             exclude=list(ENTRY_FILES),
             cache_control=ASSET_CACHE,
         )
+        entry_page = s3deploy.Source.asset(str(staged.entry))
         self.entry = entry = s3deploy.BucketDeployment(
             self,
             "Entry",
-            sources=[page, _config_source(runtime_config)],
+            sources=[entry_page, _config_source(runtime_config)],
             destination_bucket=self.bucket,
             exclude=["*"],
             include=list(ENTRY_FILES),
@@ -130,22 +135,6 @@ class Site(Construct):
         )
         # The new entry page goes live (and the cache is invalidated) once what it loads is there.
         entry.node.add_dependency(assets)
-
-    def _stage(self, files: Mapping[str, Path]) -> Path:
-        """A directory holding ``files`` at their site paths, as an asset source needs.
-
-        It lives in the cloud assembly's directory, so it is cleaned up with ``cdk.out``.
-        """
-        stage = cdk.Stage.of(self)
-        assert stage is not None
-        staging = Path(stage.asset_outdir) / f"{self.node.addr}-vendor"
-        for site_path, source in files.items():
-            if not source.is_file():
-                raise FileNotFoundError(f"{source} is missing: run `npm ci` first")
-            target = staging / site_path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-        return staging
 
 
 def _config_source(config: Mapping[str, object]) -> s3deploy.ISource:

@@ -11,7 +11,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra import cancel_table, limits_table, provider_secret
+from infra import bedrock_access, cancel_table, limits_table, provider_secret
 from infra.cancel_function import CancelFunction
 from infra.cancel_table import CancelTable
 from infra.deploy_settings import ORIGIN_READ_TIMEOUT_S, DeploySettings
@@ -31,16 +31,52 @@ ROOT = Path(__file__).resolve().parent.parent
 # How an unresolved CDK token looks inside a string.
 DEPLOY_TIME = re.compile(r"\$\{Token\[[^\]]*\]\}")
 NODE_MODULES = ROOT / "node_modules"
+HIGHLIGHT = NODE_MODULES / "@highlightjs" / "cdn-assets" / "es"
+# The grammars the page highlights (web/js/highlight.js); the Makefile copies the same list.
+HIGHLIGHT_LANGUAGES = [
+    "bash",
+    "c",
+    "cpp",
+    "csharp",
+    "css",
+    "diff",
+    "dockerfile",
+    "go",
+    "ini",
+    "java",
+    "javascript",
+    "json",
+    "kotlin",
+    "markdown",
+    "php",
+    "python",
+    "ruby",
+    "rust",
+    "sql",
+    "swift",
+    "typescript",
+    "xml",
+    "yaml",
+]
 # The browser libraries come from npm (package-lock.json), never from the repository.
 VENDOR_FILES = {
     "vendor/marked.esm.js": NODE_MODULES / "marked" / "lib" / "marked.esm.js",
     "vendor/purify.es.mjs": NODE_MODULES / "dompurify" / "dist" / "purify.es.mjs",
+    "vendor/highlight/core.min.js": HIGHLIGHT / "core.min.js",
+    **{
+        f"vendor/highlight/languages/{name}.min.js": HIGHLIGHT / "languages" / f"{name}.min.js"
+        for name in HIGHLIGHT_LANGUAGES
+    },
 }
 
 
 class StreamChatStack(cdk.Stack):
-    """Cancel table, key secret, sign-in, limits, streaming and cancel functions, site, and the
-    outputs a user needs."""
+    """Cancel table, provider access, sign-in, limits, streaming and cancel functions, site, and
+    the outputs a user needs.
+
+    The provider decides the access: ``anthropic`` gets a key secret, ``bedrock`` an IAM grant on
+    exactly its models and no secret at all.
+    """
 
     def __init__(
         self, scope: Construct, construct_id: str, *, settings: DeploySettings, **kwargs: Any
@@ -49,7 +85,11 @@ class StreamChatStack(cdk.Stack):
         # aws-cdk-lib makes every function DependsOn its role as well as referencing it (W3005).
         self.template_options.metadata = {"cfn-lint": {"config": {"ignore_checks": ["W3005"]}}}
         table = CancelTable(self, "CancelTable", point_in_time_recovery=settings.cancel_table_pitr)
-        secret = ProviderSecret(self, "AnthropicKey", existing_name=settings.anthropic_secret_name)
+        secret = None
+        if settings.function.provider == "anthropic":
+            secret = ProviderSecret(
+                self, "AnthropicKey", existing_name=settings.anthropic_secret_name
+            )
         sign_in = self._sign_in(settings)
         # Both functions check the same tokens: a cancel counts only from the stream's owner.
         auth = sign_in.function_env if sign_in else {ENV["auth"]: "none"}
@@ -115,7 +155,7 @@ class StreamChatStack(cdk.Stack):
         settings: DeploySettings,
         code: lambda_.Code,
         table: CancelTable,
-        secret: ProviderSecret,
+        secret: ProviderSecret | None,
         *,
         auth: Mapping[str, str],
         limits: LimitsTable | None,
@@ -124,7 +164,7 @@ class StreamChatStack(cdk.Stack):
             **settings.function_env,
             ENV["cancel_backend"]: "dynamodb",
             ENV["cancel_table"]: table.table.table_name,
-            ENV["anthropic_secret_arn"]: secret.secret_id,
+            **({ENV["anthropic_secret_arn"]: secret.secret_id} if secret else {}),
             **auth,
             **(limits.function_env if limits else {}),
             "POWERTOOLS_SERVICE_NAME": "stream-chat",
@@ -141,10 +181,23 @@ class StreamChatStack(cdk.Stack):
             reserved_concurrency=settings.reserved_concurrency,
         )
         function.allow(cancel_table.STREAM_ACTIONS, table.table.table_arn)
-        function.allow(provider_secret.FUNCTION_ACTIONS, secret.policy_arn)
+        if secret is not None:
+            function.allow(provider_secret.FUNCTION_ACTIONS, secret.policy_arn)
+        if settings.function.provider == "bedrock":
+            function.allow(bedrock_access.FUNCTION_ACTIONS, *self._bedrock_models(settings))
         if limits:
             function.allow(limits_table.FUNCTION_ACTIONS, limits.table.table_arn)
         return function
+
+    def _bedrock_models(self, settings: DeploySettings) -> list[str]:
+        """The model ARNs, in the Bedrock region the function will call (its own by default)."""
+        region = settings.function.bedrock_region or self.region
+        try:
+            return bedrock_access.model_arns(
+                self, settings.function.allowed_models, region, settings.bedrock_profile_regions
+            )
+        except bedrock_access.BedrockAccessError as exc:
+            raise ValueError(f"cdk context stream-chat:allowed_models: {exc}") from exc
 
     def _cancel_function(
         self,
@@ -189,7 +242,7 @@ class StreamChatStack(cdk.Stack):
         self,
         site: Site,
         *,
-        secret: ProviderSecret,
+        secret: ProviderSecret | None,
         function: StreamingFunction,
         cancel: CancelFunction,
         sign_in: SignIn | None,
@@ -200,10 +253,6 @@ class StreamChatStack(cdk.Stack):
             "SmokeCommand": (
                 f"stream-chat smoke {site.url}",
                 "Proves the answer streams through CloudFront unbuffered",
-            ),
-            "AnthropicSecretId": (
-                secret.secret_id,
-                "aws secretsmanager put-secret-value --secret-id <this> ...",
             ),
             "LogGroupName": (function.log_group.log_group_name, "aws logs tail <this> --follow"),
             "CancelLogGroupName": (
@@ -219,6 +268,11 @@ class StreamChatStack(cdk.Stack):
                 "Alarms notify this SNS topic; subscribe to it for notifications",
             ),
         }
+        if secret is not None:
+            outputs["AnthropicSecretId"] = (
+                secret.secret_id,
+                "aws secretsmanager put-secret-value --secret-id <this> ...",
+            )
         if sign_in:
             outputs["CreateUserCommand"] = (
                 sign_in.create_user_command(self.region),

@@ -93,10 +93,10 @@ class StreamingFunction(Construct):
             [NagPackSuppression(id="AwsSolutions-L1", reason=RUNTIME_REASON)],
         )
 
-    def allow(self, actions: list[str], resource_arn: str) -> None:
-        """Let the function call ``actions`` on one resource, and nothing else."""
+    def allow(self, actions: list[str], *resource_arns: str) -> None:
+        """Let the function call ``actions`` on these resources, and nothing else."""
         self.role.add_to_principal_policy(
-            iam.PolicyStatement(actions=actions, resources=[resource_arn])
+            iam.PolicyStatement(actions=actions, resources=list(resource_arns))
         )
 
 

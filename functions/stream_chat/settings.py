@@ -6,6 +6,7 @@ Every variable this function reads is named in ``ENV`` below and nowhere else.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Literal, TypeVar
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 
 from stream_chat.pricing import DEFAULT_PRICES, PriceTable, parse_prices
 
-Provider = Literal["anthropic", "demo"]
+Provider = Literal["anthropic", "bedrock", "demo"]
 CancelBackend = Literal["dynamodb", "sqlite", "none"]
 Auth = Literal["none", "cognito"]
 LimitsBackend = Literal["dynamodb", "sqlite"]
@@ -28,6 +29,9 @@ ENV = {
     "allow_client_system": "STREAM_CHAT_ALLOW_CLIENT_SYSTEM",
     "heartbeat_s": "STREAM_CHAT_HEARTBEAT_S",
     "anthropic_secret_arn": "STREAM_CHAT_ANTHROPIC_SECRET_ARN",
+    "bedrock_region": "STREAM_CHAT_BEDROCK_REGION",
+    # The AWS SDKs' own variable for a service's endpoint, honoured under the same name.
+    "bedrock_endpoint_url": "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
     "max_body_bytes": "STREAM_CHAT_MAX_BODY_BYTES",
     "max_messages": "STREAM_CHAT_MAX_MESSAGES",
     "max_chars": "STREAM_CHAT_MAX_CHARS",
@@ -57,8 +61,14 @@ ENV = {
 
 # Read by the anthropic SDK itself; we only look at them to pick the default provider.
 ANTHROPIC_KEY_ENV = "ANTHROPIC_API_KEY"
+# Set by Lambda (and by AWS profiles locally): the function's region, Bedrock's default one.
+REGION_ENV = ("AWS_REGION", "AWS_DEFAULT_REGION")
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
+# Bedrock names models its own way; the global profile is offered in every commercial region.
+DEFAULT_BEDROCK_MODEL = "global.anthropic.claude-sonnet-4-6"
+# A foundation model id, optionally behind a cross-region inference profile's geography prefix.
+BEDROCK_MODEL_ID = re.compile(r"^(?:(?P<geography>[a-z]{2,6})\.)?anthropic\.[a-z0-9][a-z0-9.:-]*$")
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful assistant. Answer clearly and concisely; use Markdown when it helps."
 )
@@ -100,6 +110,8 @@ class Settings:
     allow_client_system: bool = False
     heartbeat_s: float = 10.0
     anthropic_secret_arn: str | None = None
+    bedrock_region: str | None = None
+    bedrock_endpoint_url: str | None = None
     max_body_bytes: int = 256 * 1024
     max_messages: int = 100
     max_chars: int = 100_000
@@ -134,6 +146,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.model not in self.allowed_models:
             raise SettingsError(f"{ENV['model']}={self.model!r} is not in {ENV['allowed_models']}")
+        if self.provider == "bedrock":
+            _check_bedrock_models(self.allowed_models)
         if self.cancel_backend == "dynamodb" and not self.cancel_table:
             raise SettingsError(f"{ENV['cancel_table']} is required with the dynamodb backend")
         self._check_numbers()
@@ -177,6 +191,10 @@ class Settings:
             if raw:
                 values[f.name] = _parse(f.name, raw)
         values.setdefault("provider", _default_provider(env, values))
+        if values["provider"] == "bedrock":
+            values.setdefault("model", DEFAULT_BEDROCK_MODEL)
+            region = next((env[name].strip() for name in REGION_ENV if env.get(name)), None)
+            values.setdefault("bedrock_region", region or None)
         if "allowed_models" not in values:
             values["allowed_models"] = (str(values.get("model", DEFAULT_MODEL)),)
         return cls(**values)  # type: ignore[arg-type]  # each value was parsed to its field type
@@ -185,6 +203,16 @@ class Settings:
 def _default_provider(env: Mapping[str, str], values: Mapping[str, object]) -> Provider:
     has_key = bool(env.get(ANTHROPIC_KEY_ENV) or values.get("anthropic_secret_arn"))
     return "anthropic" if has_key else "demo"
+
+
+def _check_bedrock_models(models: tuple[str, ...]) -> None:
+    for model in models:
+        if not BEDROCK_MODEL_ID.match(model):
+            raise SettingsError(
+                f"{ENV['allowed_models']}: {model!r} is not a Bedrock model id; with "
+                f"{ENV['provider']}=bedrock use ids like {DEFAULT_BEDROCK_MODEL!r} or "
+                "'anthropic.claude-haiku-4-5-20251001-v1:0'"
+            )
 
 
 def _parse(name: str, raw: str) -> object:
@@ -221,7 +249,7 @@ def _names(raw: str) -> tuple[str, ...]:
 
 
 _PARSERS: dict[str, Callable[[str], object]] = {
-    "provider": _choice("anthropic", "demo"),
+    "provider": _choice("anthropic", "bedrock", "demo"),
     "cancel_backend": _choice("dynamodb", "sqlite", "none"),
     "auth": _choice("none", "cognito"),
     "limits_backend": _choice("dynamodb", "sqlite"),

@@ -21,6 +21,7 @@ from tests.bench import figures
 MODULES = [
     "tests.bench.relay_latency",
     "tests.bench.anthropic_latency",
+    "tests.bench.bedrock_client",
     "tests.bench.init_time",
     "tests.bench.snap_start",
     "tests.bench.cancel_propagation",

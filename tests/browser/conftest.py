@@ -34,6 +34,15 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 """
 
+# Each test starts with no saved conversations; reloads within the test keep them.
+FRESH_STORAGE = """
+if (location.protocol === "http:" && !sessionStorage.getItem("fresh")) {
+  sessionStorage.setItem("fresh", "1");
+  indexedDB.deleteDatabase("stream-chat");
+  localStorage.clear();
+}
+"""
+
 
 def chromium_path() -> str:
     path = shutil.which("chromium")
@@ -87,6 +96,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext
             args=CHROMIUM_ARGS,
             viewport={"width": 1100, "height": 800},
         )
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
         try:
             yield context
         finally:
@@ -99,6 +109,7 @@ def page(browser: BrowserContext, served: ServeProcess, fake: FakeAnthropic) -> 
     page = browser.new_page()
     page.set_default_timeout(10_000)
     page.add_init_script(RECORD_CSP_VIOLATIONS)
+    page.add_init_script(FRESH_STORAGE)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:

@@ -30,10 +30,11 @@ def test_a_provider_error_mid_stream_keeps_the_partial_text(
     assert len(fake.requests) == sent
 
     fake.default = Reply(texts=["Recovered", "."])
-    turn.get_by_role("button", name="Retry").click()
+    turn.get_by_role("button", name="Regenerate", exact=True).click()
     expect_status(turn, "done")
     expect(answer(turn)).to_have_text("Recovered.")
     expect(turn.locator(".answer-error")).to_be_hidden()
+    expect(turn.locator(".version-position")).to_have_text("2 / 2")
     assert len(fake.requests) == sent + 1
 
 
@@ -60,7 +61,7 @@ def test_a_stream_cut_before_done_is_incomplete(page: Page, fake: FakeAnthropic)
     expect_status(turn, "incomplete")
     expect(answer(turn)).to_have_text("Cut short")
     expect(turn.locator(".error-title")).to_contain_text("cut off")
-    expect(turn.locator(".retry")).to_be_visible()
+    expect(turn.get_by_role("button", name="Regenerate", exact=True)).to_be_visible()
 
 
 def test_markup_in_an_answer_is_inert(page: Page, fake: FakeAnthropic) -> None:

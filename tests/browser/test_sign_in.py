@@ -202,3 +202,28 @@ def test_make_dev_needs_no_sign_in(page: Page) -> None:
     expect(page.locator("#sign-in")).to_be_hidden()
     expect(page.locator("#account")).to_be_hidden()
     expect(page.locator("#prompt")).to_be_enabled()
+
+
+def test_conversations_are_kept_per_user(
+    auth_page: Page, idp: FakeIdentityProvider, signed_served: ServeProcess, fake: FakeAnthropic
+) -> None:
+    page = auth_page
+    sign_in(page, idp, signed_served)
+    fake.default = Reply(texts=["Kept ", "for you."])
+    expect_status(send(page, "Only mine"), "done")
+    names = page.evaluate("indexedDB.databases().then((found) => found.map((d) => d.name))")
+    assert f"stream-chat:{idp.user.email}" in names
+    history = page.get_by_role("navigation", name="Conversations").locator(".history-open")
+    expect(history.first).to_have_text("Only mine")
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{signed_served.url}/")
+    page.wait_for_selector("html[data-ready='true']")
+    expect(page.get_by_role("heading", name="Sign in to chat")).to_be_visible()
+    expect(history).to_have_count(0)
+    expect(page.locator(".turn")).to_have_count(0)
+
+    sign_in(page, idp, signed_served)
+    expect(history.first).to_have_text("Only mine")
+    history.first.click()
+    expect(page.locator(".bubble")).to_have_text(["Only mine"])

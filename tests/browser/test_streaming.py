@@ -7,14 +7,7 @@ import time
 import pytest
 from playwright.sync_api import Page, Request, expect
 
-from tests.browser.chat_page import (
-    EMPTY_BODY_SHA256,
-    STREAM_TIMEOUT_MS,
-    answer,
-    expect_status,
-    send,
-    text_of,
-)
+from tests.browser.chat_page import EMPTY_BODY_SHA256, answer, expect_status, send, text_of
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.support.serve import ServeProcess
 
@@ -73,28 +66,36 @@ def test_stop_cancels_the_upstream_request(page: Page, fake: FakeAnthropic, how:
     cancel_response = cancels[0].response()
     assert cancel_response is not None and cancel_response.status == 202
     expect(answer(turn)).to_contain_text("tick1")
-    expect(turn.locator(".retry")).to_be_visible()
+    expect(turn.get_by_role("button", name="Regenerate", exact=True)).to_be_visible()
+    expect(turn.get_by_role("button", name="Continue", exact=True)).to_be_visible()
     expect(page.locator("#stop")).to_be_hidden()
+    expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible()
     expect(page.locator("#announcer")).to_have_text("Answer stopped")
 
 
-def test_a_new_message_cancels_the_running_answer(page: Page, fake: FakeAnthropic) -> None:
+def test_send_becomes_stop_while_an_answer_streams(page: Page, fake: FakeAnthropic) -> None:
     fake.default = slow_reply()
-    index = len(fake.streams)
+    sent = len(fake.requests)
     first = send(page, "First question")
     expect(answer(first)).to_contain_text("tick1")
+    expect(page.get_by_role("button", name="Send", exact=True)).to_be_hidden()
+    expect(page.get_by_role("button", name="Stop", exact=True)).to_be_visible()
 
-    fake.enqueue(Reply(texts=["Second ", "answer."], delay_s=1.0))
-    second = send(page, "Second question")
+    # Enter does not silently stop the running answer: the new message waits in the box.
+    page.fill("#prompt", "Second question")
+    page.press("#prompt", "Enter")
+    page.wait_for_timeout(300)
+    expect(page.locator(".turn")).to_have_count(1)
+    expect(page.locator("#prompt")).to_have_value("Second question")
+    expect_status(first, "streaming")
+    assert len(fake.requests) == sent + 1
 
+    page.get_by_role("button", name="Stop", exact=True).click()
     expect_status(first, "stopped")
-    expect(answer(second)).to_contain_text("Second", timeout=STREAM_TIMEOUT_MS)
-    # Checked at once, while the second answer streams: only the latest answer offers Retry.
-    assert first.locator(".retry").is_hidden()
-    fake.wait_for_close(index, timeout=10)
-    assert not fake.streams[index].completed
+    fake.default = Reply(texts=["Second ", "answer."])
+    page.get_by_role("button", name="Send", exact=True).click()
+    second = page.locator(".turn").nth(1)
     expect_status(second, "done")
-    expect(answer(second)).to_have_text("Second answer.")
     # The stopped answer's partial text is part of the history the second request carried.
     roles = [m["role"] for m in fake.requests[-1]["messages"]]
     assert roles == ["user", "assistant", "user"]

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
+# The shapes every platform shares; a platform's own fake adds its faults (any other string).
 Fault = Literal[
     "http_429",
     "http_500",
@@ -58,7 +59,7 @@ class Reply:
     stop_reason: str = "end_turn"
     input_tokens: int = 12
     output_tokens: int | None = None  # default: one per text piece
-    fault: Fault | None = None
+    fault: Fault | str | None = None
     fault_after: int = 2  # deltas sent before a mid-stream fault
     stall_s: float = 30.0  # how long `stall_with_pings` pings, or `no_head` stays silent, at most
 
@@ -96,7 +97,7 @@ class FakeAnthropic:
         self.connections = 0  # TCP connections accepted
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", port), _make_handler(self), tls)
+        self._server = _Server(("127.0.0.1", port), self._make_handler(), tls)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -147,6 +148,12 @@ class FakeAnthropic:
             self.connections += 1
             return self.connections
 
+    def _make_handler(self) -> type[BaseHTTPRequestHandler]:
+        class Handler(_MessagesHandler):
+            server_fake = self
+
+        return Handler
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -170,13 +177,6 @@ class _Server(ThreadingHTTPServer):
         pass  # a client that fails the TLS handshake or vanishes is part of the tests
 
 
-def _make_handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
-    class Handler(_MessagesHandler):
-        server_fake = fake
-
-    return Handler
-
-
 class _MessagesHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Small event writes must not wait for a delayed ACK on a reused connection.
@@ -196,29 +196,61 @@ class _MessagesHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("content-length", "0")))
-        if self.path.split("?")[0] != "/v1/messages":
-            self._send_json(404, _error_body("not_found_error", "Not found"))
+        path = self.path.split("?")[0]
+        if not self.is_stream_route(path):
+            self.send_error_reply(404, "not_found_error", "Not found")
+            return
+        if not self.authorised(raw):
             return
         try:
-            body = json.loads(raw)
+            body = self.messages_request(path, json.loads(raw))
             _check_request(body)
         except (ValueError, KeyError, TypeError) as exc:
-            self._send_json(400, _error_body("invalid_request_error", str(exc)))
+            self.send_error_reply(400, "invalid_request_error", str(exc))
             return
         reply = self.server_fake._next_reply(body, {k.lower(): v for k, v in self.headers.items()})
-        if reply.fault in HTTP_FAULTS:
-            status, kind, message = HTTP_FAULTS[reply.fault]
-            self._send_json(status, _error_body(kind, message))
+        if reply.fault is not None and self.send_http_fault(reply.fault):
             return
         if reply.fault == "no_head":
             self._stay_silent(reply)
             return
         self._stream(body, reply)
 
+    # -- what another platform serving the same Messages stream overrides --------------------
+    content_type = "text/event-stream"
+    request_id_header = "request-id"
+
+    def is_stream_route(self, path: str) -> bool:
+        return path == "/v1/messages"
+
+    def authorised(self, raw: bytes) -> bool:
+        """Whether the request's credentials hold; False once the refusal has been sent."""
+        return True
+
+    def messages_request(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The request as the Messages API would read it (the model may come from the path)."""
+        return body
+
+    def send_http_fault(self, fault: str) -> bool:
+        """Answer with the fault's HTTP error; False when it is not an HTTP fault."""
+        if fault not in HTTP_FAULTS:
+            return False
+        self.send_error_reply(*HTTP_FAULTS[fault])
+        return True
+
+    def send_error_reply(self, status: int, kind: str, message: str) -> None:
+        self._send_json(status, _error_body(kind, message))
+
+    def new_request_id(self) -> str:
+        return "req_" + uuid.uuid4().hex[:20]
+
+    def midstream_fault(self, fault: str) -> None:
+        raise AssertionError(f"unknown fault {fault!r}")
+
     def _new_record(self) -> StreamRecord:
         record = StreamRecord(
             opened_at=time.time(),
-            request_id="req_" + uuid.uuid4().hex[:20],
+            request_id=self.new_request_id(),
             connection=self.connection_number,
         )
         self.server_fake.streams.append(record)
@@ -238,7 +270,7 @@ class _MessagesHandler(BaseHTTPRequestHandler):
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
-        self.send_header("request-id", "req_" + uuid.uuid4().hex[:20])
+        self.send_header(self.request_id_header, self.new_request_id())
         self.send_header("content-length", str(len(data)))
         if status == 429:
             self.send_header("retry-after", "0")
@@ -248,9 +280,9 @@ class _MessagesHandler(BaseHTTPRequestHandler):
     def _stream(self, body: dict[str, Any], reply: Reply) -> None:
         record = self._new_record()
         self.send_response(200)
-        self.send_header("content-type", "text/event-stream")
+        self.send_header("content-type", self.content_type)
         self.send_header("transfer-encoding", "chunked")
-        self.send_header("request-id", record.request_id)
+        self.send_header(self.request_id_header, record.request_id)
         self.end_headers()
         try:
             _Script(self, record, body, reply).play()
@@ -362,6 +394,8 @@ class _Script:
                 out.wait(min(0.5, self.reply.ping_every_s or 0.5))
                 out.send_event("ping", {"type": "ping"})
             out.end_chunks()
+        elif fault is not None:
+            out.midstream_fault(fault)
         return True
 
     def _message_start(self) -> dict[str, Any]:

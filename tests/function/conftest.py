@@ -16,6 +16,7 @@ from stream_chat.runtime.context import LambdaContext
 from stream_chat.runtime.response import StreamingResponse
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic
+from tests.fakes.bedrock_server import FakeBedrock
 from tests.function.output import Output, capture
 from tests.support.protocol import read_frames
 
@@ -27,6 +28,13 @@ def fake_anthropic(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
     with FakeAnthropic() as fake:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
         monkeypatch.setenv("ANTHROPIC_API_KEY", fake.api_key)
+        yield fake
+
+
+@pytest.fixture
+def fake_bedrock() -> Iterator[FakeBedrock]:
+    """Reached through the endpoint setting (``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``)."""
+    with FakeBedrock() as fake:
         yield fake
 
 

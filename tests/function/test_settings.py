@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from stream_chat.settings import DEFAULT_MODEL, ENV, Settings, SettingsError
+from stream_chat.settings import DEFAULT_BEDROCK_MODEL, DEFAULT_MODEL, ENV, Settings, SettingsError
 
 
 def test_defaults_run_the_demo_model_without_a_key() -> None:
@@ -49,7 +49,44 @@ def test_env_names_cover_every_field_once() -> None:
     names = [field.name for field in dataclasses.fields(Settings)]
     assert sorted(names) == sorted(ENV)
     assert len(set(ENV.values())) == len(ENV)
-    assert all(value.startswith("STREAM_CHAT_") for value in ENV.values())
+    # Ours, and the AWS SDKs' standard variable for Bedrock's endpoint under its own name.
+    ours = {value for value in ENV.values() if value.startswith("STREAM_CHAT_")}
+    assert set(ENV.values()) - ours == {"AWS_ENDPOINT_URL_BEDROCK_RUNTIME"}
+
+
+def test_bedrock_defaults_to_its_own_model_and_the_function_region() -> None:
+    settings = Settings.from_env({ENV["provider"]: "bedrock", "AWS_REGION": "eu-central-1"})
+    assert settings.provider == "bedrock"
+    assert settings.model == DEFAULT_BEDROCK_MODEL == "global.anthropic.claude-sonnet-4-6"
+    assert settings.allowed_models == (DEFAULT_BEDROCK_MODEL,)
+    assert settings.bedrock_region == "eu-central-1"
+    assert settings.bedrock_endpoint_url is None
+    # A key does not switch Bedrock off; only the setting chooses it.
+    assert Settings.from_env({"ANTHROPIC_API_KEY": "k"}).provider == "anthropic"
+
+
+def test_bedrock_settings_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            ENV["provider"]: "bedrock",
+            ENV["bedrock_region"]: "us-west-2",
+            "AWS_REGION": "eu-central-1",
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": "https://vpce-1.bedrock-runtime.example",
+            ENV["model"]: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+            ENV["allowed_models"]: "us.anthropic.claude-haiku-4-5-20251001-v1:0,"
+            "anthropic.claude-sonnet-4-6",
+        }
+    )
+    assert settings.bedrock_region == "us-west-2"
+    assert settings.bedrock_endpoint_url == "https://vpce-1.bedrock-runtime.example"
+    assert settings.allowed_models[1] == "anthropic.claude-sonnet-4-6"
+
+
+@pytest.mark.parametrize("model", ["claude-sonnet-4-6", "meta.llama3-70b", "us.Anthropic.claude"])
+def test_bedrock_needs_bedrock_model_ids(model: str) -> None:
+    env = {ENV["provider"]: "bedrock", ENV["model"]: model}
+    with pytest.raises(SettingsError, match=r"STREAM_CHAT_ALLOWED_MODELS.*Bedrock model id"):
+        Settings.from_env(env)
 
 
 @pytest.mark.parametrize(

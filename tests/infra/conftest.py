@@ -46,6 +46,18 @@ OPEN = {
     "stream-chat:limit_output_tokens_per_day": None,
 }
 
+# Bedrock with a geographic profile, a global profile and a plain foundation model.
+BEDROCK_MODELS = [
+    "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "global.anthropic.claude-sonnet-4-6",
+    "anthropic.claude-haiku-4-5-20251001-v1:0",
+]
+BEDROCK = {
+    "stream-chat:provider": "bedrock",
+    "stream-chat:model": BEDROCK_MODELS[0],
+    "stream-chat:allowed_models": BEDROCK_MODELS,
+}
+
 
 @dataclass(frozen=True)
 class Synth:
@@ -115,6 +127,12 @@ def default_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 @pytest.fixture(scope="session")
 def options_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return synth(tmp_path_factory.mktemp("cdk-options"), OPTIONS, region="us-east-1")
+
+
+@pytest.fixture(scope="session")
+def bedrock_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The bedrock provider in us-east-1 (the region makes the model ARNs concrete)."""
+    return synth(tmp_path_factory.mktemp("cdk-bedrock"), BEDROCK, region="us-east-1")
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.infra
 CFN_LINT = Path(sys.executable).with_name("cfn-lint")
 
 
-@pytest.fixture(params=["default", "options", "open"])
+@pytest.fixture(params=["default", "options", "open", "bedrock"])
 def synthesised(request: pytest.FixtureRequest) -> Synth:
     result: Synth = request.getfixturevalue(f"{request.param}_synth")
     return result

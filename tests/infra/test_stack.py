@@ -5,6 +5,8 @@ property.
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from aws_cdk.assertions import Match, Template
 
 from infra import cancel_function
 from infra.cancel_table import PARTITION_KEY, TTL_ATTRIBUTE
+from infra.page_assets import minify
 from infra.streaming_function import ALIAS, EXEC_WRAPPER, HANDLER
 from stream_chat.routes import CANCEL_PATTERN
 from stream_chat.settings import ENV, Settings
@@ -497,7 +500,7 @@ def test_page_config_and_entry_files_are_never_stale(
 ) -> None:
     entry = deployments(default)["entry"]
     assert entry["Include"] == ["index.html", "config.json"] and entry["Exclude"] == ["*"]
-    assert entry["SystemMetadata"] == {"cache-control": "no-cache"}
+    assert entry["SystemMetadata"] == {"cache-control": "no-store"}
     assert entry["DistributionPaths"] == ["/*"]
     context = cdk_json_context()
     config = page_config_json(default_synth, entry)
@@ -519,34 +522,107 @@ def page_config_json(synth: Synth, entry: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def test_the_page_ships_with_the_locked_browser_libraries(
-    default: Template, default_synth: Synth
+def test_the_page_ships_versioned_with_the_locked_browser_libraries(
+    default: Template, default_synth: Synth, tmp_path: Path
 ) -> None:
     assets = deployments(default)["assets"]
     assert set(assets["Exclude"]) == {"index.html", "config.json"}
-    assert assets["SystemMetadata"]["cache-control"].startswith("public, max-age=")
+    assert assets["SystemMetadata"]["cache-control"] == "public, max-age=31536000, immutable"
+    assert assets["Prune"] is False, "a page loaded before a deploy still finds its modules"
     files = asset_files(default_synth, assets)
+    versions = {path.split("/")[1] for path in files}
+    assert len(versions) == 1 and all(path.startswith("assets/") for path in files)
+    base = f"assets/{versions.pop()}/"
     node_modules = ROOT / "node_modules"
-    assert (
-        files["vendor/marked.esm.js"]
-        == (node_modules / "marked" / "lib" / "marked.esm.js").read_bytes()
-    )
-    assert (
-        files["vendor/purify.es.mjs"]
-        == (node_modules / "dompurify" / "dist" / "purify.es.mjs").read_bytes()
-    )
+    libraries = {
+        "vendor/marked.esm.js": node_modules / "marked" / "lib" / "marked.esm.js",
+        "vendor/purify.es.mjs": node_modules / "dompurify" / "dist" / "purify.es.mjs",
+        "vendor/highlight/core.min.js": node_modules
+        / "@highlightjs"
+        / "cdn-assets"
+        / "es"
+        / "core.min.js",
+    }
+    for site_path, source in libraries.items():
+        shipped_library = files[base + site_path]
+        if source.name.endswith(".min.js"):
+            assert shipped_library == source.read_bytes()
+        else:
+            minified = tmp_path / source.name
+            minify(source, minified)
+            assert shipped_library == minified.read_bytes()
+            assert len(shipped_library) <= len(source.read_bytes())
     page = {str(p.relative_to(ROOT / "web")) for p in (ROOT / "web").rglob("*") if p.is_file()}
     shipped = {
         p
         for p in page
         if not p.startswith("vendor/")
-        and p not in ("config.json", "jsconfig.json")
+        and p not in ("index.html", "config.json", "jsconfig.json")
         and not p.endswith(".d.ts")
     }
-    assert set(files) == shipped | {"vendor/marked.esm.js", "vendor/purify.es.mjs"}
+    ours = {p.removeprefix(base) for p in files if not p.startswith(base + "vendor/")}
+    assert ours == shipped
+
+    # The entry page loads its modules, styles and preloads from that version only.
+    entry = asset_files(default_synth, deployments(default)["entry"])
+    html = entry["index.html"].decode()
+    references = re.findall(r'(?:href|src)="([^"#]+)"', html)
+    assert references and all(ref.startswith(base) for ref in references), references
+    assert all(ref.removeprefix(base) in ours | set(libraries) for ref in references)
 
 
 def test_the_cdk_app_does_not_depend_on_local_tooling() -> None:
     sources = [ROOT / "app.py", *sorted((ROOT / "infra").glob("*.py"))]
     for source in sources:
         assert "stream_chat_local" not in source.read_text(), source.name
+
+
+@pytest.fixture(scope="module")
+def bedrock(bedrock_synth: Synth) -> Template:
+    assert bedrock_synth.returncode == 0, bedrock_synth.stderr
+    return Template.from_json(bedrock_synth.template)
+
+
+def test_anthropic_gets_no_bedrock_access(default: Template, options: Template) -> None:
+    for template in (default, options):
+        assert "bedrock" not in by_service(function_statements(template))
+        assert ENV["bedrock_region"] not in function_environment(template)
+
+
+def test_bedrock_may_invoke_exactly_its_models_and_nothing_else(bedrock: Template) -> None:
+    grants = by_service(function_statements(bedrock))
+    assert set(grants) == {"logs", "dynamodb", "bedrock"}  # no secret to read
+    assert grants["bedrock"]["actions"] == ["bedrock:InvokeModelWithResponseStream"]
+    profile = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/"
+    model = "arn:aws:bedrock:{}::foundation-model/"
+    sonnet_45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+    us_regions = ("us-east-1", "us-east-2", "us-west-1", "us-west-2")
+    assert sorted(grants["bedrock"]["resource"]) == sorted(
+        [
+            # The US profile: itself, and the model in every region it routes to.
+            profile + "us." + sonnet_45,
+            *(model.format(region) + sonnet_45 for region in us_regions),
+            # The global profile: itself, the model here, and the model in any region.
+            profile + "global.anthropic.claude-sonnet-4-6",
+            model.format("us-east-1") + "anthropic.claude-sonnet-4-6",
+            "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-6",
+            # A foundation model called directly: here only.
+            model.format("us-east-1") + "anthropic.claude-haiku-4-5-20251001-v1:0",
+        ]
+    )
+    assert not any("*" in arn for arn in grants["bedrock"]["resource"])
+    # The cancel function never reaches a model.
+    assert "bedrock" not in json.dumps(role_statements(bedrock, cancel_lambda))
+
+
+def test_bedrock_creates_and_names_no_anthropic_secret(bedrock: Template) -> None:
+    bedrock.resource_count_is("AWS::SecretsManager::Secret", 0)
+    env = function_environment(bedrock)
+    assert ENV["anthropic_secret_arn"] not in env
+    assert env[ENV["provider"]] == "bedrock"
+    assert env[ENV["model"]] == "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    assert "AnthropicSecretId" not in bedrock.to_json().get("Outputs", {})
+    settings = Settings.from_env(
+        {**{k: resolved(v) for k, v in env.items()}, "AWS_REGION": "us-east-1"}
+    )
+    assert settings.provider == "bedrock" and settings.bedrock_region == "us-east-1"

@@ -67,3 +67,24 @@ def test_the_deadline_is_met_before_serve_kills_the_function(start_serve: StartS
     assert types_of(frames)[-3:] == ["error", "usage", "done"]
     assert frames[-3]["code"] == "deadline"
     assert frames[-2]["estimated"] is True
+
+
+def test_serve_answers_through_bedrock_when_the_setting_says_so(start_serve: StartServe) -> None:
+    from tests.fakes.bedrock_server import FakeBedrock
+
+    model = "global.anthropic.claude-sonnet-4-6"
+    with FakeBedrock(Reply(texts=TEXTS)) as fake:
+        # Credentials as boto3 finds them (the launcher's test keys); the endpoint by its
+        # standard variable; the region of the environment.
+        serve = start_serve(
+            STREAM_CHAT_PROVIDER="bedrock",
+            AWS_REGION="eu-west-1",
+            AWS_ENDPOINT_URL_BEDROCK_RUNTIME=fake.base_url,
+        )
+        frames = stream(serve)
+        fake.wait_for_close(0, timeout=2)
+    assert frames[0]["model"] == model
+    assert "".join(f["text"] for f in frames if f["type"] == "text") == "".join(TEXTS)
+    assert frames[-1]["stop_reason"] == "end_turn"
+    assert fake.models == [model]
+    assert "/eu-west-1/bedrock/aws4_request" in fake.headers[0]["authorization"]

@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 import { AnswerRun } from "../../web/js/answer-run.js";
 import { EMPTY_BODY_SHA256 } from "../../web/js/body-hash.js";
 import { DEFAULT_CONFIG } from "../../web/js/config.js";
-import { Conversation } from "../../web/js/conversation.js";
+import { Conversation, current } from "../../web/js/conversation.js";
 import { frame, sleep, SSE_HEADERS, useServer } from "./support/http-fixture.mjs";
 
 const START = { type: "start", stream_id: "stream-1", model: "demo" };
@@ -25,8 +25,11 @@ class RecordingView {
     this.texts.push(value);
   }
   setStats() {}
-  finish(answer) {
-    this.finished = answer;
+  setModel(model) {
+    this.model = model;
+  }
+  finish() {
+    this.finished = this.texts.join("");
   }
   showError(error) {
     this.error = error;
@@ -74,12 +77,12 @@ function newRun() {
   const view = new RecordingView();
   const seen = [];
   const run = new AnswerRun({
-    turn,
+    answer: current(turn),
     view,
     config: { ...DEFAULT_CONFIG, apiBase: server.url },
     onStatus: (status) => seen.push(status),
   });
-  return { run, turn, view, seen, history: conversation.historyFor(turn) };
+  return { run, turn: current(turn), view, seen, history: conversation.historyFor(turn) };
 }
 
 async function until(condition, what) {
@@ -94,7 +97,7 @@ describe("how an answer ends", () => {
     await run.run(history);
     assert.deepEqual(seen, ["sending", "streaming", "done"]);
     assert.equal(turn.status, "done");
-    assert.equal(turn.answer, "Hello");
+    assert.equal(turn.text, "Hello");
     assert.deepEqual(view.texts, ["Hel", "lo"]);
     assert.equal(view.finished, "Hello");
     assert.equal(view.error, undefined);
@@ -150,7 +153,7 @@ describe("stop", () => {
     assert.equal(cancel.url, "/api/chat/stream/stream-1/cancel");
     assert.equal(cancel.headers["x-amz-content-sha256"], EMPTY_BODY_SHA256);
     assert.equal((await stream.closed).finished, false);
-    assert.equal(turn.answer, "tick");
+    assert.equal(turn.text, "tick");
   });
 
   test("before the stream id is known, waits for it and then cancels", async () => {
@@ -181,7 +184,7 @@ describe("stop", () => {
     await until(() => server.requests.length === 2, "the cancel request");
     assert.equal(server.requests[1].url, "/api/chat/stream/stream-1/cancel");
     assert.equal(turn.status, "stopped");
-    assert.equal(turn.answer, "");
+    assert.equal(turn.text, "");
     assert.deepEqual(view.texts, []);
   });
 

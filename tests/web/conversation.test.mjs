@@ -2,12 +2,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Conversation } from "../../web/js/conversation.js";
+import { canContinue, Conversation, CONTINUE_PROMPT, current } from "../../web/js/conversation.js";
 
 /** @param {Array<[string, string]>} pairs  prompt and answer of each earlier turn */
 function conversationOf(pairs) {
   const conversation = new Conversation();
-  for (const [prompt, answer] of pairs) conversation.add(prompt).answer = answer;
+  for (const [prompt, answer] of pairs) current(conversation.add(prompt)).text = answer;
   return conversation;
 }
 
@@ -40,16 +40,59 @@ test("turns without answer text are left out whole, so roles keep alternating", 
 test("retrying a turn sends the history before it, not after it", () => {
   const conversation = conversationOf([["One", "1"]]);
   const retried = conversation.add("Two");
-  retried.answer = "old answer being replaced";
+  current(retried).text = "old answer being replaced";
   assert.deepEqual(conversation.historyFor(retried).map((m) => m.content), ["One", "1", "Two"]);
 });
 
-test("isLast and clear", () => {
+test("isLast", () => {
   const conversation = conversationOf([["One", "1"]]);
   const last = conversation.add("Two");
   assert.equal(conversation.isLast(last), true);
   assert.equal(conversation.isLast(conversation.turns[0]), false);
-  conversation.clear();
-  assert.deepEqual(conversation.turns, []);
-  assert.throws(() => conversation.historyFor(last));
+});
+
+test("a regenerated or edited answer is a new version; the shown one goes into the history", () => {
+  const conversation = conversationOf([["One", "first"]]);
+  const [turn] = conversation.turns;
+  current(turn).status = "done";
+  const second = conversation.addVersion(turn);
+  assert.equal(second.prompt, "One");
+  second.text = "second";
+  const edited = conversation.addVersion(turn, "One, edited");
+  edited.text = "third";
+  assert.equal(turn.versions.length, 3);
+  const next = conversation.add("Two");
+  assert.deepEqual(conversation.historyFor(next).map((m) => m.content), [
+    "One, edited", "third", "Two",
+  ]);
+  turn.shown = 0;
+  assert.deepEqual(conversation.historyFor(next).map((m) => m.content), ["One", "first", "Two"]);
+});
+
+test("continuing asks for the rest of the cut answer", () => {
+  const conversation = conversationOf([["One", "cut sh"]]);
+  const [turn] = conversation.turns;
+  Object.assign(current(turn), { status: "stopped", stopReason: "user" });
+  assert.equal(canContinue(current(turn)), true);
+  assert.deepEqual(conversation.continuationFor(turn), [
+    { role: "user", content: "One" },
+    { role: "assistant", content: "cut sh" },
+    { role: "user", content: CONTINUE_PROMPT },
+  ]);
+  current(turn).stopReason = "end_turn";
+  assert.equal(canContinue(current(turn)), false);
+});
+
+test("a record round trip keeps everything; a stream cut by closing the page is incomplete", () => {
+  const conversation = conversationOf([["A long first question about streams", "1"]]);
+  current(conversation.turns[0]).status = "done";
+  const running = conversation.add("Two");
+  Object.assign(current(running), { text: "half", status: "streaming" });
+  const restored = Conversation.fromRecord(structuredClone(conversation.toRecord()));
+  assert.equal(restored.id, conversation.id);
+  assert.equal(restored.title, "A long first question about streams");
+  assert.equal(current(restored.turns[0]).status, "done");
+  assert.equal(current(restored.turns[1]).status, "incomplete");
+  assert.equal(current(restored.turns[1]).text, "half");
+  assert.equal(restored.add("Three").id, 3);
 });

@@ -11,14 +11,14 @@ import { describeError } from "./error-messages.js";
 import { formatStats, StreamStats } from "./stream-stats.js";
 
 /**
- * @typedef {import("./conversation.js").Turn} Turn
+ * @typedef {import("./conversation.js").Answer} Answer
  * @typedef {import("./conversation.js").TurnStatus} TurnStatus
  * @typedef {import("./chat-client.js").ChatMessage} ChatMessage
  * @typedef {import("./config.js").PageConfig} PageConfig
  * @typedef {import("./turn-view.js").TurnView} TurnView
  * @typedef {import("./protocol-events.js").StreamEvent} StreamEvent
- * @typedef {{code: string, message: string, requestId?: string | undefined}} ErrorInfo
- * @typedef {{status: TurnStatus, note?: string, error?: ErrorInfo}} Outcome
+ * @typedef {import("./conversation.js").ErrorInfo} ErrorInfo
+ * @typedef {{status: TurnStatus, note?: string, error?: ErrorInfo, stopReason?: string}} Outcome
  *
  * @typedef {object} Credentials  the signed-in session, as an answer needs it (auth.js)
  * @property {() => Promise<string | undefined>} accessToken  a fresh token, or none
@@ -41,7 +41,7 @@ const STOP_NOTES = {
 };
 
 export class AnswerRun {
-  #turn;
+  #answer;
   #view;
   #config;
   #onStatus;
@@ -58,10 +58,12 @@ export class AnswerRun {
   #inBandError = undefined;
   /** @type {string | undefined} */
   #stopReason = undefined;
+  /** @type {import("./protocol-events.js").UsageEvent | undefined} */
+  #usage = undefined;
 
   /**
    * @param {object} options
-   * @param {Turn} options.turn
+   * @param {Answer} options.answer  filled in as the stream goes; a continuation appends to it
    * @param {TurnView} options.view
    * @param {PageConfig} options.config
    * @param {(status: TurnStatus, detail?: string) => void} options.onStatus  after every change
@@ -70,14 +72,14 @@ export class AnswerRun {
    */
   constructor(options) {
     this.#credentials = options.credentials;
-    this.#turn = options.turn;
+    this.#answer = options.answer;
     this.#view = options.view;
     this.#config = options.config;
     this.#onStatus = options.onStatus;
   }
 
   /**
-   * Stream the answer to the end. Never re-sends: a retry is a new AnswerRun, on a click.
+   * Stream the answer to the end. Never re-sends: a regenerate is a new AnswerRun, on a click.
    * @param {ChatMessage[]} history
    */
   async run(history) {
@@ -118,7 +120,7 @@ export class AnswerRun {
   stop() {
     if (this.#settled) return;
     this.#stopRequested = true;
-    this.#settle({ status: "stopped" });
+    this.#settle({ status: "stopped", stopReason: "user" });
     if (this.#streamId) this.#cancel(this.#streamId);
     else this.#stopWait = setTimeout(() => this.#controller.abort(), STOP_WAIT_MS);
   }
@@ -127,16 +129,19 @@ export class AnswerRun {
   #handle(event) {
     switch (event.type) {
       case "start":
+        this.#answer.model = event.model;
+        this.#view.setModel(event.model);
         this.#setStatus("streaming");
         break;
       case "text":
-        this.#turn.answer += event.text;
+        this.#answer.text += event.text;
         this.#stats.onText(event.text, performance.now());
         this.#view.appendText(event.text);
         this.#view.setStats(formatStats(this.#stats.snapshot(performance.now())));
         break;
       case "usage":
         this.#stats.onUsage(event);
+        this.#usage = event;
         break;
       case "error":
         this.#inBandError = {
@@ -158,9 +163,10 @@ export class AnswerRun {
       const fallback = { code: "internal_error", message: "The answer ended with an error" };
       return { status: "error", error: error ?? fallback };
     }
-    if (this.#stopReason === "cancelled") return { status: "stopped" };
-    const note = STOP_NOTES[this.#stopReason ?? ""];
-    return note ? { status: "done", note } : { status: "done" };
+    if (this.#stopReason === "cancelled") return { status: "stopped", stopReason: "user" };
+    const stopReason = this.#stopReason;
+    const note = STOP_NOTES[stopReason ?? ""];
+    return note ? { status: "done", note, stopReason } : { status: "done", stopReason };
   }
 
   /** @param {string} id */
@@ -183,9 +189,22 @@ export class AnswerRun {
   #settle(outcome) {
     if (this.#settled) return;
     this.#settled = true;
-    const finalStats = formatStats(this.#stats.snapshot(performance.now(), true));
+    const snapshot = this.#stats.snapshot(performance.now(), true);
+    const usage = this.#usage;
+    this.#answer.stats = {
+      ttftMs: snapshot.ttftMs,
+      tokensPerSecond: snapshot.tokensPerSecond,
+      outputTokens: snapshot.tokens,
+      estimated: snapshot.estimated,
+      inputTokens: usage?.input_tokens,
+      costUsd: usage?.cost_usd,
+    };
+    const finalStats = formatStats(snapshot);
     if (finalStats) this.#view.setStats(finalStats);
-    this.#view.finish(this.#turn.answer);
+    this.#view.finish();
+    this.#answer.error = outcome.error;
+    this.#answer.note = outcome.note;
+    this.#answer.stopReason = outcome.stopReason;
     const error = outcome.error && describeError(outcome.error);
     this.#view.showError(error);
     this.#setStatus(outcome.status, outcome.note, error?.title);
@@ -197,7 +216,7 @@ export class AnswerRun {
    * @param {string} [errorTitle]
    */
   #setStatus(status, note, errorTitle) {
-    this.#turn.status = status;
+    this.#answer.status = status;
     this.#view.setStatus(status, note);
     this.#onStatus(status, errorTitle ?? note);
   }
@@ -209,7 +228,7 @@ export class AnswerRun {
  */
 function outcomeOfError(error) {
   // An abort nobody asked for here (e.g. the page is going away) still means "stopped".
-  if (isAbortError(error)) return { status: "stopped" };
+  if (isAbortError(error)) return { status: "stopped", stopReason: "user" };
   if (error instanceof ChatError) {
     const info = { code: error.code, message: error.message, requestId: error.requestId };
     const status = error instanceof IncompleteStreamError ? "incomplete" : "error";

@@ -1,6 +1,7 @@
 // @ts-check
 /**
- * Code blocks in a rendered answer get a header with the language and a Copy button.
+ * Code blocks in a rendered answer get a header with the language and a Copy button. Code and
+ * tables scroll sideways when wide, so they take the keyboard focus too (arrow keys scroll them).
  */
 
 const COPIED_FOR_MS = 1500;
@@ -10,7 +11,9 @@ const COPIED_FOR_MS = 1500;
  * @param {ParentNode} root
  */
 export function decorateCodeBlocks(root) {
+  for (const table of root.querySelectorAll("table")) table.tabIndex = 0;
   for (const pre of root.querySelectorAll("pre")) {
+    pre.tabIndex = 0;
     const code = pre.querySelector("code");
     const block = document.createElement("div");
     block.className = "code-block";

@@ -7,6 +7,7 @@
 const MAX_HEIGHT_PX = 200;
 
 export class Composer {
+  busy = false;
   #form;
   #input;
   #send;
@@ -24,7 +25,8 @@ export class Composer {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = input.value.trim();
-      if (!text) return;
+      // While an answer streams, Send is Stop: a new message waits rather than cutting it off.
+      if (!text || this.busy) return;
       this.clear();
       onSend(text);
     });

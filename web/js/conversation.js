@@ -1,41 +1,118 @@
 // @ts-check
 /**
- * The conversation kept in the page: one turn per question, with its answer so far. Pure state,
- * no DOM; the request history for any turn is derived from it.
+ * One conversation: its turns, each with every version of its answer (a regenerate or an edit adds
+ * one; the older ones stay reachable), and the request history derived from them. Pure state, no
+ * DOM; `toRecord`/`fromRecord` give the plain object the store keeps.
  */
 
 /**
  * @typedef {"sending" | "streaming" | "done" | "stopped" | "incomplete" | "error"} TurnStatus
  * @typedef {import("./chat-client.js").ChatMessage} ChatMessage
+ * @typedef {{code: string, message: string, requestId?: string | undefined}} ErrorInfo
+ *
+ * @typedef {object} AnswerStats  what the stream said about the answer
+ * @property {number} [ttftMs]
+ * @property {number} [tokensPerSecond]
+ * @property {number} [inputTokens]
+ * @property {number} [outputTokens]
+ * @property {boolean} [estimated]  the token counts are estimates
+ * @property {number} [costUsd]
+ *
+ * @typedef {object} Answer  one version of a turn: the question as asked, and its answer
+ * @property {string} prompt
+ * @property {string} text
+ * @property {TurnStatus} status
+ * @property {string} [note]  why a finished answer ended, when that is worth saying
+ * @property {ErrorInfo} [error]
+ * @property {string} [stopReason]  the done frame's reason, or "user" after a Stop
+ * @property {string} [model]
+ * @property {AnswerStats} [stats]
  *
  * @typedef {object} Turn
  * @property {number} id
- * @property {string} prompt
- * @property {string} answer
- * @property {TurnStatus} status
+ * @property {Answer[]} versions
+ * @property {number} shown  the index of the version on screen, and in later requests
+ *
+ * @typedef {object} ConversationRecord
+ * @property {string} id
+ * @property {string} title
+ * @property {number} updatedAt
+ * @property {Turn[]} turns
  */
 
-/** Statuses after which a turn no longer changes (unless the user retries it). */
+/** Statuses after which an answer no longer changes (unless the user regenerates it). */
 export const FINAL_STATUSES = Object.freeze(["done", "stopped", "incomplete", "error"]);
+// Sent after a cut-off answer to have the model carry on: the API takes no assistant prefill.
+export const CONTINUE_PROMPT =
+  "Continue exactly where your previous answer stopped. Do not repeat anything already written.";
+const TITLE_LENGTH = 60;
 
 export class Conversation {
+  id;
+  title = "";
+  updatedAt = 0;
   /** @type {Turn[]} */
   turns = [];
   #nextId = 1;
+
+  /** @param {string} [id] */
+  constructor(id = newId()) {
+    this.id = id;
+  }
+
+  /**
+   * @param {ConversationRecord} record
+   * @returns {Conversation}
+   */
+  static fromRecord(record) {
+    const conversation = new Conversation(record.id);
+    conversation.title = record.title;
+    conversation.updatedAt = record.updatedAt;
+    conversation.turns = record.turns.map((turn) => ({
+      ...turn,
+      // An answer that was streaming when the page went away keeps what had arrived.
+      versions: turn.versions.map((answer) =>
+        FINAL_STATUSES.includes(answer.status)
+          ? answer
+          : { ...answer, status: "incomplete", note: "the page was closed" },
+      ),
+    }));
+    conversation.#nextId = Math.max(0, ...record.turns.map((turn) => turn.id)) + 1;
+    return conversation;
+  }
+
+  /** @returns {ConversationRecord} */
+  toRecord() {
+    return structuredClone({
+      id: this.id,
+      title: this.title,
+      updatedAt: this.updatedAt,
+      turns: this.turns,
+    });
+  }
 
   /**
    * @param {string} prompt
    * @returns {Turn}
    */
   add(prompt) {
+    if (!this.title) this.title = titleOf(prompt);
     /** @type {Turn} */
-    const turn = { id: this.#nextId++, prompt, answer: "", status: "sending" };
+    const turn = { id: this.#nextId++, versions: [newAnswer(prompt)], shown: 0 };
     this.turns.push(turn);
     return turn;
   }
 
-  clear() {
-    this.turns = [];
+  /**
+   * A new version of `turn`'s answer, to the same question or to an edited one.
+   * @param {Turn} turn
+   * @param {string} [prompt]
+   * @returns {Answer}
+   */
+  addVersion(turn, prompt = current(turn).prompt) {
+    turn.versions.push(newAnswer(prompt));
+    turn.shown = turn.versions.length - 1;
+    return current(turn);
   }
 
   /** @param {Turn} turn */
@@ -56,11 +133,61 @@ export class Conversation {
     /** @type {ChatMessage[]} */
     const messages = [];
     for (const earlier of this.turns.slice(0, index)) {
-      if (earlier.answer.trim() === "") continue;
-      messages.push({ role: "user", content: earlier.prompt });
-      messages.push({ role: "assistant", content: earlier.answer });
+      const answer = current(earlier);
+      if (answer.text.trim() === "") continue;
+      messages.push({ role: "user", content: answer.prompt });
+      messages.push({ role: "assistant", content: answer.text });
     }
-    messages.push({ role: "user", content: turn.prompt });
+    messages.push({ role: "user", content: current(turn).prompt });
     return messages;
   }
+
+  /**
+   * The messages that ask for the rest of `turn`'s cut-off answer.
+   * @param {Turn} turn
+   * @returns {ChatMessage[]}
+   */
+  continuationFor(turn) {
+    return [
+      ...this.historyFor(turn),
+      { role: "assistant", content: current(turn).text },
+      { role: "user", content: CONTINUE_PROMPT },
+    ];
+  }
+}
+
+/**
+ * The version of `turn` on screen.
+ * @param {Turn} turn
+ * @returns {Answer}
+ */
+export function current(turn) {
+  return turn.versions[turn.shown] ?? turn.versions[turn.versions.length - 1];
+}
+
+/**
+ * Whether "Continue" makes sense: the answer was cut short by a Stop or the length limit.
+ * @param {Answer} answer
+ */
+export function canContinue(answer) {
+  const cut = answer.stopReason === "user" || answer.stopReason === "max_tokens";
+  return cut && answer.text.trim() !== "" && FINAL_STATUSES.includes(answer.status);
+}
+
+/**
+ * @param {string} prompt
+ * @returns {Answer}
+ */
+function newAnswer(prompt) {
+  return { prompt, text: "", status: "sending" };
+}
+
+/** @param {string} prompt */
+export function titleOf(prompt) {
+  const line = prompt.trim().replace(/\s+/g, " ");
+  return line.length > TITLE_LENGTH ? `${line.slice(0, TITLE_LENGTH - 1).trimEnd()}…` : line;
+}
+
+function newId() {
+  return crypto.randomUUID();
 }

@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * Wiring: the page's elements, the conversation, and which answer is running. Rendering lives
- * in turn-view.js, streaming in chat-client.js, one answer's lifecycle in answer-run.js.
+ * Wiring: the page's elements, the open conversation and the saved ones, and which answer is
+ * running. Rendering lives in turn-view.js, streaming in chat-client.js, one answer's lifecycle
+ * in answer-run.js, storage in conversation-store.js.
  */
 import { AccountView } from "./account-view.js";
 import { AnswerRun } from "./answer-run.js";
@@ -9,20 +10,32 @@ import { AuthSession } from "./auth.js";
 import { AutoScroll } from "./auto-scroll.js";
 import { Composer } from "./composer.js";
 import { loadConfig } from "./config.js";
-import { Conversation, FINAL_STATUSES } from "./conversation.js";
+import { canContinue, Conversation, current, FINAL_STATUSES } from "./conversation.js";
+import { openStore } from "./conversation-store.js";
+import { describeError } from "./error-messages.js";
+import { HistoryView } from "./history-view.js";
+import { formatStats } from "./stream-stats.js";
+import { ThemeToggle } from "./theme-toggle.js";
 import { STATUS_LABELS, TurnView } from "./turn-view.js";
 
 /**
  * @typedef {import("./conversation.js").Turn} Turn
+ * @typedef {import("./conversation.js").Answer} Answer
  * @typedef {import("./conversation.js").TurnStatus} TurnStatus
+ * @typedef {import("./conversation.js").ConversationRecord} ConversationRecord
  */
 
-const RETRYABLE = ["error", "incomplete", "stopped"];
+// While an answer streams it is saved this often, so a closed page keeps what had arrived.
+const SAVE_EVERY_MS = 1000;
+const UNDO_FOR_MS = 8000;
 
 const config = await loadConfig();
 // With sign-in on (config.json's `auth`), finish a sign-in or resume the tab's session first.
 const session = config.auth ? new AuthSession(config.auth, AuthSession.browserEnv()) : undefined;
 await session?.start();
+// Conversations are kept per signed-in user; signed out (with sign-in on) none are shown.
+let owner = session?.user;
+let store = await openStore(owner);
 const ui = {
   log: byId("log", HTMLElement),
   turns: byId("turns", HTMLOListElement),
@@ -34,6 +47,10 @@ const ui = {
   newChat: byId("new-chat", HTMLButtonElement),
   jump: byId("jump", HTMLButtonElement),
   announcer: byId("announcer", HTMLElement),
+  notice: byId("storage-notice", HTMLElement),
+  toast: byId("toast", HTMLElement),
+  toastText: byId("toast-text", HTMLElement),
+  toastUndo: byId("toast-undo", HTMLButtonElement),
   signInPrompt: byId("sign-in", HTMLElement),
 };
 const account =
@@ -49,42 +66,71 @@ const account =
     },
     session,
   );
-const conversation = new Conversation();
 const scroll = new AutoScroll(ui.log, ui.jump);
 const composer = new Composer(ui.form, ui.prompt, ui.send, ask);
+const history = new HistoryView(
+  {
+    nav: byId("history", HTMLElement),
+    list: byId("history-list", HTMLUListElement),
+    empty: byId("history-empty", HTMLElement),
+    toggle: byId("history-toggle", HTMLButtonElement),
+    scrim: byId("scrim", HTMLElement),
+  },
+  { onOpen: (id) => void open(id), onRename: (id, title) => void rename(id, title), onDelete },
+);
+new ThemeToggle(byId("theme", HTMLButtonElement));
+let conversation = new Conversation();
 /** @type {Map<Turn, TurnView>} */
 const views = new Map();
-/** @type {AnswerRun | undefined} */
+/** @type {{run: AnswerRun, turn: Turn} | undefined} */
 let active;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let saveTimer;
+/** @type {(() => void) | undefined} */
+let undo;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let toastTimer;
 
 /** @param {string} prompt */
 function ask(prompt) {
-  // A new question replaces a running answer: stop (and cancel) it first.
-  active?.stop();
   const turn = conversation.add(prompt);
-  const view = new TurnView(prompt, {
-    onRetry: () => retry(turn),
+  const view = addView(turn);
+  scroll.toBottom();
+  start(turn, view, conversation.historyFor(turn));
+}
+
+/** @param {Turn} turn */
+function addView(turn) {
+  const view = new TurnView(current(turn).prompt, {
+    onRegenerate: () => regenerate(turn),
+    onContinue: () => continueAnswer(turn),
+    onEdit: (prompt) => edit(turn, prompt),
+    onShowVersion: (step) => showVersion(turn, step),
     onChange: () => scroll.contentChanged(),
   });
   views.set(turn, view);
   ui.turns.append(view.element);
   ui.empty.hidden = true;
-  scroll.toBottom();
-  start(turn, view);
+  return view;
 }
 
 /**
  * @param {Turn} turn
  * @param {TurnView} view
+ * @param {import("./chat-client.js").ChatMessage[]} messages
+ * @param {{continuing?: boolean}} [options]
  */
-function start(turn, view) {
+function start(turn, view, messages, options = {}) {
+  const answer = current(turn);
+  view.startAnswer(answer.prompt, options);
   const onStatus = (/** @type {TurnStatus} */ status, /** @type {string=} */ detail) => {
     changed(run, status, detail);
   };
-  const run = new AnswerRun({ turn, view, config, onStatus, credentials: session });
-  active = run;
-  showRetryOnLastTurn();
-  void run.run(conversation.historyFor(turn));
+  const run = new AnswerRun({ answer, view, config, onStatus, credentials: session });
+  active = { run, turn };
+  composer.busy = true;
+  refresh();
+  void run.run(messages);
 }
 
 /**
@@ -94,40 +140,175 @@ function start(turn, view) {
  */
 function changed(run, status, detail) {
   const final = FINAL_STATUSES.includes(status);
-  if (final && active === run) active = undefined;
-  ui.stop.hidden = active === undefined;
+  if (active?.run !== run) return;
   const label = STATUS_LABELS[status].replace("…", "").toLowerCase();
   ui.announcer.textContent = detail ? `Answer ${label}: ${detail}` : `Answer ${label}`;
-  if (final) showRetryOnLastTurn();
+  if (final) {
+    views.get(active.turn)?.showDetails(current(active.turn));
+    active = undefined;
+    composer.busy = false;
+    refresh();
+    void save();
+  } else if (status === "sending") {
+    // The question is kept from the start; what arrives is saved every so often.
+    void save();
+    scheduleSave();
+  } else scheduleSave();
 }
 
-function showRetryOnLastTurn() {
+/** Send turns into Stop while an answer runs; each answer's row offers what fits it now. */
+function refresh() {
+  ui.send.hidden = active !== undefined;
+  ui.stop.hidden = active === undefined;
   for (const [turn, view] of views) {
-    view.showRetry(conversation.isLast(turn) && RETRYABLE.includes(turn.status));
+    const answer = current(turn);
+    const settled = FINAL_STATUSES.includes(answer.status);
+    const last = conversation.isLast(turn) && !active;
+    view.setActions({
+      settled: settled && active?.turn !== turn,
+      regenerate: last && settled,
+      continue: last && canContinue(answer),
+      edit: last,
+      version: turn.shown + 1,
+      versions: turn.versions.length,
+    });
   }
+  // The action rows may have grown the log: keep following the end if we were.
+  scroll.contentChanged();
+}
+
+/** @param {Turn} turn */
+function regenerate(turn) {
+  const view = views.get(turn);
+  if (!view || !conversation.isLast(turn) || active) return;
+  conversation.addVersion(turn);
+  // The button may be gone until the answer settles: keep the keyboard focus somewhere useful.
+  composer.focus();
+  start(turn, view, conversation.historyFor(turn));
 }
 
 /**
- * Retry re-generates (and re-bills) the answer, so it only ever happens on this click.
  * @param {Turn} turn
+ * @param {string} prompt
  */
-function retry(turn) {
+function edit(turn, prompt) {
   const view = views.get(turn);
-  if (!view || !conversation.isLast(turn)) return;
-  active?.stop();
-  turn.answer = "";
-  view.reset();
-  // The Retry button hides itself: keep the keyboard focus somewhere useful.
+  if (!view || !conversation.isLast(turn) || active) return;
+  conversation.addVersion(turn, prompt);
   composer.focus();
-  start(turn, view);
+  start(turn, view, conversation.historyFor(turn));
+}
+
+/** @param {Turn} turn */
+function continueAnswer(turn) {
+  const view = views.get(turn);
+  if (!view || !conversation.isLast(turn) || active || !canContinue(current(turn))) return;
+  const messages = conversation.continuationFor(turn);
+  composer.focus();
+  start(turn, view, messages, { continuing: true });
+}
+
+/**
+ * @param {Turn} turn
+ * @param {-1 | 1} step
+ */
+function showVersion(turn, step) {
+  const index = turn.shown + step;
+  if (index < 0 || index >= turn.versions.length || active?.turn === turn) return;
+  turn.shown = index;
+  showStored(turn);
+  refresh();
+  void save();
+}
+
+/** @param {Turn} turn */
+function showStored(turn) {
+  const answer = current(turn);
+  const view = views.get(turn);
+  if (!view) return;
+  const stats = answer.stats ?? {};
+  const summary = formatStats({
+    ttftMs: stats.ttftMs,
+    tokens: stats.outputTokens ?? 0,
+    estimated: stats.estimated ?? true,
+    tokensPerSecond: stats.tokensPerSecond,
+    costUsd: stats.costUsd,
+  });
+  view.showAnswer(answer, summary);
+  view.showError(answer.error && describeError(answer.error));
+}
+
+/** While an answer streams, what has arrived is saved every so often. */
+function scheduleSave() {
+  saveTimer ??= setTimeout(() => {
+    saveTimer = undefined;
+    void save();
+    if (active) scheduleSave();
+  }, SAVE_EVERY_MS);
+}
+
+async function save() {
+  clearTimeout(saveTimer);
+  saveTimer = undefined;
+  if (conversation.turns.length === 0) return;
+  conversation.updatedAt = Date.now();
+  const record = conversation.toRecord();
+  await store.put(record);
+  if (conversation.id === record.id && location.hash !== `#${record.id}`) {
+    location.replace(`#${record.id}`);
+  }
+  await refreshHistory();
+}
+
+async function refreshHistory() {
+  history.render(await store.list(), conversation.id);
+  ui.notice.textContent = store.notice ?? "";
+  ui.notice.hidden = !store.notice;
+}
+
+/** Stop what runs, saving it as it stands, and clear the page. */
+function leaveConversation() {
+  active?.run.stop();
+  clearTimeout(saveTimer);
+  saveTimer = undefined;
+  views.clear();
+  ui.turns.replaceChildren();
+}
+
+/** @param {ConversationRecord} record */
+function show(record) {
+  leaveConversation();
+  conversation = Conversation.fromRecord(record);
+  for (const turn of conversation.turns) {
+    addView(turn);
+    showStored(turn);
+  }
+  ui.empty.hidden = conversation.turns.length > 0;
+  refresh();
+  scroll.toBottom();
+}
+
+/** @param {string} id */
+async function open(id) {
+  if (id === conversation.id) return;
+  await save();
+  const record = await store.get(id);
+  if (!record) return;
+  show(record);
+  location.replace(`#${id}`);
+  await refreshHistory();
+  composer.focus();
 }
 
 function newChat() {
-  active?.stop();
-  conversation.clear();
-  views.clear();
-  ui.turns.replaceChildren();
+  leaveConversation();
+  void save();
+  conversation = new Conversation();
+  history.setOpen(false);
+  location.replace("#");
+  refresh();
   showAccount();
+  void refreshHistory();
   composer.focus();
 }
 
@@ -143,28 +324,114 @@ function showAccount() {
   }
 }
 
+/**
+ * Another user signed in: their own conversations, and a new chat. A session that ends leaves
+ * the page as it is (the answer it refused says why); signing out reloads the page anyway.
+ */
+async function accountChanged() {
+  if (session?.user && session.user !== owner) {
+    owner = session?.user;
+    leaveConversation();
+    conversation = new Conversation();
+    location.replace("#");
+    store = await openStore(owner);
+    refresh();
+    await refreshHistory();
+  }
+  showAccount();
+}
+
+/**
+ * @param {string} id
+ * @param {string} title
+ */
+async function rename(id, title) {
+  if (id === conversation.id) {
+    conversation.title = title;
+    await save();
+    return;
+  }
+  const record = await store.get(id);
+  if (!record) return;
+  await store.put({ ...record, title });
+  await refreshHistory();
+}
+
+/** @param {string} id */
+async function onDelete(id) {
+  const record = id === conversation.id ? conversation.toRecord() : await store.get(id);
+  if (!record) return;
+  const wasOpen = id === conversation.id;
+  if (wasOpen) {
+    leaveConversation();
+    conversation = new Conversation();
+    ui.empty.hidden = false;
+    location.replace("#");
+    refresh();
+  }
+  await store.delete(id);
+  await refreshHistory();
+  showToast(`Deleted “${record.title}”`, async () => {
+    await store.put(record);
+    if (wasOpen && conversation.turns.length === 0) show(record);
+    await refreshHistory();
+  });
+}
+
+/**
+ * @param {string} text
+ * @param {() => Promise<void>} onUndo
+ */
+function showToast(text, onUndo) {
+  clearTimeout(toastTimer);
+  ui.toastText.textContent = text;
+  ui.toast.hidden = false;
+  undo = () => {
+    ui.toast.hidden = true;
+    void onUndo();
+  };
+  toastTimer = setTimeout(() => {
+    ui.toast.hidden = true;
+    undo = undefined;
+  }, UNDO_FOR_MS);
+}
+
+ui.toastUndo.addEventListener("click", () => {
+  clearTimeout(toastTimer);
+  undo?.();
+  undo = undefined;
+});
 ui.stop.addEventListener("click", () => {
-  active?.stop();
+  active?.run.stop();
   composer.focus();
 });
 ui.newChat.addEventListener("click", newChat);
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && active) {
     event.preventDefault();
-    active.stop();
+    active.run.stop();
   }
 });
-// Leaving the page must not leave an answer generating: cancel it with a keepalive request.
-window.addEventListener("pagehide", () => active?.stop());
+// Leaving the page must not leave an answer generating: cancel it with a keepalive request, and
+// keep what had arrived.
+window.addEventListener("pagehide", () => {
+  active?.run.stop();
+  void save();
+});
 // A tab woken from sleep may hold an expired token; renew it before the next question.
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") void session?.accessToken();
 });
-session?.onChange(showAccount);
-showAccount();
+session?.onChange(() => void accountChanged());
 for (const button of ui.empty.querySelectorAll("button[data-prompt]")) {
   button.addEventListener("click", () => ask(button.getAttribute("data-prompt") ?? ""));
 }
+
+const restored = location.hash.length > 1 && (await store.get(location.hash.slice(1)));
+if (restored) show(restored);
+refresh();
+showAccount();
+await refreshHistory();
 document.documentElement.dataset.ready = "true";
 composer.focus();
 

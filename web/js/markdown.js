@@ -50,3 +50,24 @@ export function renderMarkdown(text) {
   const html = markdown.parse(text, { async: false });
   return DOMPurify.sanitize(html, PURIFY_CONFIG);
 }
+
+/** @type {import("../vendor/purify.es.mjs").Config & {RETURN_DOM_FRAGMENT: true}} */
+const HIGHLIGHT_CONFIG = { RETURN_DOM_FRAGMENT: true, ALLOWED_TAGS: ["span"], ALLOWED_ATTR: ["class"] };
+
+/**
+ * A highlighter's markup (spans with classes around escaped text), sanitised all the same.
+ * @param {string} html
+ * @returns {DocumentFragment}
+ */
+export function sanitizeHighlighted(html) {
+  return DOMPurify.sanitize(html, HIGHLIGHT_CONFIG);
+}
+
+/**
+ * The top-level blocks of `text`, each with its exact source (`raw`).
+ * @param {string} text
+ * @returns {Array<{type: string, raw: string}>}
+ */
+export function lexBlocks(text) {
+  return markdown.lexer(text);
+}

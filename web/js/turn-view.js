@@ -1,12 +1,19 @@
 // @ts-check
 /**
  * The DOM of one question and its answer. Rendering only: it never fetches. Model output only
- * ever reaches the page as sanitised markdown, re-rendered in animation frames while it streams.
+ * ever reaches the page as sanitised markdown (markdown-view.js), rendered in animation frames
+ * while it streams; what the user can do with the answer is the action row (answer-actions.js).
  */
-import { decorateCodeBlocks } from "./code-blocks.js";
-import { renderMarkdown } from "./markdown.js";
+import { AnswerActions } from "./answer-actions.js";
+import { formatDetails } from "./answer-details.js";
+import { MarkdownView } from "./markdown-view.js";
 
-/** @typedef {import("./conversation.js").TurnStatus} TurnStatus */
+/**
+ * @typedef {import("./conversation.js").TurnStatus} TurnStatus
+ * @typedef {import("./conversation.js").Answer} Answer
+ * @typedef {import("./answer-actions.js").ActionHandlers} ActionHandlers
+ * @typedef {import("./answer-actions.js").ActionState} ActionState
+ */
 
 /** @type {Record<TurnStatus, string>} */
 export const STATUS_LABELS = {
@@ -18,46 +25,60 @@ export const STATUS_LABELS = {
   error: "Error",
 };
 
-// Markdown is re-rendered while the answer streams, at most this often, and never taking more
-// than about 1/RENDER_COST_SHARE of the time: long answers render less often, not slower.
+// The growing block is re-rendered at most this often while the answer streams, and never taking
+// more than about 1/RENDER_COST_SHARE of the time.
 const MIN_RENDER_INTERVAL_MS = 50;
 const RENDER_COST_SHARE = 8;
 
 export class TurnView {
   element = element("li", "turn");
+  #bubble = element("p", "bubble");
+  #question = element("div", "question");
+  #editButton = element("button", "button button-small button-ghost edit-button", "Edit");
   #answer = element("article", "answer");
   #status = element("span", "status");
-  #stats = element("span", "stats");
+  #model = element("span", "model");
+  #details = element("details", "stats-details");
+  #stats = element("summary", "stats");
+  #detailList = element("dl", "stats-list");
   #body = element("div", "answer-body");
   #error = element("div", "answer-error");
-  #retry = element("button", "button button-small retry");
-  #text = "";
+  #markdown = new MarkdownView(this.#body);
+  #actions;
   #dirty = false;
   #pendingStats = "";
   #frame = 0;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #timer = undefined;
   #renderedAt = -Infinity;
   #renderCostMs = 0;
   #onChange;
+  #onEdit;
 
   /**
    * @param {string} prompt
-   * @param {{onRetry: () => void, onChange: () => void}} handlers  `onChange` runs after each
-   *   batch of DOM updates (auto-scroll hooks in there)
+   * @param {ActionHandlers & {onChange: () => void, onEdit: (prompt: string) => void}} handlers
+   *   `onChange` runs after each batch of DOM updates (auto-scroll hooks in there)
    */
   constructor(prompt, handlers) {
     this.#onChange = handlers.onChange;
-    const question = element("div", "question");
-    question.append(element("p", "visually-hidden", "You said:"), element("p", "bubble", prompt));
+    this.#onEdit = handlers.onEdit;
+    this.#actions = new AnswerActions(handlers, () => this.#markdown.text);
+    this.#bubble.textContent = prompt;
+    this.#editButton.type = "button";
+    this.#editButton.setAttribute("aria-label", "Edit message");
+    this.#editButton.hidden = true;
+    this.#editButton.addEventListener("click", () => this.#startEdit());
+    this.#question.append(element("p", "visually-hidden", "You said:"), this.#bubble);
+    this.#question.append(this.#editButton);
     const meta = element("div", "answer-meta");
-    meta.append(this.#status, this.#stats);
-    this.#retry.textContent = "Retry";
-    this.#retry.setAttribute("type", "button");
-    this.#retry.hidden = true;
-    this.#retry.addEventListener("click", handlers.onRetry);
+    this.#details.append(this.#stats, this.#detailList);
+    this.#details.hidden = true;
+    meta.append(this.#status, this.#model, this.#details);
     this.#error.hidden = true;
     this.#answer.setAttribute("aria-label", "Answer");
-    this.#answer.append(meta, this.#body, this.#error, this.#retry);
-    this.element.append(question, this.#answer);
+    this.#answer.append(meta, this.#body, this.#error, this.#actions.element);
+    this.element.append(this.#question, this.#answer);
     this.setStatus("sending");
   }
 
@@ -72,12 +93,18 @@ export class TurnView {
     this.#answer.setAttribute("aria-busy", String(busy));
   }
 
+  /** @param {string | undefined} model */
+  setModel(model) {
+    this.#model.textContent = model ?? "";
+    this.#model.hidden = !model;
+  }
+
   /**
    * Queue answer text. The DOM is updated in animation frames, whatever the token rate.
    * @param {string} text
    */
   appendText(text) {
-    this.#text += text;
+    this.#markdown.append(text);
     this.#dirty = true;
     this.#schedule();
   }
@@ -88,14 +115,59 @@ export class TurnView {
     this.#schedule();
   }
 
+  /** The answer has settled: render what is left now, whatever the throttle says. */
+  finish() {
+    cancelAnimationFrame(this.#frame);
+    clearTimeout(this.#timer);
+    this.#frame = 0;
+    this.#markdown.finish();
+    this.#dirty = false;
+    this.#flushStats();
+    this.#onChange();
+  }
+
   /**
-   * Render the settled answer now, whatever the throttle says.
-   * @param {string} answer  the whole answer
+   * Show a stored answer (a restored conversation, or another version), whole.
+   * @param {Answer} answer
+   * @param {string} stats  its summary line
    */
-  finish(answer) {
-    this.#text = answer;
-    this.#dirty = answer !== "";
-    this.#flush(Infinity);
+  showAnswer(answer, stats) {
+    this.#stop();
+    this.#bubble.textContent = answer.prompt;
+    this.#markdown.reset(answer.text);
+    this.setModel(answer.model);
+    this.setStatus(answer.status, answer.note);
+    this.#pendingStats = stats;
+    this.#flushStats();
+    this.showDetails(answer);
+    this.#onChange();
+  }
+
+  /**
+   * Make way for a new answer to `prompt`, or for the rest of the current one.
+   * @param {string} prompt
+   * @param {{continuing?: boolean}} [options]
+   */
+  startAnswer(prompt, options = {}) {
+    this.#stop();
+    this.#bubble.textContent = prompt;
+    const kept = options.continuing ? this.#markdown.text : "";
+    this.#markdown.reset("");
+    // A continuation reopens the answer: its last block may well go on growing.
+    if (kept) this.appendText(kept);
+    this.#stats.textContent = "";
+    this.#details.hidden = true;
+    this.showError(undefined);
+    this.setStatus("sending");
+  }
+
+  /** @param {Answer} answer  the settled answer whose numbers go in the expandable details */
+  showDetails(answer) {
+    const rows = formatDetails(answer);
+    this.#detailList.replaceChildren(
+      ...rows.flatMap(([term, value]) => [element("dt", "", term), element("dd", "", value)]),
+    );
+    this.#details.hidden = this.#stats.textContent === "" && rows.length === 0;
   }
 
   /** @param {{title: string, detail: string} | undefined} error */
@@ -112,54 +184,104 @@ export class TurnView {
     this.#onChange();
   }
 
-  /** @param {boolean} visible */
-  showRetry(visible) {
-    if (this.#retry.hidden === !visible) return;
-    this.#retry.hidden = !visible;
+  /** @param {ActionState & {edit: boolean}} state */
+  setActions(state) {
+    this.#actions.update(state);
+    this.#editButton.hidden = !state.edit || this.#question.classList.contains("editing");
+  }
+
+  #startEdit() {
+    const form = element("form", "edit-form");
+    const field = element("textarea", "edit-field");
+    field.value = this.#bubble.textContent ?? "";
+    field.rows = Math.min(8, field.value.split("\n").length + 1);
+    field.setAttribute("aria-label", "Edited message");
+    const cancel = element("button", "button button-small button-ghost", "Cancel");
+    cancel.type = "button";
+    const save = element("button", "button button-small button-primary", "Save and send");
+    save.type = "submit";
+    const buttons = element("div", "edit-actions");
+    buttons.append(cancel, save);
+    form.append(field, buttons);
+    const close = () => {
+      form.remove();
+      this.#question.classList.remove("editing");
+      this.#editButton.hidden = false;
+      this.#editButton.focus();
+    };
+    cancel.addEventListener("click", close);
+    field.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.stopPropagation();
+        close();
+      } else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const prompt = field.value.trim();
+      if (!prompt) return;
+      form.remove();
+      this.#question.classList.remove("editing");
+      this.#onEdit(prompt);
+    });
+    this.#question.classList.add("editing");
+    this.#editButton.hidden = true;
+    this.#question.append(form);
+    field.focus();
     this.#onChange();
   }
 
-  /** Forget the answer, for a retry of the same question. */
-  reset() {
+  #stop() {
     cancelAnimationFrame(this.#frame);
+    clearTimeout(this.#timer);
     this.#frame = 0;
-    this.#text = "";
     this.#dirty = false;
     this.#pendingStats = "";
     this.#renderedAt = -Infinity;
-    this.#body.replaceChildren();
-    this.#stats.textContent = "";
-    this.showError(undefined);
-    this.showRetry(false);
-    this.setStatus("sending");
   }
 
   #schedule() {
     if (this.#frame === 0) this.#frame = requestAnimationFrame((now) => this.#flush(now));
   }
 
-  /** @param {number} now */
+  /**
+   * One batch of DOM updates, at most every MIN_RENDER_INTERVAL_MS: every frame would make the
+   * browser restyle, lay out and paint 60 times a second for a token rate far below that.
+   * @param {number} now
+   */
   #flush(now) {
-    cancelAnimationFrame(this.#frame);
     this.#frame = 0;
     const interval = Math.max(MIN_RENDER_INTERVAL_MS, RENDER_COST_SHARE * this.#renderCostMs);
-    if (this.#dirty && now - this.#renderedAt >= interval) this.#render();
-    else if (this.#dirty) this.#schedule();
-    if (this.#pendingStats) {
-      this.#stats.textContent = this.#pendingStats;
-      this.#pendingStats = "";
+    const wait = this.#renderedAt + interval - now;
+    if (wait > 0) {
+      // Sleep until it is due rather than wake up (and make the browser paint) every frame.
+      this.#frame = -1;
+      this.#timer = setTimeout(() => {
+        this.#frame = 0;
+        this.#schedule();
+      }, wait);
+      return;
     }
+    if (this.#dirty) this.#render();
+    this.#renderedAt = now;
+    this.#flushStats();
     this.#onChange();
+  }
+
+  #flushStats() {
+    if (!this.#pendingStats) return;
+    this.#stats.textContent = this.#pendingStats;
+    this.#details.hidden = false;
+    this.#pendingStats = "";
   }
 
   #render() {
     const started = performance.now();
-    // Sanitised on every render: partial markdown is as untrusted as the final answer.
-    const fragment = renderMarkdown(this.#text);
-    decorateCodeBlocks(fragment);
-    this.#body.replaceChildren(fragment);
+    this.#markdown.render();
     this.#dirty = false;
-    this.#renderedAt = started;
     this.#renderCostMs = performance.now() - started;
   }
 }
@@ -173,7 +295,7 @@ export class TurnView {
  */
 export function element(tag, className, text) {
   const node = document.createElement(tag);
-  node.className = className;
+  if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
 }

@@ -8,3 +8,20 @@ declare module "*/vendor/purify.es.mjs" {
   export { default } from "dompurify";
   export type * from "dompurify";
 }
+
+declare module "*/vendor/highlight/core.min.js" {
+  export interface HighlightApi {
+    highlight(code: string, options: { language: string; ignoreIllegals?: boolean }): {
+      value: string;
+    };
+    registerLanguage(name: string, grammar: unknown): void;
+    getLanguage(name: string): unknown;
+  }
+  const hljs: HighlightApi;
+  export default hljs;
+}
+
+declare module "*/vendor/highlight/languages/*.min.js" {
+  const grammar: unknown;
+  export default grammar;
+}

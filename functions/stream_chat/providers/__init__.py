@@ -27,6 +27,10 @@ def make_provider(settings: Settings) -> Provider:
         from stream_chat.providers.anthropic import AnthropicProvider
 
         return AnthropicProvider.from_settings(settings)
+    if settings.provider == "bedrock":
+        from stream_chat.providers.bedrock import BedrockProvider
+
+        return BedrockProvider.from_settings(settings)
     from stream_chat.providers.demo import DemoProvider
 
     return DemoProvider(token_delay_s=settings.demo_token_delay_s)

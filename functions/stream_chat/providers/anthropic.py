@@ -12,7 +12,8 @@ import contextlib
 import importlib
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import anthropic
 import httpx2
@@ -25,6 +26,9 @@ from stream_chat.providers.abortable_http import Attempt, abortable_client
 from stream_chat.providers.anthropic_errors import map_error
 from stream_chat.providers.events import MessageEnd, ProviderEvent, TextDelta, UsageReport
 from stream_chat.settings import Settings
+
+if TYPE_CHECKING:
+    from anthropic.lib.bedrock import AnthropicBedrock
 
 SECRET_MAX_AGE_S = 300
 # What the SDK imports lazily on its first request (transport, TLS trust store, trace context
@@ -99,20 +103,7 @@ class AnthropicProvider:
         return request.model
 
     def open(self, request: ChatRequest, budget: Budget) -> AnthropicStream:
-        client = self._client()
-        connect_s = self._settings.connect_timeout_s
-
-        def send() -> anthropic.Stream[Any]:
-            remaining = max(0.001, budget.remaining())
-            return client.messages.create(  # type: ignore[return-value]  # stream=True: a Stream
-                model=request.model,
-                max_tokens=request.max_tokens,
-                system=request.system,
-                messages=[message.to_api() for message in request.messages],  # type: ignore[misc]
-                stream=True,
-                timeout=httpx2.Timeout(remaining, connect=min(connect_s, remaining)),
-            )
-
+        send = messages_sender(self._client(), request, budget, self._settings.connect_timeout_s)
         return AnthropicStream(send)
 
     def _client(self) -> anthropic.Anthropic:
@@ -131,11 +122,47 @@ class AnthropicProvider:
             return self._clients[key]
 
 
+@dataclass(frozen=True)
+class Wire:
+    """What differs between platforms serving the same Messages stream: error names, headers."""
+
+    map_error: Callable[[BaseException], StreamChatError] = map_error
+    request_id_header: str = "request-id"
+
+
+ANTHROPIC_WIRE = Wire()
+
+
+def messages_sender(
+    client: anthropic.Anthropic | AnthropicBedrock,
+    request: ChatRequest,
+    budget: Budget,
+    connect_timeout_s: float,
+) -> Callable[[], anthropic.Stream[Any]]:
+    """A streamed Messages request, sent when called, within the budget left at that moment."""
+
+    def send() -> anthropic.Stream[Any]:
+        remaining = max(0.001, budget.remaining())
+        return client.messages.create(  # type: ignore[return-value]  # stream=True: a Stream
+            model=request.model,
+            max_tokens=request.max_tokens,
+            system=request.system,
+            messages=[message.to_api() for message in request.messages],  # type: ignore[misc]
+            stream=True,
+            timeout=httpx2.Timeout(remaining, connect=min(connect_timeout_s, remaining)),
+        )
+
+    return send
+
+
 class AnthropicStream:
     """One attempt at an answer: sent when iterated, abortable at every moment from any thread."""
 
-    def __init__(self, send: Callable[[], anthropic.Stream[Any]]) -> None:
+    def __init__(
+        self, send: Callable[[], anthropic.Stream[Any]], wire: Wire = ANTHROPIC_WIRE
+    ) -> None:
         self._send = send
+        self._wire = wire
         self._attempt = Attempt()
         self._events: anthropic.Stream[Any] | None = None
         self.request_id: str | None = None
@@ -144,12 +171,12 @@ class AnthropicStream:
         with self._attempt.running():
             try:
                 self._events = self._send()
-                self.request_id = self._events.response.headers.get("request-id")
+                self.request_id = self._events.response.headers.get(self._wire.request_id_header)
                 yield from self._translate(self._events)
             except StreamChatError:
                 raise
             except Exception as exc:
-                error = map_error(exc)
+                error = self._wire.map_error(exc)
                 error.request_id = error.request_id or self.request_id
                 raise error from exc
 

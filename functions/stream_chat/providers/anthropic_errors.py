@@ -66,11 +66,12 @@ def map_error(exc: BaseException) -> StreamChatError:
 def _from_status(exc: anthropic.APIStatusError) -> ProviderError:
     kind = _BY_TYPE.get(exc.type or "") if exc.type else None
     if kind is None:
-        kind = _by_status(exc.status_code)
+        kind = kind_for_status(exc.status_code)
     return kind(_MESSAGES[kind], request_id=exc.request_id)
 
 
-def _by_status(status: int) -> type[ProviderError]:
+def kind_for_status(status: int) -> type[ProviderError]:
+    """The error an HTTP status means when the body names no error type."""
     if status == 429:
         return RateLimited
     if status >= 500 or status in (408, 409):

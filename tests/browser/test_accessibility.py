@@ -1,0 +1,103 @@
+"""axe-core finds no violations in any state of the page, at both sizes and in both themes; each
+state is saved as screenshots for review."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.chat_page import (
+    SCREENSHOTS,
+    answer,
+    axe_violations,
+    expect_status,
+    screenshots,
+    send,
+)
+from tests.fakes.anthropic_server import FakeAnthropic, Reply
+
+pytestmark = pytest.mark.browser
+
+RICH_ANSWER = [
+    "Here is a small function:\n\n",
+    "```python\ndef is_palindrome(text: str) -> bool:\n",
+    '    """Whether *text* reads the same backwards."""\n',
+    "    cleaned = [c.lower() for c in text if c.isalnum()]\n",
+    "    return cleaned == cleaned[::-1]\n```\n\n",
+    "| input | result | note |\n|:--|:-:|--:|\n",
+    "| `A man, a plan, a canal: Panama` | True | punctuation and case are ignored |\n",
+    "| `hello` | False | |\n\n",
+    "It ignores **case** and punctuation.",
+]
+
+
+def check(page: Page, state: str) -> None:
+    """No axe violations at either size or theme; screenshots of each."""
+    for width, height in ((1280, 800), (375, 740)):
+        page.set_viewport_size({"width": width, "height": height})
+        for scheme in ("light", "dark"):
+            # No colour transitions: axe must see the theme's colours, not a blend on the way.
+            page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
+            assert axe_violations(page) == [], f"{state} at {width} px, {scheme}"
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    screenshots(page, state)
+
+
+def test_empty(page: Page) -> None:
+    check(page, "empty")
+
+
+def test_streaming_and_done(page: Page, fake: FakeAnthropic) -> None:
+    fake.default = Reply(texts=[*RICH_ANSWER[:4], *[f" word{i}" for i in range(200)]], delay_s=0.05)
+    turn = send(page, "Write a palindrome check in Python.")
+    expect(answer(turn)).to_contain_text("word3")
+    expect(turn).to_have_attribute("data-status", "streaming")
+    assert axe_violations(page) == [], "streaming"
+    screenshots(page, "streaming")
+    page.get_by_role("button", name="Stop", exact=True).click()
+    expect_status(turn, "stopped")
+
+    fake.default = Reply(texts=RICH_ANSWER, delay_s=0.02)
+    done = send(page, "And a table of examples?")
+    expect_status(done, "done")
+    done.locator(".stats").click()
+    check(page, "done")
+
+
+def test_error(page: Page, fake: FakeAnthropic) -> None:
+    fake.default = Reply(
+        texts=["Partial ", "answer ", "never sent"], fault="overloaded_midstream", fault_after=2
+    )
+    expect_status(send(page, "Hello"), "error")
+    check(page, "error")
+
+
+def test_history(page: Page, fake: FakeAnthropic) -> None:
+    expect_status(send(page, "Explain server-sent events"), "done")
+    page.get_by_role("button", name="New chat").click()
+    expect_status(send(page, "Streaming behind a CDN"), "done")
+    check(page, "history")
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.get_by_role("button", name="Conversations").click()
+    expect(
+        page.get_by_role("navigation", name="Conversations").locator(".history-open").first
+    ).to_be_visible()
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
+        assert axe_violations(page) == [], f"history drawer, {scheme}"
+        page.screenshot(path=SCREENSHOTS / f"history-drawer-narrow-{scheme}.png")
+
+
+def test_touch_screens_get_no_keyboard_hints(page: Page) -> None:
+    expect(page.locator("#composer-hint")).to_be_visible()
+    expect(page.locator("#empty")).to_contain_text("Esc")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    try:
+        assert page.evaluate("matchMedia('(pointer: coarse)').matches")
+        expect(page.locator("#composer-hint")).to_be_hidden()
+        assert "Esc" not in page.locator("#empty").inner_text()
+    finally:
+        cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": False})
+        cdp.detach()

@@ -1,0 +1,123 @@
+"""What can be done with an answer: copy it, regenerate it (keeping every version), edit the
+question and resend, continue a cut answer; and what the stream said about it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.chat_page import answer, expect_status, send, text_of
+from tests.fakes.anthropic_server import FakeAnthropic, Reply
+
+pytestmark = pytest.mark.browser
+
+MARKDOWN = [
+    "Some **bold** text.\n\n",
+    "```python\nprint('hi')\n```\n\n",
+    "| a | b |\n|--:|:-:|\n| 1 | 2 |",
+]
+
+
+def test_copy_answer_puts_its_markdown_on_the_clipboard(page: Page, fake: FakeAnthropic) -> None:
+    fake.default = Reply(texts=MARKDOWN)
+    turn = send(page, "Show me markdown")
+    expect_status(turn, "done")
+    turn.get_by_role("button", name="Copy answer", exact=True).click()
+    expect(turn.get_by_role("button", name="Copy answer", exact=True)).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == "".join(MARKDOWN)
+    # GFM alignment reaches the cells, and python code is highlighted with classes.
+    expect(answer(turn).locator("th").first).to_have_css("text-align", "right")
+    expect(answer(turn).locator("td").nth(1)).to_have_css("text-align", "center")
+    expect(answer(turn).locator("pre code .hljs-built_in")).to_have_text("print")
+
+
+def test_regenerate_keeps_both_versions(page: Page, fake: FakeAnthropic) -> None:
+    fake.default = Reply(texts=["First ", "version."])
+    turn = send(page, "Tell me something")
+    expect_status(turn, "done")
+    assert turn.locator(".version-position").is_hidden(), "one version: no version switcher"
+
+    fake.default = Reply(texts=["Second ", "version."])
+    turn.get_by_role("button", name="Regenerate", exact=True).click()
+    expect_status(turn, "done")
+    expect(answer(turn)).to_have_text("Second version.")
+    expect(turn.locator(".version-position")).to_have_text("2 / 2")
+    # The regenerated request is the same question, without the answer it replaces.
+    assert [text_of(m) for m in fake.requests[-1]["messages"]] == ["Tell me something"]
+
+    turn.get_by_role("button", name="Previous version", exact=True).click()
+    expect(answer(turn)).to_have_text("First version.")
+    expect(turn.locator(".version-position")).to_have_text("1 / 2")
+    expect(turn.get_by_role("button", name="Previous version", exact=True)).to_be_disabled()
+    turn.get_by_role("button", name="Next version", exact=True).click()
+    expect(answer(turn)).to_have_text("Second version.")
+
+
+def test_regenerate_and_edit_are_offered_on_the_last_turn_only(
+    page: Page, fake: FakeAnthropic
+) -> None:
+    first = send(page, "One")
+    expect_status(first, "done")
+    expect(first.get_by_role("button", name="Edit message", exact=True)).to_be_visible()
+    second = send(page, "Two")
+    expect_status(second, "done")
+    expect(first.get_by_role("button", name="Regenerate", exact=True)).to_be_hidden()
+    expect(first.get_by_role("button", name="Edit message", exact=True)).to_be_hidden()
+    expect(first.get_by_role("button", name="Copy answer", exact=True)).to_be_visible()
+    expect(second.get_by_role("button", name="Regenerate", exact=True)).to_be_visible()
+
+
+def test_edit_message_resends_the_edited_question(page: Page, fake: FakeAnthropic) -> None:
+    fake.default = Reply(texts=["About ", "cats."])
+    turn = send(page, "Tell me about cats")
+    expect_status(turn, "done")
+
+    fake.default = Reply(texts=["About ", "dogs."])
+    turn.get_by_role("button", name="Edit message", exact=True).click()
+    field = turn.get_by_role("textbox", name="Edited message")
+    expect(field).to_be_focused()
+    expect(field).to_have_value("Tell me about cats")
+    field.fill("Tell me about dogs")
+    turn.get_by_role("button", name="Save and send", exact=True).click()
+
+    expect_status(turn, "done")
+    expect(turn.locator(".bubble")).to_have_text("Tell me about dogs")
+    expect(answer(turn)).to_have_text("About dogs.")
+    assert [text_of(m) for m in fake.requests[-1]["messages"]] == ["Tell me about dogs"]
+    # The answer to the question as first asked stays reachable, with that question.
+    turn.get_by_role("button", name="Previous version", exact=True).click()
+    expect(turn.locator(".bubble")).to_have_text("Tell me about cats")
+    expect(answer(turn)).to_have_text("About cats.")
+
+
+def test_continue_after_the_length_limit(page: Page, fake: FakeAnthropic) -> None:
+    fake.default = Reply(texts=["The list: one, ", "two,"], stop_reason="max_tokens")
+    turn = send(page, "Count")
+    expect_status(turn, "done")
+    expect(turn.locator(".status")).to_contain_text("length limit")
+
+    fake.default = Reply(texts=[" three."])
+    turn.get_by_role("button", name="Continue", exact=True).click()
+    expect_status(turn, "done")
+    expect(answer(turn)).to_have_text("The list: one, two, three.")
+    roles = [m["role"] for m in fake.requests[-1]["messages"]]
+    assert roles == ["user", "assistant", "user"]
+    assert text_of(fake.requests[-1]["messages"][1]) == "The list: one, two,"
+    expect(turn.get_by_role("button", name="Continue", exact=True)).to_be_hidden()
+
+
+def test_model_tokens_and_speed_are_shown(page: Page, fake: FakeAnthropic) -> None:
+    fake.default = Reply(texts=[f"w{i} " for i in range(10)], delay_s=0.05, input_tokens=321)
+    turn = send(page, "Hello")
+    expect_status(turn, "done")
+    model = fake.requests[-1]["model"]
+    expect(turn.locator(".model")).to_have_text(model)
+    summary = turn.locator(".stats")
+    expect(summary).to_contain_text("TTFT")
+    expect(summary).to_contain_text("tok/s")
+    details = turn.locator(".stats-list")
+    expect(details).to_be_hidden()
+    summary.click()
+    expect(details).to_contain_text("321 tokens")
+    expect(details).to_contain_text("10 tokens")
+    expect(details).to_contain_text(model)

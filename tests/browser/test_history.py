@@ -1,0 +1,143 @@
+"""Conversations last: saved in the browser, restored on reload, listed newest first in the
+history sidebar, opened, renamed, deleted with undo; without storage the page still works."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.chat_page import answer, expect_status, send
+from tests.fakes.anthropic_server import FakeAnthropic, Reply
+
+pytestmark = pytest.mark.browser
+
+NO_INDEXED_DB = """
+Object.defineProperty(window, "indexedDB", {
+  get() { throw new DOMException("The user denied access to the database.", "SecurityError"); },
+});
+"""
+
+
+def sidebar(page: Page) -> Locator:
+    return page.get_by_role("navigation", name="Conversations")
+
+
+def titles(page: Page) -> Locator:
+    return sidebar(page).locator(".history-open")
+
+
+def reload(page: Page) -> None:
+    page.reload()
+    page.wait_for_selector("html[data-ready='true']")
+
+
+def test_a_reload_restores_the_conversation(page: Page, fake: FakeAnthropic) -> None:
+    fake.default = Reply(texts=["First ", "answer."])
+    expect_status(send(page, "One"), "done")
+    fake.default = Reply(texts=["Second ", "answer."])
+    expect_status(send(page, "Two"), "done")
+
+    reload(page)
+    turns = page.locator(".turn")
+    expect(turns).to_have_count(2)
+    expect(answer(turns.nth(1))).to_have_text("Second answer.")
+    expect(turns.nth(1)).to_have_attribute("data-status", "done")
+    expect(page.locator("#empty")).to_be_hidden()
+    # The restored conversation goes on with its history.
+    expect_status(send(page, "Three"), "done")
+    assert [m["role"] for m in fake.requests[-1]["messages"]] == ["user", "assistant"] * 2 + [
+        "user"
+    ]
+
+
+def test_a_stream_running_when_the_page_closed_is_kept_as_incomplete(
+    page: Page, fake: FakeAnthropic
+) -> None:
+    fake.default = Reply(texts=[f"tick{i} " for i in range(200)], delay_s=0.1)
+    turn = send(page, "Count slowly")
+    # Saved every second while it streams: past the first save, the page closes.
+    expect(answer(turn)).to_contain_text("tick15")
+    reload(page)
+    restored = page.locator(".turn").first
+    expect(restored).to_have_attribute("data-status", "incomplete")
+    expect(answer(restored)).to_contain_text("tick1")
+    expect(restored.get_by_role("button", name="Regenerate", exact=True)).to_be_visible()
+
+
+def test_history_open_rename_delete_and_undo(page: Page, fake: FakeAnthropic) -> None:
+    expect_status(send(page, "Apples are the topic"), "done")
+    page.get_by_role("button", name="New chat").click()
+    expect(page.locator(".turn")).to_have_count(0)
+    expect_status(send(page, "Bananas are the topic"), "done")
+    expect(titles(page)).to_have_text(["Bananas are the topic", "Apples are the topic"])
+    expect(titles(page).first).to_have_attribute("aria-current", "page")
+
+    titles(page).nth(1).click()
+    expect(page.locator(".bubble")).to_have_text(["Apples are the topic"])
+
+    sidebar(page).get_by_role("button", name="Rename “Apples are the topic”").click()
+    field = sidebar(page).get_by_role("textbox", name="New title")
+    field.fill("Fruit")
+    field.press("Enter")
+    expect(titles(page)).to_contain_text(["Fruit"])
+    reload(page)
+    expect(titles(page)).to_contain_text(["Fruit"])
+    expect(page.locator(".bubble")).to_have_text(["Apples are the topic"])
+
+    sidebar(page).get_by_role("button", name="Delete “Bananas are the topic”").click()
+    expect(titles(page)).to_have_text(["Fruit"])
+    expect(page.locator("#toast")).to_contain_text("Deleted “Bananas are the topic”")
+    page.get_by_role("button", name="Undo").click()
+    expect(titles(page)).to_have_count(2)
+    expect(titles(page)).to_contain_text(["Bananas are the topic"])
+
+    sidebar(page).get_by_role("button", name="Delete “Fruit”").click()
+    expect(page.locator(".turn")).to_have_count(0, timeout=5000)
+    expect(titles(page)).to_have_text(["Bananas are the topic"])
+    reload(page)
+    expect(titles(page)).to_have_text(["Bananas are the topic"])
+
+
+def test_the_history_is_a_drawer_on_a_narrow_screen(page: Page, fake: FakeAnthropic) -> None:
+    page.set_viewport_size({"width": 375, "height": 740})
+    expect_status(send(page, "A question"), "done")
+    page.get_by_role("button", name="New chat").click()
+    toggle = page.get_by_role("button", name="Conversations")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(titles(page).first).to_be_hidden()
+    toggle.click()
+    expect(titles(page).first).to_be_visible()
+    titles(page).first.click()
+    expect(titles(page).first).to_be_hidden()
+    expect(page.locator(".bubble")).to_have_text(["A question"])
+    # Touch-sized targets on a narrow screen.
+    for name in ("Copy answer", "Regenerate", "Edit message", "New chat"):
+        box = page.get_by_role("button", name=name, exact=True).bounding_box()
+        assert box is not None and box["height"] >= 44 and box["width"] >= 44, name
+
+
+def test_without_storage_the_page_works_from_memory_and_says_so(
+    page: Page, fake: FakeAnthropic
+) -> None:
+    page.add_init_script(NO_INDEXED_DB)
+    reload(page)
+    expect(page.locator("#storage-notice")).to_be_visible()
+    expect(page.locator("#storage-notice")).to_contain_text("not keeping conversations")
+    expect_status(send(page, "Still works?"), "done")
+    expect(titles(page)).to_have_text(["Still works?"])
+    page.get_by_role("button", name="New chat").click()
+    titles(page).first.click()
+    expect(page.locator(".bubble")).to_have_text(["Still works?"])
+
+
+def test_the_theme_toggle_is_remembered(page: Page) -> None:
+    toggle = page.get_by_role("button", name="Theme: system")
+    toggle.click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "light")
+    page.get_by_role("button", name="Theme: light").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    reload(page)
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    expect(page.get_by_role("button", name="Theme: dark")).to_be_visible()
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(21, 22, 26)"

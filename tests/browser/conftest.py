@@ -78,8 +78,8 @@ def served(
         STREAM_CHAT_PROVIDER_ATTEMPTS="1",
     )
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    # Two instances warm: a new message starts its answer while the one it stops is still
-    # winding down, and a cold start on a busy machine would take most of a test's patience.
+    # Two instances warm: an answer asked right after a Stop starts while the stopped one is
+    # still winding down, and a cold start on a busy machine would take most of a test's patience.
     with running_serve("--warm", "2", env=env, log_path=log_path) as running:
         yield running
 

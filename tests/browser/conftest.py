@@ -1,6 +1,7 @@
 """The browser suite's world: a fake Anthropic API, ``stream-chat serve`` on top of it, and Debian's
-headless Chromium driven by Playwright. All three live for the whole test run; each test gets a
-new page.
+headless Chromium driven by Playwright. All three live while this package's tests run; each test
+gets a new page. They end with the package: Playwright's sync API keeps an event loop running in
+the main thread, where later suites' ``asyncio.run()`` would then refuse to start.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def chromium_path() -> str:
     pytest.skip("chromium is not installed (apt-get install chromium)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fake_anthropic() -> Iterator[FakeAnthropic]:
     with FakeAnthropic() as fake:
         yield fake
@@ -65,7 +66,7 @@ def fake(fake_anthropic: FakeAnthropic) -> FakeAnthropic:
     return fake_anthropic
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def served(
     fake_anthropic: FakeAnthropic, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServeProcess]:
@@ -77,11 +78,13 @@ def served(
         STREAM_CHAT_PROVIDER_ATTEMPTS="1",
     )
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    with running_serve(env=env, log_path=log_path) as running:
+    # Two instances warm: an answer asked right after a Stop starts while the stopped one is
+    # still winding down, and a cold start on a busy machine would take most of a test's patience.
+    with running_serve("--warm", "2", env=env, log_path=log_path) as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
     executable = chromium_path()
     profile = tmp_path_factory.mktemp("chromium-profile")

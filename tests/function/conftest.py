@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -80,6 +81,21 @@ def invoke(settings: Settings) -> Invoke:
         return response, read_frames(response.body)
 
     return run
+
+
+def timed_invoke(
+    settings: Settings, event: dict[str, Any], timeout_s: float, **overrides: Any
+) -> tuple[float, list[dict[str, Any]]]:
+    """Seconds from the invocation's start to its last byte, and its frames.
+
+    The function is built (its SDK client included) before the clock starts, as on a warm
+    instance; the clock starts where Lambda's deadline does, with the invocation.
+    """
+    function = build_function(replace(settings, **overrides))
+    started = time.monotonic()
+    response = function(event, LambdaContext.local("test-request", timeout_s))
+    frames = read_frames(response.body)
+    return time.monotonic() - started, frames
 
 
 def build_function(settings: Settings) -> ChatFunction:

@@ -5,6 +5,13 @@ Connections are counted where they are accepted, at the fake server, through the
 
 from __future__ import annotations
 
+import time
+from types import SimpleNamespace
+
+import httpcore2._sync.http11
+import pytest
+
+from stream_chat.providers.abortable_http import KEEPALIVE_EXPIRY_S
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.function.answers import LONG, Answer, assert_cancelled, cancel
@@ -21,6 +28,24 @@ def test_five_answers_in_a_row_use_one_connection(
     assert len(fake_anthropic.streams) == 5
     assert all(fake_anthropic.wait_for_end(n, timeout=5).completed for n in range(5))
     assert fake_anthropic.connections == 1
+
+
+def test_a_question_asked_a_while_later_still_reuses_the_connection(
+    fake_anthropic: FakeAnthropic, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pool's idle clock is moved on instead of sleeping: a reader's pause, then a long one.
+    idle = SimpleNamespace(offset=0.0)
+    clock = SimpleNamespace(monotonic=lambda: time.monotonic() + idle.offset)
+    monkeypatch.setattr(httpcore2._sync.http11, "time", clock)
+    function = build_function(settings)
+    for pause_s in (0.0, 30.0, KEEPALIVE_EXPIRY_S + 1):
+        idle.offset += pause_s
+        fake_anthropic.enqueue(Reply())
+        assert Answer(function).finish()[-1] == {"type": "done", "stop_reason": "end_turn"}
+    first, after_a_pause, after_a_long_pause = fake_anthropic.streams
+    assert after_a_pause.connection == first.connection  # httpx's default would have dropped it
+    assert after_a_long_pause.connection != first.connection  # expired: a fresh one
+    assert fake_anthropic.connections == 2
 
 
 def test_over_tls_too(tls_anthropic: FakeAnthropic, settings: Settings) -> None:

@@ -35,10 +35,24 @@ _KEEPALIVE = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)] + [
 ]
 
 
+# How long an idle pooled connection is kept for the next answer. httpx's default (5 s) would
+# reuse it only for answers seconds apart, while a reader's next question usually comes later.
+# The API's edge (Cloudflare) closes idle client connections after 400 s; 60 s stays far below
+# that, so a kept connection is rarely one the edge is closing just then, and a connection the
+# edge did close is seen as readable at checkout and replaced (httpcore's ``has_expired``).
+KEEPALIVE_EXPIRY_S = 60.0
+
+
 def abortable_client() -> httpx2.Client:
     """An httpx client for ``anthropic.Anthropic(http_client=...)``, with the SDK's defaults."""
+    limits = anthropic.DEFAULT_CONNECTION_LIMITS
     transport = httpx2.HTTPTransport(
-        limits=anthropic.DEFAULT_CONNECTION_LIMITS, socket_options=_KEEPALIVE
+        limits=httpx2.Limits(
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=KEEPALIVE_EXPIRY_S,
+        ),
+        socket_options=_KEEPALIVE,
     )
     # httpx takes no network backend of its own: its connection pool does.
     pool = transport._pool

@@ -57,7 +57,9 @@ class AnthropicProvider:
                 importlib.import_module(name)
         arn = settings.anthropic_secret_arn
         if arn is None:
-            return cls(settings, lambda: None)  # the SDK reads ANTHROPIC_API_KEY
+            provider = cls(settings, lambda: None)  # the SDK reads ANTHROPIC_API_KEY
+            provider._client()  # built now, at init: the first answer does not pay for it
+            return provider
         from aws_lambda_powertools.utilities import parameters
 
         secrets = parameters.SecretsProvider()  # builds the boto3 client now, at init
@@ -71,7 +73,7 @@ class AnthropicProvider:
             secrets.client.close()
             secrets.clear_cache()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
 
-        return cls(settings, fetch, reset)
+        return cls(settings, fetch, reset)  # the key, and its client, come with the first answer
 
     def before_snapshot(self) -> None:
         """No client (and so no pooled connection) goes into a SnapStart snapshot."""

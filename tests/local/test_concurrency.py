@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
 
 import pytest
 
 from stream_chat_local.concurrency import Concurrency, Stopping, Throttled
-
-T = TypeVar("T")
-
-
-def run(scenario: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run`` on a thread of its own: in the whole suite, the browser tests' Playwright
-    keeps an event loop running in the main thread until the session ends."""
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(asyncio.run, scenario).result()
-
 
 def test_waiters_are_served_in_order_as_slots_free_up() -> None:
     async def scenario() -> list[str]:
@@ -40,7 +27,7 @@ def test_waiters_are_served_in_order_as_slots_free_up() -> None:
         assert (gate.busy, gate.waiting) == (0, 0)
         return order
 
-    assert run(scenario()) == ["a", "b", "c"]
+    assert asyncio.run(scenario()) == ["a", "b", "c"]
 
 
 def test_a_full_queue_throttles_at_once_and_a_long_wait_throttles_later() -> None:
@@ -61,7 +48,7 @@ def test_a_full_queue_throttles_at_once_and_a_long_wait_throttles_later() -> Non
         gate.release()
         await gate.acquire()  # the slot is whole again
 
-    run(scenario())
+    asyncio.run(scenario())
 
 
 def test_stop_refuses_the_waiting_and_the_new() -> None:
@@ -76,7 +63,7 @@ def test_stop_refuses_the_waiting_and_the_new() -> None:
         with pytest.raises(Stopping):
             await gate.acquire()
 
-    run(scenario())
+    asyncio.run(scenario())
 
 
 def test_a_waiter_cancelled_after_being_handed_a_slot_passes_it_on() -> None:
@@ -92,4 +79,4 @@ def test_a_waiter_cancelled_after_being_handed_a_slot_passes_it_on() -> None:
         await asyncio.wait_for(second, 1)  # so the second one gets it
         assert gate.busy == 1
 
-    run(scenario())
+    asyncio.run(scenario())

@@ -8,6 +8,7 @@ import pytest
 
 from stream_chat_local.concurrency import Concurrency, Stopping, Throttled
 
+
 def test_waiters_are_served_in_order_as_slots_free_up() -> None:
     async def scenario() -> list[str]:
         gate = Concurrency(limit=1, max_waiting=3, wait_s=5)

@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from infra.streaming_function import RUNTIME_REASON, retained_log_group
+from infra.python_function import PythonFunction
 
 HANDLER = "stream_chat.cancel_handler.lambda_handler"
 # Init is CPU-bound (importing boto3 and building its client) and Lambda's CPU grows with memory;
@@ -25,7 +23,7 @@ MEMORY_MB = 1024
 TIMEOUT = cdk.Duration.seconds(10)
 
 
-class CancelFunction(Construct):
+class CancelFunction(PythonFunction):
     """The function, its role, its log group and its ``BUFFERED`` IAM-authorised URL."""
 
     def __init__(
@@ -38,37 +36,19 @@ class CancelFunction(Construct):
         log_retention_days: int,
         reserved_concurrency: int | None,
     ) -> None:
-        super().__init__(scope, construct_id)
-        self.log_group = retained_log_group(self, log_retention_days)
-        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-        self.log_group.grant_write(self.role)
-
-        self.function = lambda_.Function(
-            self,
-            "Function",
+        super().__init__(
+            scope,
+            construct_id,
             description="stream-chat: records a stream's cancel (Stop)",
-            runtime=lambda_.Runtime.PYTHON_3_13,
-            architecture=lambda_.Architecture.ARM_64,
             handler=HANDLER,
             code=code,
-            memory_size=MEMORY_MB,
+            memory_mb=MEMORY_MB,
             timeout=TIMEOUT,
-            reserved_concurrent_executions=reserved_concurrency,
-            role=self.role,
-            log_group=self.log_group,
-            environment=dict(environment),
+            log_retention_days=log_retention_days,
+            environment=environment,
+            reserved_concurrency=reserved_concurrency,
         )
         self.url = self.function.add_function_url(
             auth_type=lambda_.FunctionUrlAuthType.AWS_IAM,
             invoke_mode=lambda_.InvokeMode.BUFFERED,
-        )
-        NagSuppressions.add_resource_suppressions(
-            self.function,
-            [NagPackSuppression(id="AwsSolutions-L1", reason=RUNTIME_REASON)],
-        )
-
-    def allow(self, actions: list[str], resource_arn: str) -> None:
-        """Let the function call ``actions`` on one resource, and nothing else."""
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(actions=actions, resources=[resource_arn])
         )

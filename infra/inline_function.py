@@ -8,18 +8,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from infra.streaming_function import RUNTIME_REASON, retained_log_group
+from infra.python_function import PythonFunction
 
 # CloudFormation's limit for inline code.
 MAX_INLINE_BYTES = 4096
 
 
-class InlineFunction(Construct):
+class InlineFunction(PythonFunction):
     """``source``'s ``handler(event, context)`` as ``index.handler`` on Python 3.13, arm64."""
 
     def __init__(
@@ -33,32 +31,17 @@ class InlineFunction(Construct):
         environment: Mapping[str, str] | None = None,
         timeout: cdk.Duration | None = None,
     ) -> None:
-        super().__init__(scope, construct_id)
         code = source.read_text()
         if len(code.encode()) > MAX_INLINE_BYTES:
             raise ValueError(f"{source.name} is over CloudFormation's {MAX_INLINE_BYTES} bytes")
-        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-        log_group = retained_log_group(self, log_retention_days)
-        log_group.grant_write(self.role)
-        self.function = lambda_.Function(
-            self,
-            "Function",
+        super().__init__(
+            scope,
+            construct_id,
             description=description,
-            runtime=lambda_.Runtime.PYTHON_3_13,
-            architecture=lambda_.Architecture.ARM_64,
             handler="index.handler",
             code=lambda_.Code.from_inline(code),
-            role=self.role,
-            log_group=log_group,
-            environment=dict(environment or {}),
+            memory_mb=128,
             timeout=timeout or cdk.Duration.seconds(10),
-            memory_size=128,
-        )
-        NagSuppressions.add_resource_suppressions(
-            self.function, [NagPackSuppression(id="AwsSolutions-L1", reason=RUNTIME_REASON)]
-        )
-
-    def allow(self, actions: list[str], resource_arn: str) -> None:
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(actions=actions, resources=[resource_arn])
+            log_retention_days=log_retention_days,
+            environment=environment or {},
         )

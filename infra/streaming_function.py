@@ -28,19 +28,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
-from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
+
+from infra.python_function import PythonFunction
 
 HANDLER = "stream_chat.handler.lambda_handler"
 EXEC_WRAPPER = "/var/task/stream_chat/bootstrap"
-RUNTIME_REASON = "The runtime loop and its dependencies are built and tested for Python 3.13."
 ALIAS = "live"
 
 
-class StreamingFunction(Construct):
+class StreamingFunction(PythonFunction):
     """The function, its role, its log group, its ``live`` alias and that alias's
     ``RESPONSE_STREAM`` IAM-authorised URL."""
 
@@ -57,28 +55,20 @@ class StreamingFunction(Construct):
         reserved_concurrency: int | None = None,
         snap_start: bool = True,
     ) -> None:
-        super().__init__(scope, construct_id)
-        self.log_group = retained_log_group(self, log_retention_days)
-        # A role of our own instead of AWSLambdaBasicExecutionRole: logs go to this group only.
-        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-        self.log_group.grant_write(self.role)
-
-        self.function = lambda_.Function(
-            self,
-            "Function",
+        super().__init__(
+            scope,
+            construct_id,
             description="stream-chat: streams model answers as server-sent events",
-            runtime=lambda_.Runtime.PYTHON_3_13,
-            architecture=lambda_.Architecture.ARM_64,
             handler=HANDLER,
             code=code,
-            memory_size=memory_mb,
+            memory_mb=memory_mb,
             timeout=timeout,
-            reserved_concurrent_executions=reserved_concurrency,
-            role=self.role,
-            log_group=self.log_group,
+            log_retention_days=log_retention_days,
             environment={**environment, "AWS_LAMBDA_EXEC_WRAPPER": EXEC_WRAPPER},
+            reserved_concurrency=reserved_concurrency,
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
         )
+
         # current_version: a new version whenever the code or configuration changes, which is
         # when Lambda takes a new snapshot; the alias moves to it once it is ready.
         self.alias = lambda_.Alias(
@@ -88,23 +78,3 @@ class StreamingFunction(Construct):
             auth_type=lambda_.FunctionUrlAuthType.AWS_IAM,
             invoke_mode=lambda_.InvokeMode.RESPONSE_STREAM,
         )
-        NagSuppressions.add_resource_suppressions(
-            self.function,
-            [NagPackSuppression(id="AwsSolutions-L1", reason=RUNTIME_REASON)],
-        )
-
-    def allow(self, actions: list[str], *resource_arns: str) -> None:
-        """Let the function call ``actions`` on these resources, and nothing else."""
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(actions=actions, resources=list(resource_arns))
-        )
-
-
-def retained_log_group(scope: Construct, retention_days: int) -> logs.LogGroup:
-    """A log group of the function's own, deleted with the stack, kept ``retention_days``."""
-    group = logs.LogGroup(scope, "Logs", removal_policy=cdk.RemovalPolicy.DESTROY)
-    # RetentionDays cannot be looked up by number in Python; the value was validated.
-    resource = group.node.default_child
-    assert isinstance(resource, logs.CfnLogGroup)
-    resource.retention_in_days = retention_days
-    return group

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import gc
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -109,38 +106,6 @@ def test_sqlite_registry_is_shared_between_processes(tmp_path: Path) -> None:
     )
     assert registry.is_cancelled("from-another-process")
     assert not registry.is_cancelled("another")
-
-
-def test_sqlite_registry_closes_every_connection(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    opened: list[sqlite3.Connection] = []
-    real_connect = sqlite3.connect
-
-    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-        opened.append(real_connect(*args, **kwargs))
-        return opened[-1]
-
-    monkeypatch.setattr("stream_chat.cancellation.sqlite.sqlite3.connect", connect)
-    with warnings.catch_warnings(record=True) as caught:
-        # Python 3.13 warns about a connection that is garbage-collected without close().
-        warnings.simplefilter("always", ResourceWarning)
-        registry = SQLiteRegistry(str(tmp_path / "c.sqlite3"), ttl_s=60)
-        registry.cancel("a")
-        assert registry.is_cancelled("a")
-        still_open = [conn for conn in opened if _is_open(conn)]
-        opened.clear()
-        gc.collect()
-    assert len(still_open) == 0
-    assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
-
-
-def _is_open(conn: sqlite3.Connection) -> bool:
-    try:
-        conn.total_changes  # noqa: B018  # raises once the connection is closed
-    except sqlite3.ProgrammingError:
-        return False
-    return True
 
 
 def test_expired_cancels_are_ignored(tmp_path: Path) -> None:

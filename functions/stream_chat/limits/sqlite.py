@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from stream_chat.errors import TokenBudgetSpent, TooManyRequests, TooManyStreams
@@ -88,9 +90,14 @@ class SQLiteLimits:
         with self._connect() as db:
             db.execute(ADD, (f"{subject}#tokens#{day}", tokens, expiry))
 
-    def _connect(self) -> sqlite3.Connection:
-        # A connection per call: stores are shared across threads and processes.
-        return sqlite3.connect(self._path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # A connection per call: stores are shared across threads and processes. Closed on the
+        # spot, since a connection's own ``with`` only commits and leaves the file handle open.
+        with closing(
+            sqlite3.connect(self._path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
+        ) as db:
+            yield db
 
 
 def _active(db: sqlite3.Connection, subject: str, now: float) -> int:

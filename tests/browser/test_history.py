@@ -116,6 +116,41 @@ def test_the_history_is_a_drawer_on_a_narrow_screen(page: Page, fake: FakeAnthro
         assert box is not None and box["height"] >= 44 and box["width"] >= 44, name
 
 
+FOCUS_PLACE = """() => {
+    const el = document.activeElement;
+    if (el === document.body) return "body";
+    if (el.id === "history-toggle") return "toggle";
+    return el.closest("#history") ? "drawer" : `outside: ${el.outerHTML.slice(0, 60)}`;
+}"""
+
+
+def test_the_open_drawer_keeps_the_keyboard_inside(page: Page, fake: FakeAnthropic) -> None:
+    page.set_viewport_size({"width": 375, "height": 740})
+    expect_status(send(page, "A question"), "done")
+    page.get_by_role("button", name="New chat").click()
+    toggle = page.get_by_role("button", name="Conversations")
+    toggle.click()
+    expect(titles(page).first).to_be_focused()
+    stops: list[str] = []
+    for _ in range(12):  # more stops than the drawer and its toggle have
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate(FOCUS_PLACE))
+    page.keyboard.press("Shift+Tab")
+    stops.append(page.evaluate(FOCUS_PLACE))
+    # `body` is the browser's own stop, between the page's last stop and its first.
+    assert set(stops) <= {"drawer", "body"}, stops
+    assert stops.count("drawer") >= 3
+    titles(page).first.focus()
+    page.keyboard.press("Escape")
+    expect(toggle).to_be_focused()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    # Closed, the page is whole again.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Theme: system")).to_be_focused()
+    page.get_by_role("button", name="New chat").focus()
+    expect(page.get_by_role("button", name="New chat")).to_be_focused()
+
+
 def test_without_storage_the_page_works_from_memory_and_says_so(
     page: Page, fake: FakeAnthropic
 ) -> None:

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The history sidebar: saved conversations, newest first, each to open, rename or delete. On a
- * narrow screen it is a drawer the top bar's "Conversations" button opens.
+ * narrow screen it is a drawer the top bar's "Conversations" button opens, modal while open:
+ * the page it covers is inert, so Tab stays in the list; Escape or a tap beside it closes it.
  */
 
 /** @typedef {import("./conversation-store.js").ConversationSummary} ConversationSummary */
@@ -20,6 +21,8 @@ export class HistoryView {
   #list;
   #empty;
   #toggle;
+  /** @type {HTMLElement[]} */
+  #outside;
   #handlers;
   /** @type {string | undefined} */
   #focusAfterRender = undefined;
@@ -27,7 +30,8 @@ export class HistoryView {
 
   /**
    * @param {{nav: HTMLElement, list: HTMLUListElement, empty: HTMLElement,
-   *   toggle: HTMLButtonElement, scrim: HTMLElement}} elements
+   *   toggle: HTMLButtonElement, scrim: HTMLElement, outside: HTMLElement[]}} elements
+   *   `outside`: what the open drawer covers
    * @param {HistoryHandlers} handlers
    */
   constructor(elements, handlers) {
@@ -35,6 +39,7 @@ export class HistoryView {
     this.#list = elements.list;
     this.#empty = elements.empty;
     this.#toggle = elements.toggle;
+    this.#outside = elements.outside;
     this.#handlers = handlers;
     this.#toggle.addEventListener("click", () => this.setOpen(!this.isOpen));
     elements.scrim.addEventListener("click", () => this.setOpen(false));
@@ -62,6 +67,8 @@ export class HistoryView {
     document.documentElement.classList.toggle("drawer-slides", slide);
     this.#toggle.setAttribute("aria-expanded", String(open));
     document.documentElement.classList.toggle("drawer-open", open);
+    const modal = open && NARROW.matches;
+    for (const element of this.#outside) element.inert = modal;
     if (open) this.#nav.querySelector("button")?.focus();
   }
 

@@ -75,6 +75,8 @@ const history = new HistoryView(
     empty: byId("history-empty", HTMLElement),
     toggle: byId("history-toggle", HTMLButtonElement),
     scrim: byId("scrim", HTMLElement),
+    outside: [...document.querySelectorAll(".skip-link, .pane")]
+      .filter((element) => element instanceof HTMLElement),
   },
   { onOpen: (id) => void open(id), onRename: (id, title) => void rename(id, title), onDelete },
 );

@@ -147,8 +147,15 @@ def test_the_open_drawer_keeps_the_keyboard_inside(page: Page, fake: FakeAnthrop
     # Closed, the page is whole again.
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Theme: system")).to_be_focused()
-    page.get_by_role("button", name="New chat").focus()
-    expect(page.get_by_role("button", name="New chat")).to_be_focused()
+    # Deleting the last conversation from the keyboard closes the emptied drawer, and focus
+    # goes back to its toggle, not to the inert page.
+    toggle.click()
+    page.get_by_role("button", name="Delete “A question”").focus()
+    page.keyboard.press("Enter")
+    expect(toggle).to_be_focused()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    page.get_by_role("button", name="Undo").click()
+    expect(titles(page)).to_have_text(["A question"])
 
 
 def test_without_storage_the_page_works_from_memory_and_says_so(

@@ -91,8 +91,19 @@ export class HistoryView {
     if (key) {
       const target = this.#list.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
       if (target instanceof HTMLElement) target.focus();
-      else if (this.#nav.contains(document.activeElement) || focused) this.#toggle.focus();
+      else if (this.#nav.contains(document.activeElement) || focused) this.#refocus();
     }
+  }
+
+  /** Focus was on an item now gone: the first one left, or the toggle once the list is empty. */
+  #refocus() {
+    const first = this.#list.querySelector("button");
+    if (first) {
+      first.focus();
+      return;
+    }
+    if (this.isOpen) this.setOpen(false);
+    this.#toggle.focus();
   }
 
   /**

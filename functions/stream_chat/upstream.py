@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 
 from aws_lambda_powertools import Logger
 
@@ -26,6 +27,10 @@ logger = Logger(service="stream-chat", child=True)
 
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 8.0
+# A retry must leave its attempt time to come back: twice as long as the last one took (attempts
+# vary, and a busy instance slows them all), and never less than this. One that could not would
+# end in ``deadline`` and hide the provider's own error.
+ATTEMPT_FLOOR_S = 0.1
 
 
 class Upstream:
@@ -67,10 +72,11 @@ class Upstream:
     def _run(self) -> None:
         attempt = 1
         while not self._aborted.is_set():
+            started = time.monotonic()
             error = self._attempt()
             if error is None:
                 return
-            if not self._retry_after(error, attempt):
+            if not self._retry_after(error, attempt, time.monotonic() - started):
                 self._inbox.put(Failed(error))
                 return
             attempt += 1
@@ -106,12 +112,12 @@ class Upstream:
                 self._stream = None
             stream.close()
 
-    def _retry_after(self, error: StreamChatError, attempt: int) -> bool:
-        """Wait out a jittered backoff when a retry is allowed and fits the budget."""
+    def _retry_after(self, error: StreamChatError, attempt: int, took_s: float) -> bool:
+        """Wait out a jittered backoff when a retry is allowed and it and its attempt fit."""
         if self._content_sent or not error.retryable or attempt >= self._attempts:
             return False
         delay = random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)))  # noqa: S311
-        if delay >= self._budget.remaining():
+        if delay + max(ATTEMPT_FLOOR_S, 2 * took_s) >= self._budget.remaining():
             return False
         logger.info(
             "retrying provider",

@@ -53,6 +53,7 @@ class ClientGone(Exception):
 @dataclass(frozen=True)
 class Reply:
     texts: tuple[str, ...] | list[str] = ("Hello", ", ", "world", "!")
+    head_delay_s: float = 0.0  # before the response head, an HTTP fault's too
     delay_s: float = 0.0  # before each text delta
     first_delay_s: float = 0.0  # after message_start, before the first delta
     ping_every_s: float | None = None  # send `ping` events while waiting
@@ -225,6 +226,11 @@ class _MessagesHandler(BaseHTTPRequestHandler):
             self.send_error_reply(400, "invalid_request_error", str(exc))
             return
         reply = self.server_fake._next_reply(body, {k.lower(): v for k, v in self.headers.items()})
+        try:
+            self.wait(reply.head_delay_s)
+        except ClientGone:
+            self.close_connection = True
+            return
         if reply.fault is not None and self.send_http_fault(reply.fault):
             return
         if reply.fault == "no_head":

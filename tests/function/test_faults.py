@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import stream_chat.upstream
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.function.conftest import Invoke, chat_event, timed_invoke, user
@@ -119,6 +120,21 @@ def test_retries_never_outlive_the_budget(
     took_s, frames = timed_invoke(settings, chat_event(user()), 1.2, provider_attempts=10)
     assert took_s < 1.2
     error_frames(frames, "provider_unavailable", retryable=True)
+
+
+def test_no_retry_starts_that_could_not_come_back_in_time(
+    settings: Settings, fake_anthropic: FakeAnthropic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each attempt takes 0.3 s to fail; the budget is 2 s (2.5 s less the 0.5 s margin). Retries
+    # go on while one more attempt (counted twice) fits, so the last one fails by about 1.7 s and
+    # its own error ends the stream. Starting every retry whose backoff fits would leave the
+    # last attempt in flight at the deadline, 2 s in, to end in a timeout or ``deadline``.
+    monkeypatch.setattr(stream_chat.upstream, "BACKOFF_BASE_S", 0.01)
+    fake_anthropic.enqueue(*[Reply(fault="http_529", head_delay_s=0.3)] * 10)
+    took_s, frames = timed_invoke(settings, chat_event(user()), 2.5, provider_attempts=10)
+    assert took_s < 1.85
+    error_frames(frames, "provider_unavailable", retryable=True)
+    assert 2 <= len(fake_anthropic.requests) <= 5
 
 
 def closed_port() -> int:

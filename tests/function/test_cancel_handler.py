@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from stream_chat.cancellation.sqlite import SQLiteRegistry
 from stream_chat.routes import is_cancel_route
 from stream_chat.runtime.context import LambdaContext
 from tests.function.conftest import chat_event, load_event
+from tests.support.imports import modules_loaded_by, top_level
 
 ROOT = Path(__file__).resolve().parents[2]
 STREAM_ID = "3q2-example-stream-id-0123456789AB"
@@ -110,56 +109,31 @@ def test_the_cancel_route_matches_as_cloudfront_matches(path: str, cancel: bool)
     assert is_cancel_route(path) is cancel
 
 
-def test_the_cancel_function_imports_only_what_a_registry_write_needs(tmp_path: Path) -> None:
+def test_the_cancel_function_imports_only_what_a_registry_write_needs() -> None:
     """Its init must stay light: no Anthropic SDK, no HTTP client stack, no Powertools."""
-    code = (
-        "import sys, stream_chat.cancel_handler;"
-        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    loaded = cancel_handler_imports(
+        STREAM_CHAT_CANCEL_BACKEND="dynamodb",
+        STREAM_CHAT_CANCEL_TABLE="cancels",
+        AWS_DEFAULT_REGION="us-east-1",
     )
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("STREAM_CHAT_", "ANTHROPIC"))},
-        "PYTHONPATH": str(ROOT / "functions"),
-        "STREAM_CHAT_CANCEL_BACKEND": "dynamodb",
-        "STREAM_CHAT_CANCEL_TABLE": "cancels",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    loaded = set(result.stdout.split())
     assert "boto3" in loaded  # the DynamoDB write is all it brings
     assert not loaded & {"anthropic", "httpx", "aws_lambda_powertools", "pydantic"}
 
 
 def test_with_sign_in_the_cancel_function_stays_free_of_powertools_and_the_sdk() -> None:
-    code = (
-        "import sys, stream_chat.cancel_handler;"
-        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
-    )
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("STREAM_CHAT_", "ANTHROPIC"))},
-        "PYTHONPATH": str(ROOT / "functions"),
-        "STREAM_CHAT_CANCEL_BACKEND": "sqlite",
-        "STREAM_CHAT_AUTH": "cognito",
+    loaded = cancel_handler_imports(
+        STREAM_CHAT_CANCEL_BACKEND="sqlite",
+        STREAM_CHAT_AUTH="cognito",
         # Nothing listens there: the keys fetched at init fail at once, and nothing leaves the host.
-        "STREAM_CHAT_AUTH_ISSUER": "http://127.0.0.1:9/us-east-1_x",
-        "STREAM_CHAT_AUTH_CLIENT_ID": "client",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        STREAM_CHAT_AUTH_ISSUER="http://127.0.0.1:9/us-east-1_x",
+        STREAM_CHAT_AUTH_CLIENT_ID="client",
     )
-    assert result.returncode == 0, result.stderr
-    loaded = set(result.stdout.split())
     assert {"jwt", "cryptography"} <= loaded  # tokens are checked here too: a cancel is owned
     assert not loaded & {"anthropic", "httpx", "aws_lambda_powertools", "pydantic"}
+
+
+def cancel_handler_imports(**settings: str) -> set[str]:
+    """The packages the cancel function's init loads, with only ``settings`` configured."""
+    own = ("STREAM_CHAT_", "ANTHROPIC")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(own)}
+    return top_level(modules_loaded_by("stream_chat.cancel_handler", {**env, **settings}))

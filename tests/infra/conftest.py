@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk.assertions import Template
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = "StreamChat"
@@ -138,3 +139,28 @@ def bedrock_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 @pytest.fixture(scope="session")
 def open_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return synth(tmp_path_factory.mktemp("cdk-open"), OPEN)
+
+
+def _template(synthesised: Synth) -> Template:
+    assert synthesised.returncode == 0, synthesised.stderr
+    return Template.from_json(synthesised.template)
+
+
+@pytest.fixture(scope="session")
+def default(default_synth: Synth) -> Template:
+    return _template(default_synth)
+
+
+@pytest.fixture(scope="session")
+def options(options_synth: Synth) -> Template:
+    return _template(options_synth)
+
+
+@pytest.fixture(scope="session")
+def bedrock(bedrock_synth: Synth) -> Template:
+    return _template(bedrock_synth)
+
+
+@pytest.fixture(scope="session")
+def open_(open_synth: Synth) -> Template:
+    return _template(open_synth)

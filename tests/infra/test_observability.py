@@ -9,31 +9,10 @@ import pytest
 from aws_cdk.assertions import Template
 
 from stream_chat.stream_report import ENDINGS, ERROR_ENDINGS
-from tests.infra.conftest import OPTIONS, Synth
+from tests.infra.conftest import OPTIONS
+from tests.infra.test_stack import resolved
 
 pytestmark = pytest.mark.infra
-
-
-@pytest.fixture(scope="module")
-def default(default_synth: Synth) -> Template:
-    assert default_synth.returncode == 0, default_synth.stderr
-    return Template.from_json(default_synth.template)
-
-
-@pytest.fixture(scope="module")
-def options(options_synth: Synth) -> Template:
-    assert options_synth.returncode == 0, options_synth.stderr
-    return Template.from_json(options_synth.template)
-
-
-def resolved(value: Any) -> str:
-    """A string property with its CloudFormation references replaced by placeholders."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return str(separator).join(resolved(part) for part in parts)
-    return "RESOLVED"
 
 
 def dashboard(template: Template) -> list[dict[str, Any]]:

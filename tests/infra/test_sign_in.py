@@ -24,24 +24,6 @@ from tests.infra.test_stack import (
 pytestmark = pytest.mark.infra
 
 
-@pytest.fixture(scope="module")
-def default(default_synth: Synth) -> Template:
-    assert default_synth.returncode == 0, default_synth.stderr
-    return Template.from_json(default_synth.template)
-
-
-@pytest.fixture(scope="module")
-def options(options_synth: Synth) -> Template:
-    assert options_synth.returncode == 0, options_synth.stderr
-    return Template.from_json(options_synth.template)
-
-
-@pytest.fixture(scope="module")
-def open_(open_synth: Synth) -> Template:
-    assert open_synth.returncode == 0, open_synth.stderr
-    return Template.from_json(open_synth.template)
-
-
 def pool(template: Template) -> tuple[str, dict[str, Any]]:
     logical_id, resource = only(template, "AWS::Cognito::UserPool")
     return logical_id, resource["Properties"]

@@ -24,18 +24,6 @@ from tests.infra.conftest import ACCOUNT, OPTIONS, ROOT, Synth, cdk_json_context
 pytestmark = pytest.mark.infra
 
 
-@pytest.fixture(scope="module")
-def default(default_synth: Synth) -> Template:
-    assert default_synth.returncode == 0, default_synth.stderr
-    return Template.from_json(default_synth.template)
-
-
-@pytest.fixture(scope="module")
-def options(options_synth: Synth) -> Template:
-    assert options_synth.returncode == 0, options_synth.stderr
-    return Template.from_json(options_synth.template)
-
-
 def only(template: Template, resource_type: str, **props: Any) -> tuple[str, dict[str, Any]]:
     found = template.find_resources(resource_type, {"Properties": props} if props else None)
     assert len(found) == 1, f"expected one {resource_type} {props}, found {list(found)}"
@@ -575,12 +563,6 @@ def test_the_cdk_app_does_not_depend_on_local_tooling() -> None:
     sources = [ROOT / "app.py", *sorted((ROOT / "infra").glob("*.py"))]
     for source in sources:
         assert "stream_chat_local" not in source.read_text(), source.name
-
-
-@pytest.fixture(scope="module")
-def bedrock(bedrock_synth: Synth) -> Template:
-    assert bedrock_synth.returncode == 0, bedrock_synth.stderr
-    return Template.from_json(bedrock_synth.template)
 
 
 def test_anthropic_gets_no_bedrock_access(default: Template, options: Template) -> None:

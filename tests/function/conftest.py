@@ -7,7 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from stream_chat.cancellation.sqlite import SQLiteRegistry
 from stream_chat.handler import ChatFunction
@@ -147,3 +149,12 @@ def tls_anthropic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[F
         monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
         monkeypatch.setenv("ANTHROPIC_API_KEY", fake.api_key)
         yield fake
+
+
+@pytest.fixture
+def secret() -> Iterator[tuple[object, str]]:
+    """A moto Secrets Manager client and an Anthropic key's ARN, padded as pasted keys are."""
+    with mock_aws():
+        client = boto3.client("secretsmanager", region_name="us-east-1")
+        arn: str = client.create_secret(Name="anthropic", SecretString=" sk-first\n")["ARN"]
+        yield client, arn

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 import boto3
@@ -16,18 +15,10 @@ from tests.function.conftest import build_function, chat_event, user
 from tests.support.protocol import read_frames
 
 
-@pytest.fixture
-def secrets() -> Iterator[tuple[object, str]]:
-    with mock_aws():
-        client = boto3.client("secretsmanager", region_name="us-east-1")
-        arn: str = client.create_secret(Name="anthropic", SecretString=" sk-first\n")["ARN"]
-        yield client, arn
-
-
 def test_the_key_comes_from_the_secret_and_is_cached(
-    secrets: tuple[object, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
+    secret: tuple[object, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client, arn = secrets
+    client, arn = secret
     with FakeAnthropic() as fake:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
         function = build_function(replace(settings, anthropic_secret_arn=arn))

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -59,14 +58,6 @@ def test_the_provider_client_is_closed_before_the_snapshot_and_renewed_after(
     assert after is not before and not after.is_closed()
     assert answer(function) == "end_turn"
     assert list(provider._clients.values()) == [after], "the renewed client is used"
-
-
-@pytest.fixture
-def secret() -> Iterator[tuple[object, str]]:
-    with mock_aws():
-        client = boto3.client("secretsmanager", region_name="us-east-1")
-        arn: str = client.create_secret(Name="anthropic", SecretString="sk-first")["ARN"]
-        yield client, arn
 
 
 def test_a_restored_copy_reads_the_secret_again(

@@ -149,7 +149,8 @@ def _first_request_imports() -> list[str]:
             api.close()
 
 
-def _one_chat(api: EmulatedRuntimeApi) -> None:
+def chat_event() -> bytes:
+    """A function URL event asking for a one-line chat, as the Runtime API hands it over."""
     body = json.dumps({"messages": [{"role": "user", "content": "hi"}]}).encode()
     request = HttpRequest(
         "POST",
@@ -159,8 +160,12 @@ def _one_chat(api: EmulatedRuntimeApi) -> None:
         "127.0.0.1",
         str(uuid.uuid4()),
     )
+    return json.dumps(build_event(request)).encode()
+
+
+def _one_chat(api: EmulatedRuntimeApi) -> None:
     parts: queue.SimpleQueue[Part] = queue.SimpleQueue()
-    api.submit(Invocation(json.dumps(build_event(request)).encode(), 30, parts.put))
+    api.submit(Invocation(chat_event(), 30, parts.put))
     while not isinstance(parts.get(timeout=30), Finished):
         pass
 

@@ -17,20 +17,18 @@ The template's own init is not timed here: on Lambda it happens when a version i
 
 from __future__ import annotations
 
-import json
 import queue
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from stream_chat_local.invocation import Chunk, Failed, Finished, Invocation, Part, Prelude
 from stream_chat_local.snapshot import ForkedWorker, Snapshot
-from stream_chat_local.url_event import HttpRequest, build_event
 from stream_chat_local.workers import Worker
 from tests.bench import figures
+from tests.bench.init_time import chat_event
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.support.serve import clean_env
 
@@ -90,7 +88,7 @@ def _measure(new_worker: Callable[[], Worker]) -> dict[str, float]:
     worker = new_worker()
     try:
         parts: queue.SimpleQueue[tuple[float, Part]] = queue.SimpleQueue()
-        worker.api.submit(Invocation(_chat_event(), 30, lambda p: parts.put((time.time(), p))))
+        worker.api.submit(Invocation(chat_event(), 30, lambda p: parts.put((time.time(), p))))
         times: dict[str, float] = {}
         while True:
             at, part = parts.get(timeout=60)
@@ -120,19 +118,6 @@ def _template_ready(snapshot: Snapshot) -> float:
     ready = time.time() - started
     worker.stop()
     return ready
-
-
-def _chat_event() -> bytes:
-    body = json.dumps({"messages": [{"role": "user", "content": "hi"}]}).encode()
-    request = HttpRequest(
-        "POST",
-        "/api/chat/stream",
-        [("content-type", "application/json")],
-        body,
-        "127.0.0.1",
-        str(uuid.uuid4()),
-    )
-    return json.dumps(build_event(request)).encode()
 
 
 def _uss(pid: int) -> float:

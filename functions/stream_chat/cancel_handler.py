@@ -30,6 +30,7 @@ from stream_chat.errors import (
 from stream_chat.json_response import JsonResponse, error_response, json_response
 from stream_chat.refusals import count_refused
 from stream_chat.routes import CANCEL_PATH, STREAM_ID
+from stream_chat.runtime.entry import LambdaEntry
 from stream_chat.settings import Settings
 
 SERVICE = "stream-chat-cancel"
@@ -102,8 +103,9 @@ def log(level: str, message: str, request_id: str | None, **fields: object) -> N
     print(json.dumps(line, default=str, separators=(",", ":")), file=sys.stdout, flush=True)
 
 
-FUNCTION = CancelFunction.from_settings(Settings.from_env())
+def build() -> CancelFunction:
+    return CancelFunction.from_settings(Settings.from_env())
 
 
-def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-    return FUNCTION(event, context)
+# On AWS the managed runtime's client calls no init hook: the first cancel builds the function.
+lambda_handler = LambdaEntry(build)

@@ -1,8 +1,9 @@
 """The streaming function's entry point: route → authorize → parse → validate → admit → stream.
 
-Built once per execution environment (at init, before the first request): settings, the
-provider with its SDK client, the cancel registry the stream polls, the limit store with its AWS
-client, and the token verifier with the user pool's signing keys. With SnapStart they are built
+Built once per execution environment by the runtime's init (``lambda_handler.init()``, before the
+first request; importing this module builds nothing): settings, the provider with its SDK client,
+the cancel registry the stream polls, the limit store with its AWS client, and the token verifier
+with the user pool's signing keys. With SnapStart they are built
 once per published version and renewed in each restored copy (``restore``). It serves
 ``/api/chat/stream`` only: cancels go to their own function (``cancel_handler``).
 """
@@ -34,6 +35,7 @@ from stream_chat.providers import Provider, make_provider
 from stream_chat.refusals import count_refused
 from stream_chat.routes import CHAT_PATH
 from stream_chat.runtime import snapstart
+from stream_chat.runtime.entry import LambdaEntry
 from stream_chat.runtime.response import StreamingResponse
 from stream_chat.settings import Settings
 from stream_chat.shutdown import PROCESS_SHUTDOWN
@@ -162,10 +164,13 @@ def route_key(event: LambdaFunctionUrlEvent) -> tuple[str, str]:
     return path, method
 
 
-FUNCTION = ChatFunction.from_settings(Settings.from_env())
-snapstart.register_before_snapshot(FUNCTION.before_snapshot)
-snapstart.register_after_restore(FUNCTION.after_restore)
+def build() -> ChatFunction:
+    """The function as Lambda runs it: configured from the environment, its clients warm and its
+    SnapStart hooks registered. Called once, by the runtime's init (``lambda_handler.init()``)."""
+    function = ChatFunction.from_settings(Settings.from_env())
+    snapstart.register_before_snapshot(function.before_snapshot)
+    snapstart.register_after_restore(function.after_restore)
+    return function
 
 
-def lambda_handler(event: Mapping[str, Any], context: Any) -> StreamingResponse:
-    return FUNCTION(event, context)
+lambda_handler = LambdaEntry(build)

@@ -93,9 +93,10 @@ def _read_text(path: Path) -> str:
 def _invoke(event: dict[str, Any], args: argparse.Namespace) -> int:
     note = sys.stderr if not args.quiet else None
     _logs_to_stderr()
-    from stream_chat.handler import FUNCTION, lambda_handler
+    from stream_chat.handler import lambda_handler
 
-    _say(note, f"provider: {FUNCTION.settings.provider}, timeout: {args.timeout:g} s")
+    function = lambda_handler.init()
+    _say(note, f"provider: {function.settings.provider}, timeout: {args.timeout:g} s")
     context = LambdaContext.local(str(uuid.uuid4()), args.timeout)
     out = sys.stdout.buffer
     started = time.monotonic()

@@ -115,8 +115,8 @@ def _boto3_converse(url: str) -> Callable[[], Iterator[str]]:
 
 
 def _init_ms(env: dict[str, str], code: str) -> float:
-    """Process start → the handler module imported (settings, provider, cancel registry built)."""
-    script = f"import stream_chat.handler; {code}"
+    """Process start → the function built as at init (settings, provider, cancel registry)."""
+    script = f"import stream_chat.handler; stream_chat.handler.lambda_handler.init(); {code}"
     full = clean_env(**{**DEPLOYED, **env})
     times = []
     for _ in range(5):

@@ -102,6 +102,7 @@ def test_the_dynamodb_registry_closes_its_pool_and_builds_a_new_client() -> None
 def test_the_handler_registers_its_hooks_with_the_managed_registry(tmp_path: Path) -> None:
     probe = (
         "from stream_chat import handler; import snapshot_restore_py as r; "
+        "handler.lambda_handler.init(); "
         "print([f.__name__ for f, _, _ in r.get_before_snapshot()], "
         "[f.__name__ for f, _, _ in r.get_after_restore()])"
     )

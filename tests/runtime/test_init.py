@@ -65,6 +65,33 @@ def test_the_handler_module_is_imported_before_the_first_next(
     assert imported_at < first_next.received_at
 
 
+def test_an_entry_builds_its_function_before_the_first_next(
+    runtime_api: RecordingRuntimeApi, start_runtime: StartRuntime
+) -> None:
+    start_runtime("tests.runtime.toy_handlers.built_at")
+    first_next = runtime_api.find("GET")
+    runtime_api.push({})
+
+    response = runtime_api.find(f"POST {PREFIX}/invocation/req-1/response")
+
+    built_at = float(parse_chunks(response.body)[0][1])
+    assert built_at < first_next.received_at
+
+
+def test_a_failed_build_is_an_init_error_named_by_its_exception(
+    runtime_api: RecordingRuntimeApi, start_runtime: StartRuntime
+) -> None:
+    runtime = start_runtime("tests.runtime.toy_handlers.fails_to_build")
+
+    assert runtime.wait(timeout=20) == 1
+    request = runtime_api.find(f"POST {PREFIX}/init/error", timeout=1)
+    assert request.header("Lambda-Runtime-Function-Error-Type") == "ValueError"
+    report = request.json()
+    assert report["errorMessage"] == "the function's settings are not usable"
+    assert any("_unbuildable" in line for line in report["stackTrace"])
+    assert runtime_api.count("GET") == 0, "no /next after an init error"
+
+
 def test_a_refused_init_error_report_is_logged_not_a_raw_traceback(
     runtime_api: RecordingRuntimeApi, start_runtime: StartRuntime
 ) -> None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from stream_chat.runtime.entry import LambdaEntry
 from stream_chat.runtime.response import StreamingResponse
 
 SSE = {"content-type": "text/event-stream"}
@@ -73,6 +74,20 @@ def counts(event: dict[str, Any], context: Any) -> StreamingResponse:
 
 def import_time(event: dict[str, Any], context: Any) -> StreamingResponse:
     return StreamingResponse(200, SSE, iter([repr(IMPORTED_AT).encode()]))
+
+
+def _time_of_build() -> Callable[[dict[str, Any], Any], StreamingResponse]:
+    built_at = time.time()
+    return lambda event, context: StreamingResponse(200, SSE, iter([repr(built_at).encode()]))
+
+
+def _unbuildable() -> Callable[[dict[str, Any], Any], StreamingResponse]:
+    raise ValueError("the function's settings are not usable")
+
+
+# Entries whose function is built by the runtime's init, not at import.
+built_at = LambdaEntry(_time_of_build)
+fails_to_build = LambdaEntry(_unbuildable)
 
 
 def echo_context(event: dict[str, Any], context: Any) -> StreamingResponse:

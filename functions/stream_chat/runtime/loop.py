@@ -1,7 +1,8 @@
 """The runtime loop: load the handler once, then ``/next`` → handler → ``/response``.
 
-Init (everything before the first ``/next``) imports the handler module named by ``_HANDLER``,
-so whatever that module imports at top level is paid for once, before any request waits on it.
+Init (everything before the first ``/next``) imports the handler module named by ``_HANDLER``
+and, when the handler is a ``LambdaEntry``, builds its function (``entry``): whatever that takes
+is paid for once, before any request waits on it.
 A failure there is reported to ``/init/error`` and the process exits, as the Runtime API asks.
 With SnapStart, init ends in the snapshot lifecycle (``snapstart``) before the first ``/next``.
 Every error is logged as one JSON line (``diagnostics.log_error``), never as a bare traceback.
@@ -25,7 +26,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from stream_chat.runtime import snapstart
+from stream_chat.runtime import entry, snapstart
 from stream_chat.runtime.api import Invocation, RuntimeApi, RuntimeApiError
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.runtime.diagnostics import InitError, diagnose, log_error
@@ -59,12 +60,16 @@ def main() -> int:
 def initialise(api: RuntimeApi) -> Handler | int:
     """The handler, or the exit status after its failure was reported to ``/init/error``."""
     try:
-        return load_handler(os.environ.get("_HANDLER", ""))
-    except InitError as exc:
+        handler = load_handler(os.environ.get("_HANDLER", ""))
+        # An exception of the function's own build is reported as the managed runtime reports
+        # one raised at import: under its class name.
+        entry.initialise(handler)
+    except Exception as exc:
         log_error(None, exc)
         diagnostic = diagnose(exc)
         _report(None, lambda: api.post_init_error(diagnostic))
         return 1
+    return handler
 
 
 def serve(api: RuntimeApi, handler: Handler) -> int:

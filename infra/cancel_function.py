@@ -1,9 +1,11 @@
 """The cancel function: the stream's "Stop", on its own small function and function URL.
 
-Same asset as the streaming function, its own handler, the plain managed python3.13 runtime (no
-exec wrapper) and a ``BUFFERED`` URL: a cancel is one DynamoDB write and a 202. Its own reserved
-concurrency keeps instances for it that streams cannot take, and its init (boto3 only, no
-Anthropic SDK) is what a cancel landing on a new instance waits for.
+Same asset as the streaming function, its own handler and a ``BUFFERED`` URL: a cancel is one
+DynamoDB write and a 202. It starts through the same exec wrapper, so that the same runtime loop
+builds its function at init (``stream_chat.runtime.entry``; the managed runtime's own client would
+leave that to the first cancel) and answers buffered. Its own reserved concurrency keeps
+instances for it that streams cannot take, and its init (boto3 only, no Anthropic SDK) is what a
+cancel landing on a new instance waits for.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.python_function import PythonFunction
+from infra.streaming_function import EXEC_WRAPPER
 
 HANDLER = "stream_chat.cancel_handler.lambda_handler"
 # Init is CPU-bound (importing boto3 and building its client) and Lambda's CPU grows with memory;
@@ -45,7 +48,7 @@ class CancelFunction(PythonFunction):
             memory_mb=MEMORY_MB,
             timeout=TIMEOUT,
             log_retention_days=log_retention_days,
-            environment=environment,
+            environment={**environment, "AWS_LAMBDA_EXEC_WRAPPER": EXEC_WRAPPER},
             reserved_concurrency=reserved_concurrency,
         )
         self.url = self.function.add_function_url(

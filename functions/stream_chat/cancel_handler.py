@@ -1,6 +1,6 @@
 """The cancel function's entry point: route → authorize → check the stream id → record the cancel.
 
-A function of its own, on the plain managed runtime in buffered mode, so that "Stop" never waits
+A function of its own, answered buffered by the runtime loop, so that "Stop" never waits
 for a cold start of the streaming function (whose init imports the Anthropic SDK): when every
 streaming instance is busy, the cancel lands on a light instance that imports only what a
 registry write needs — settings, the error tree, and the registry's client (boto3 on AWS,
@@ -107,5 +107,4 @@ def build() -> CancelFunction:
     return CancelFunction.from_settings(Settings.from_env())
 
 
-# On AWS the managed runtime's client calls no init hook: the first cancel builds the function.
 lambda_handler = LambdaEntry(build)

@@ -4,8 +4,8 @@ imports, and what the streaming function leaves for its first request (which the
 The configuration is the deployed one: the Anthropic key from Secrets Manager (the client is built
 at init; no call is made) and cancels in DynamoDB. The first-request check uses a direct key and
 the fake Anthropic server instead, since it must make a real call. The cancel function is timed
-on the same loop, which on AWS is the managed runtime's own client: what differs between the
-two functions is what their handler modules import.
+on the same loop, as it runs on AWS: what differs between the two functions is what their handler
+modules import and build.
 """
 
 from __future__ import annotations

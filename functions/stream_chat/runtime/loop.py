@@ -10,12 +10,11 @@ Every error is logged as one JSON line (``diagnostics.log_error``), never as a b
 A handler that returns a ``StreamingResponse`` is streamed; any other return value is answered
 buffered, as the managed runtime answers: serialised to JSON in one ``/response``.
 
-Why buffered answers here at all: on AWS the cancel function runs on the managed runtime's own
-client, but locally it must run in a worker like any function, against the emulated Runtime
-API. The managed runtime's client (awslambdaric) would be the literal choice, yet it is a native
-extension outside our dependencies whose own start-up would blur the cancel function's measured
-init; a buffered answer is one documented JSON ``POST``, which this loop — already tested byte
-for byte against the Runtime API — makes in a few lines.
+Why buffered answers here at all: the cancel function answers buffered, and runs on this loop
+too, on AWS as locally, so that its function is built at init like the streaming one (the managed
+runtime's client, awslambdaric, calls no init hook: it would leave the build to the first cancel).
+A buffered answer is one documented JSON ``POST``, which this loop — already tested byte for byte
+against the Runtime API — makes in a few lines.
 """
 
 from __future__ import annotations

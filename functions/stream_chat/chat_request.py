@@ -82,9 +82,11 @@ def parse_chat_request(raw: bytes, settings: Settings) -> ChatRequest:
         if key not in _TOP_LEVEL:
             raise InvalidField(f"unknown field {key!r}", field=key)
     messages = _messages(body.get("messages"), settings)
+    system = _system(body, settings)
+    _within_characters(messages, system if "system" in body else None, settings)
     return ChatRequest(
         messages=messages,
-        system=_system(body, settings),
+        system=system,
         max_tokens=_max_tokens(body, settings),
         model=_model(body, settings),
     )
@@ -104,13 +106,23 @@ def _messages(value: object, settings: Settings) -> tuple[ChatMessage, ...]:
             "the last message must have role 'user'",
             field=f"messages[{len(messages) - 1}].role",
         )
-    total = sum(len(text) for message in messages for text in message.texts)
-    if total > settings.max_chars:
-        raise TooManyCharacters(
-            f"messages hold {total} characters; at most {settings.max_chars} are allowed",
-            field="messages",
-        )
     return messages
+
+
+def _within_characters(
+    messages: Sequence[ChatMessage], system: str | None, settings: Settings
+) -> None:
+    """The character limit, over the messages and a client's own system prompt (the server's
+    prompt is the server's business). The field names what crossed the limit."""
+    in_messages = sum(len(text) for message in messages for text in message.texts)
+    total = in_messages + len(system or "")
+    if total <= settings.max_chars:
+        return
+    where = "messages" if system is None else "messages and system"
+    raise TooManyCharacters(
+        f"{where} hold {total} characters; at most {settings.max_chars} are allowed",
+        field="messages" if in_messages > settings.max_chars else "system",
+    )
 
 
 def _message(index: int, item: object) -> ChatMessage:
@@ -175,7 +187,8 @@ def _system(body: Mapping[str, object], settings: Settings) -> str:
     value = body["system"]
     if not isinstance(value, str):
         raise InvalidField("system must be a string", field="system")
-    return value
+    # It reaches the provider as text does: the same rules, refused up front.
+    return _text("system", value)
 
 
 def _max_tokens(body: Mapping[str, object], settings: Settings) -> int:

@@ -25,6 +25,11 @@ class Client:
         self._on_gone = on_gone
         self._watch = asyncio.create_task(self._watch_disconnect(receive))
 
+    @property
+    def finished(self) -> bool:
+        """The whole response is written (or being written): nothing more may follow."""
+        return self._finishing
+
     async def start(self, status: int, headers: Headers) -> None:
         self.started = True
         await self._send({"type": "http.response.start", "status": status, "headers": headers})

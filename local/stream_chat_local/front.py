@@ -4,7 +4,7 @@ A path that one of the routes takes goes to that function's URL (the first match
 narrower ``/api/chat/stream/*/cancel`` comes before ``/api/``); everything else is the page from
 ``web/``. Parsing, framing, limits and timeouts are the HTTP server's (see ``http_front``); here
 is only what is ours: who may call, reading the body within a function URL's quota, and handing
-the request to a function.
+the request to a function with the headers CloudFront would give it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from stream_chat.access import Authorizer
 from stream_chat.cancellation import CancelRegistry
 from stream_chat_local.client import Client, Message, Receive, Send, send_answer
+from stream_chat_local.cloudfront import as_cloudfront_forwards
 from stream_chat_local.function_url import LocalFunction, invoke
 from stream_chat_local.http_head import Answer, error_answer
 from stream_chat_local.request_policy import Head, RequestPolicy
@@ -89,12 +90,13 @@ class Front:
             return
         if body is None:
             return  # the client left while sending
+        peer = scope.get("client") or ("127.0.0.1", 0)
         request = HttpRequest(
             scope["method"],
             _target(scope),
-            list(headers.items()),
+            as_cloudfront_forwards(headers, peer),
             body,
-            (scope.get("client") or ("127.0.0.1", 0))[0],
+            peer[0],
             str(uuid.uuid4()),
         )
         client = Client(send, receive, lambda stream_id: self._cancel_soon(stream_id, request))

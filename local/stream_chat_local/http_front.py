@@ -15,6 +15,9 @@ What is added here is policy, in a subclass of uvicorn's h11 protocol:
   between requests), else 408 and the connection closes;
 - a client that half-closes its socket after sending its request still gets the whole answer
   (RFC 9112 section 9.6) instead of being treated as gone;
+- a client that stops taking the response (the write buffer stays over its high-water mark for
+  the write timeout) is dropped with a reset: uvicorn would wait for it forever, and a plain
+  close would leave the kernel trying to deliver the buffered bytes to it;
 - a stop (SIGINT, SIGTERM) first asks the front to end what is running, then lets uvicorn drain
   the connections, and exits with status 0 instead of re-raising the signal.
 """
@@ -26,6 +29,8 @@ import contextlib
 import json
 import logging
 import signal
+import socket
+import struct
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -60,20 +65,42 @@ class _Connection(h11.Connection):
 
 class FrontProtocol(H11Protocol):
     head_timeout_s = 10.0
+    write_timeout_s = 30.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.conn = _Connection(h11.SERVER, max_incomplete_event_size=HEAD_LIMIT)
         self._head_timer: asyncio.TimerHandle | None = None
+        self._stall_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
         self._arm_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
+        for timer in (self._head_timer, self._stall_timer):
+            if timer is not None:
+                timer.cancel()
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._stall_timer is None:
+            self._stall_timer = self.loop.call_later(self.write_timeout_s, self._write_timed_out)
+
+    def resume_writing(self) -> None:
+        if self._stall_timer is not None:
+            self._stall_timer.cancel()
+            self._stall_timer = None
+        super().resume_writing()
+
+    def _write_timed_out(self) -> None:
+        # The client took nothing for the whole write timeout: reset the connection. The response
+        # cannot end properly any more, and the reset tells the client so.
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.transport.abort()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -167,8 +194,9 @@ def quiet_logs() -> None:
     logger.propagate = False
 
 
-def server_config(app: Any, read_timeout_s: float) -> uvicorn.Config:
-    protocol = type("FrontProtocol", (FrontProtocol,), {"head_timeout_s": read_timeout_s})
+def server_config(app: Any, read_timeout_s: float, write_timeout_s: float) -> uvicorn.Config:
+    timeouts = {"head_timeout_s": read_timeout_s, "write_timeout_s": write_timeout_s}
+    protocol = type("FrontProtocol", (FrontProtocol,), timeouts)
     quiet_logs()
     return uvicorn.Config(
         app,

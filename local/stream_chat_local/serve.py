@@ -87,6 +87,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=10.0,
         help="seconds a request's head, and then its body, may take to arrive (10)",
     )
+    parser.add_argument(
+        "--write-timeout",
+        type=float,
+        default=30.0,
+        help="seconds a client may take nothing of its response before it is dropped (30)",
+    )
     parser.add_argument("--handler", default=DEFAULT_HANDLER, help="the function's _HANDLER")
     parser.add_argument("--web-dir", type=Path, default=DEFAULT_WEB_DIR)
     sign_in = parser.add_argument_group(
@@ -181,7 +187,7 @@ def _serve(
             function.concurrency.stop()
             function.pool.begin_stop()
 
-    server = FrontServer(server_config(front, args.read_timeout), on_stop=stop)
+    server = FrontServer(server_config(front, args.read_timeout, args.write_timeout), on_stop=stop)
     try:
         for function in functions:  # instances ready: no first request waits for a cold start
             function.pool.warm(max(0, args.warm))

@@ -108,11 +108,47 @@ def test_each_rule_names_its_problem(body: Any, code: str, field: str | None) ->
     assert caught.value.status == 400
 
 
+ALLOWING = replace(SETTINGS, allow_client_system=True)
+
+
 def test_a_client_system_prompt_only_when_allowed() -> None:
-    allowing = replace(SETTINGS, allow_client_system=True)
-    assert parse({"messages": [msg(U)], "system": "Be brief."}, allowing).system == "Be brief."
+    assert parse({"messages": [msg(U)], "system": "Be brief."}, ALLOWING).system == "Be brief."
     with pytest.raises(InvalidRequest, match="system must be a string"):
-        parse({"messages": [msg(U)], "system": 1}, allowing)
+        parse({"messages": [msg(U)], "system": 1}, ALLOWING)
+
+
+@pytest.mark.parametrize(
+    ("system", "code"),
+    [
+        ("", "invalid_content"),
+        (" \n\t", "invalid_content"),
+        ("\u200b\ufeff\u3000", "invalid_content"),
+        ("Be brief.\ud800", "invalid_content"),
+        ("\udfff", "invalid_content"),
+        (["Be brief."], "invalid_field"),
+    ],
+)
+def test_a_client_system_prompt_is_held_to_the_rules_of_text(system: Any, code: str) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        parse({"messages": [msg(U)], "system": system}, ALLOWING)
+    assert (caught.value.code, caught.value.field, caught.value.status) == (code, "system", 400)
+
+
+def test_a_client_system_prompt_counts_toward_the_character_limit() -> None:
+    at_the_limit = {"messages": [msg(U, "hi")], "system": "x" * 48}  # 50 characters in all
+    assert parse(at_the_limit, ALLOWING).system == "x" * 48
+    with pytest.raises(InvalidRequest) as caught:
+        parse({"messages": [msg(U, "hi")], "system": "x" * 49}, ALLOWING)
+    assert (caught.value.code, caught.value.field) == ("too_many_characters", "system")
+    assert "51 characters" in caught.value.message
+    with pytest.raises(InvalidRequest) as caught:  # the messages alone are over the limit
+        parse({"messages": [msg(U, "x" * 51)], "system": "Be brief."}, ALLOWING)
+    assert (caught.value.code, caught.value.field) == ("too_many_characters", "messages")
+
+
+def test_the_servers_own_system_prompt_does_not_count_toward_the_limit() -> None:
+    long_prompt = replace(SETTINGS, system_prompt="x" * 500)
+    assert parse({"messages": [msg(U, "x" * 50)]}, long_prompt).system == "x" * 500
 
 
 def test_body_size_is_limited_before_and_after_base64() -> None:
@@ -186,6 +222,14 @@ def test_blank_content_is_refused_up_front(blank: str, as_block: bool) -> None:
     with pytest.raises(InvalidRequest) as caught:
         parse({"messages": [msg(U, content)]})
     assert caught.value.code == "invalid_content"
+
+
+@hsettings(max_examples=200)
+@given(blank=blank_text)
+def test_a_blank_client_system_prompt_is_refused_up_front(blank: str) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        parse({"messages": [msg(U)], "system": blank}, ALLOWING)
+    assert (caught.value.code, caught.value.field) == ("invalid_content", "system")
 
 
 @hsettings(max_examples=200)

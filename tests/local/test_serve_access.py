@@ -9,10 +9,11 @@ import pytest
 
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.identity_provider import FakeIdentityProvider, User
-from tests.local.conftest import Serve, StartServe, StreamClient
+from tests.local.conftest import TOY, Serve, StartServe, StreamClient
 from tests.support.protocol import ProtocolReader
 
 CHAT = {"messages": [{"role": "user", "content": "Write a long story."}]}
+FORGED = {"CloudFront-Viewer-Address": "203.0.113.7:443", "CloudFront-Is-Mobile-Viewer": "true"}
 
 
 @pytest.fixture
@@ -113,3 +114,43 @@ def test_sign_in_limits_and_owned_cancel_through_serve(
     leaving.close()
     fake.wait_for_close(2, timeout=5)  # the whole answer would take 9 s
     assert fake.streams[2].client_closed and not fake.streams[2].completed
+
+
+def test_a_forged_viewer_address_does_not_escape_the_no_sign_in_limits(
+    start_serve: StartServe, fake: FakeAnthropic
+) -> None:
+    fake.enqueue(Reply(texts=[f"w{n} " for n in range(300)], delay_s=0.03))  # holds the one stream
+    serve = start_serve(
+        "--workers",
+        "2",
+        ANTHROPIC_BASE_URL=fake.base_url,
+        ANTHROPIC_API_KEY=fake.api_key,
+        STREAM_CHAT_LIMIT_CONCURRENT_STREAMS="1",
+    )
+    held = serve.request("POST", "/api/chat/stream", CHAT, headers=FORGED)
+    assert held.head()[0] == 200
+    read_until_text(held, ProtocolReader())
+
+    # Each request claims to be another viewer; all come from the same address, which is what
+    # the limit counts, as it counts the address CloudFront saw.
+    for n in range(1, 6):
+        status, _, error = refused(serve, {"CloudFront-Viewer-Address": f"198.51.100.{n}:443"})
+        assert (status, error["code"]) == (429, "limit_concurrent")
+    held.close()
+    assert len(fake.requests) == 1  # no forged request reached the provider
+
+
+def test_the_function_gets_the_viewer_address_of_the_peer_and_no_forged_cloudfront_header(
+    start_serve: StartServe,
+) -> None:
+    serve = start_serve("--handler", f"{TOY}.echo_event")
+    client = serve.request(
+        "POST", "/api/x", {}, headers={**FORGED, "CloudFront-Forwarded-Proto": "x"}
+    )
+    peer_port = client.sock.getsockname()[1]
+    assert client.head()[0] == 200
+    seen = json.loads(client.body())
+    client.close()
+    cloudfront = {k: v for k, v in seen["headers"].items() if k.startswith("cloudfront-")}
+    assert cloudfront == {"cloudfront-viewer-address": f"127.0.0.1:{peer_port}"}
+    assert seen["sourceIp"] == "127.0.0.1"

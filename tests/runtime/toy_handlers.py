@@ -108,6 +108,14 @@ def echo_context(event: dict[str, Any], context: Any) -> StreamingResponse:
     )
 
 
+def echo_event(event: dict[str, Any], context: Any) -> StreamingResponse:
+    """The event's headers and its source address, as the function got them."""
+    seen = {"headers": event["headers"], "sourceIp": event["requestContext"]["http"]["sourceIp"]}
+    return StreamingResponse(
+        200, {"content-type": "application/json"}, iter([json.dumps(seen).encode()])
+    )
+
+
 def acked_frames(event: dict[str, Any], context: Any) -> StreamingResponse:
     """Frame ``n + 1`` is produced only after whoever reads the stream acknowledged frame ``n``
     (ack 0 is the prelude) by creating ``ack-<n>`` in ``ack_dir``: a buffered frame deadlocks.

@@ -72,6 +72,7 @@ def mid_stream(
         ("reset", "provider_protocol_error"),
         ("cut", "provider_protocol_error"),
         ("malformed", "provider_protocol_error"),
+        ("malformed_delta", "provider_protocol_error"),
     ],
 )
 def test_a_mid_stream_fault_keeps_the_text_and_ends_well(
@@ -204,3 +205,4 @@ def test_the_deadline_ends_the_stream_before_lambda_does(
     assert frames[-2] == estimated_usage(sent)
     error_frames(frames, "deadline", retryable=True)
     assert fake_anthropic.wait_for_close(0, timeout=1) < 2.0
+

@@ -91,7 +91,7 @@ class ChatStream:
         try:
             with self.shutdown.watching(lambda: inbox.put(Failed(stopping))):
                 events = watch(inbox, self.settings, budget)
-                frames = to_protocol(events, start, close_upstream)
+                frames = to_protocol(events, start, close_upstream, request.max_tokens)
                 counted = lease.meter(priced(frames, prices))
                 yield from encode_stream(
                     guarded(measured(counted, report), start, report, close_upstream)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,7 +56,7 @@ class CancelFunction:
             log("INFO", "request refused", request_id, code=error.code, status=error.status)
             return refuse(error)
         except Exception as exc:
-            log("ERROR", "cancel failed", request_id, exception=repr(exc))
+            log("ERROR", "cancel failed", request_id, **exception_fields(exc))
             return refuse(InternalError("The cancel failed unexpectedly."))
 
     def route(self, event: Mapping[str, Any], request_id: str | None) -> JsonResponse:
@@ -88,6 +89,13 @@ def refuse(error: StreamChatError) -> dict[str, Any]:
     """Counted by code, as the streaming function counts its refusals."""
     count_refused(error)
     return error_response(error).url_response()
+
+
+def exception_fields(exc: BaseException) -> dict[str, str]:
+    """The exception's fields as Powertools' ``logger.exception`` writes them: its name, and
+    its whole traceback as one string (one log line, the stack inside)."""
+    stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return {"exception_name": type(exc).__name__, "exception": stack.rstrip("\n")}
 
 
 def log(level: str, message: str, request_id: str | None, **fields: object) -> None:

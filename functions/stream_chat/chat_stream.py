@@ -24,13 +24,13 @@ from stream_chat.errors import ShuttingDown
 from stream_chat.inbox import CancelRequested, Failed, Inbox
 from stream_chat.limits import Lease, LeasedBody
 from stream_chat.metrics import publish_stream
-from stream_chat.pricing import price_of
+from stream_chat.pricing import Prices, price_of
 from stream_chat.providers import Provider
 from stream_chat.relay import to_protocol, watch
 from stream_chat.settings import Settings
 from stream_chat.shutdown import PROCESS_SHUTDOWN, Shutdown
 from stream_chat.sse import encode_stream
-from stream_chat.stream_report import StreamReport, measured, priced
+from stream_chat.stream_report import StreamReport, guarded, measured, priced
 from stream_chat.upstream import Upstream
 
 logger = Logger(service="stream-chat", child=True)
@@ -61,24 +61,21 @@ class ChatStream:
         request_id: str | None = None,
     ) -> Iterator[bytes]:
         """The body; everything that can fail before the first byte fails here, eagerly."""
-        start = {
-            "type": "start",
-            "stream_id": stream_id,
-            "model": self.provider.model_label(request),
-        }
-        report = StreamReport(stream_id, start["model"], request_id)
+        report = StreamReport(stream_id, self.provider.model_label(request), request_id)
         if self.settings.log_content:
             report.answer = []
-        return LeasedBody(self._run(request, budget, lease, start, report), lease)
+        prices = price_of(self.settings.prices, report.model)
+        return LeasedBody(self._run(request, budget, lease, report, prices), lease)
 
     def _run(
         self,
         request: ChatRequest,
         budget: Budget,
         lease: Lease,
-        start: dict[str, str],
         report: StreamReport,
+        prices: Prices | None,
     ) -> Generator[bytes, None, None]:
+        start = {"type": "start", "stream_id": report.stream_id, "model": report.model}
         inbox: Inbox = queue.Queue()
         upstream = Upstream(
             self.provider, request, budget, self.settings.provider_attempts, inbox
@@ -94,10 +91,11 @@ class ChatStream:
         try:
             with self.shutdown.watching(lambda: inbox.put(Failed(stopping))):
                 events = watch(inbox, self.settings, budget)
-                frames = to_protocol(events, start, close_upstream)
-                prices = price_of(self.settings.prices, report.model)
+                frames = to_protocol(events, start, close_upstream, request.max_tokens)
                 counted = lease.meter(priced(frames, prices))
-                yield from encode_stream(measured(counted, report))
+                yield from encode_stream(
+                    guarded(measured(counted, report), start, report, close_upstream)
+                )
         finally:
             close_upstream()
             if watcher is not None:

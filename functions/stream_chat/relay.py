@@ -97,6 +97,7 @@ def _next_timeout(
 class UsageTally:
     """Token counts as reported, and an estimate for text the provider has not counted yet."""
 
+    max_tokens: int  # the request's: the provider never generates more
     report: UsageReport = field(default_factory=UsageReport)
     chars: int = 0
     final: bool = False
@@ -113,8 +114,9 @@ class UsageTally:
             if (value := getattr(self.report, name)) is not None:
                 frame[name] = value
         if not self.final:
-            # Stopped early: the provider's count lags; ~4 characters per token is the estimate.
-            estimate = math.ceil(self.chars / 4)
+            # Stopped early: the provider's count lags; ~4 characters per token is the estimate,
+            # never more than the request allowed (a run of short tokens would overshoot it).
+            estimate = min(math.ceil(self.chars / 4), self.max_tokens)
             frame["output_tokens"] = max(frame["output_tokens"], estimate)
             frame["estimated"] = True
         return frame
@@ -130,11 +132,11 @@ class UsageTally:
 
 
 def to_protocol(
-    events: Iterable[Watched], start: Frame, on_early_end: Callable[[], None]
+    events: Iterable[Watched], start: Frame, on_early_end: Callable[[], None], max_tokens: int
 ) -> Iterator[Frame | Heartbeat]:
     """``start``, then text and heartbeats, then ``usage`` and ``done`` on every path."""
     yield start
-    tally = UsageTally()
+    tally = UsageTally(max_tokens)
     try:
         stop_reason = yield from _content(events, tally, on_early_end)
     except StreamChatError as error:

@@ -1,9 +1,10 @@
 """One stream's account: how long it took, what it sent, how it ended and what it cost.
 
 Two stages at the end of the relay chain fill it as the frames pass, without changing them
-(except ``priced``, which adds ``cost_usd`` to the ``usage`` frame):
+(except ``priced``, which adds ``cost_usd`` to the ``usage`` frame); ``guarded`` keeps the
+wire contract when one of the stages after ``to_protocol`` fails:
 
-    to_protocol ──priced──▶ ──measured──▶ sse.encode_stream
+    to_protocol ──priced──▶ ──lease.meter──▶ ──measured──▶ ──guarded──▶ sse.encode_stream
 
 The stream's ``finally`` completes it with what only the upstream and the cancel watcher know,
 then publishes it (one EMF document, one summary log line) on every ending.
@@ -16,10 +17,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aws_lambda_powertools import Logger
+
+from stream_chat.errors import InternalError
 from stream_chat.pricing import Prices
 from stream_chat.sse import Heartbeat
 
 Frame = Mapping[str, Any]
+logger = Logger(service="stream-chat", child=True)
 
 ENDINGS = (
     "completed",
@@ -153,6 +158,34 @@ def measured(
         else:
             report.record(frame, clock())
         yield frame
+
+
+def guarded(
+    frames: Iterable[Any],
+    start: Frame,
+    report: StreamReport,
+    on_failure: Callable[[], None],
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[Any]:
+    """``frames``; when a stage fails, its traceback is logged, ``on_failure`` called, and the
+    stream still ends as every stream does: ``error`` (``internal_error``), then ``done``. The
+    report records what this adds, as ``measured`` would have."""
+    last: str | None = None
+    try:
+        for frame in frames:
+            if not isinstance(frame, Heartbeat):
+                last = frame["type"]
+            yield frame
+    except Exception:
+        logger.exception("stream failed")
+        on_failure()
+        if last == "done":
+            return
+        error = InternalError("The answer failed unexpectedly.").to_frame()
+        ending = [error, {"type": "done", "stop_reason": "error"}]
+        for frame in ending if last is not None else [start, *ending]:
+            report.record(frame, clock())
+            yield frame
 
 
 def _error_ending(code: str) -> str:

@@ -35,7 +35,8 @@ Fault = Literal[
     "cut",
     "reset",
     "stall_with_pings",
-    "malformed",
+    "malformed",  # a delta cut inside its JSON
+    "malformed_delta",  # well-formed JSON, but a delta whose text is a number
     "no_head",  # accepts the request, never sends the response head
 ]
 HTTP_FAULTS: dict[str, tuple[int, str, str]] = {
@@ -408,6 +409,16 @@ class _Script:
         elif fault == "malformed":
             out.send_event(
                 "content_block_delta", '{"type": "content_block_delta", "index": 0, "del'
+            )
+            out.end_chunks()
+        elif fault == "malformed_delta":
+            out.send_event(
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "text_delta", "text": 123},
+                },
             )
             out.end_chunks()
         elif fault == "stall_with_pings":

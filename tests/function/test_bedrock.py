@@ -161,7 +161,7 @@ def test_an_exception_before_any_text_is_retried(invoke: Invoke, fake_bedrock: F
     assert len(fake_bedrock.requests) == 2
 
 
-@pytest.mark.parametrize("fault", ["bad_crc", "malformed", "cut", "reset"])
+@pytest.mark.parametrize("fault", ["bad_crc", "malformed", "malformed_delta", "cut", "reset"])
 def test_a_broken_stream_is_a_protocol_error(
     invoke: Invoke, fake_bedrock: FakeBedrock, fault: str
 ) -> None:

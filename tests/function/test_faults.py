@@ -72,6 +72,7 @@ def mid_stream(
         ("reset", "provider_protocol_error"),
         ("cut", "provider_protocol_error"),
         ("malformed", "provider_protocol_error"),
+        ("malformed_delta", "provider_protocol_error"),
     ],
 )
 def test_a_mid_stream_fault_keeps_the_text_and_ends_well(
@@ -204,3 +205,16 @@ def test_the_deadline_ends_the_stream_before_lambda_does(
     assert frames[-2] == estimated_usage(sent)
     error_frames(frames, "deadline", retryable=True)
     assert fake_anthropic.wait_for_close(0, timeout=1) < 2.0
+
+
+def test_an_early_stop_never_estimates_more_tokens_than_the_request_allowed(
+    invoke: Invoke, fake_anthropic: FakeAnthropic
+) -> None:
+    # 120 characters would be estimated as 30 tokens; the model cannot have generated over 5.
+    fake_anthropic.enqueue(Reply(texts=["x" * 40] * 3, fault="reset", fault_after=3))
+    _, frames = invoke(chat_event({**user(), "max_tokens": 5}))
+    assert types_of(frames)[-3:] == ["error", "usage", "done"]
+    assert len(text_of(frames)) == 120
+    usage = frames[-2]
+    assert (usage["output_tokens"], usage["estimated"]) == (5, True)
+    assert usage["cost_usd"] == round((USAGE["input_tokens"] * 3 + 5 * 15) / 1e6, 6)

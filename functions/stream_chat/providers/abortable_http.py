@@ -25,6 +25,8 @@ import anthropic
 import httpcore2
 import httpx2
 
+from stream_chat.providers.sdk_internals import wrap_network_backend
+
 _current: ContextVar[Attempt | None] = ContextVar("stream_chat_attempt", default=None)
 
 # The SDK's own keepalive settings, which it applies only to the client it builds itself.
@@ -55,10 +57,7 @@ def abortable_client() -> httpx2.Client:
         socket_options=_KEEPALIVE,
     )
     # httpx takes no network backend of its own: its connection pool does.
-    pool = transport._pool
-    if type(pool) is not httpcore2.ConnectionPool:
-        raise TypeError(f"unexpected httpx connection pool {type(pool).__name__}")
-    pool._network_backend = _AttemptBackend(pool._network_backend)
+    wrap_network_backend(transport, _AttemptBackend)
     return _Client(transport=transport)
 
 

@@ -22,9 +22,11 @@ from aws_lambda_powertools import Logger
 from stream_chat.budget import Budget
 from stream_chat.chat_request import ChatRequest
 from stream_chat.errors import ProviderProtocolError, ProviderRejected, StreamChatError
+from stream_chat.providers import sdk_internals
 from stream_chat.providers.abortable_http import Attempt, abortable_client
 from stream_chat.providers.anthropic_errors import map_error
-from stream_chat.providers.events import MessageEnd, ProviderEvent, TextDelta, UsageReport
+from stream_chat.providers.anthropic_events import field, optional, translated
+from stream_chat.providers.events import MessageEnd, ProviderEvent
 from stream_chat.settings import Settings
 
 if TYPE_CHECKING:
@@ -55,6 +57,7 @@ class AnthropicProvider:
         for name in FIRST_REQUEST_MODULES:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
+        sdk_internals.check(sdk_internals.ANTHROPIC_INTERNALS)  # now, not at the first answer
         arn = settings.anthropic_secret_arn
         if arn is None:
             provider = cls(settings, lambda: None)  # the SDK reads ANTHROPIC_API_KEY
@@ -126,7 +129,7 @@ class AnthropicProvider:
 class Wire:
     """What differs between platforms serving the same Messages stream: error names, headers."""
 
-    map_error: Callable[[BaseException], StreamChatError] = map_error
+    map_error: Callable[[BaseException, bool], StreamChatError | None] = map_error
     request_id_header: str = "request-id"
 
 
@@ -173,25 +176,30 @@ class AnthropicStream:
                 self._events = self._send()
                 self.request_id = self._events.response.headers.get(self._wire.request_id_header)
                 yield from self._translate(self._events)
-            except StreamChatError:
+            except StreamChatError as known:
+                known.request_id = known.request_id or self.request_id
                 raise
             except Exception as exc:
-                error = self._wire.map_error(exc)
+                error = self._wire.map_error(exc, self._events is not None)
+                if error is None:  # not the provider's failure: ours, logged with its traceback
+                    raise
                 error.request_id = error.request_id or self.request_id
                 raise error from exc
 
     def _translate(self, events: anthropic.Stream[Any]) -> Iterator[ProviderEvent]:
         stop_reason = "end_turn"
         for event in events:
-            if event.type == "message_stop":
+            kind = field(event, "type", str)
+            if kind == "message_stop":
                 self._attempt.release()  # nothing is left to stop: an abort must not cut the drain
                 yield MessageEnd(stop_reason)
                 _drain(events)
                 return
-            if event.type == "message_delta":
-                stop_reason = event.delta.stop_reason or stop_reason
-            if (translated := _translated(event)) is not None:
-                yield translated
+            if kind == "message_delta":
+                delta = field(event, "delta", object)
+                stop_reason = optional(delta, "stop_reason", str) or stop_reason
+            if (normalised := translated(event, kind)) is not None:
+                yield normalised
         raise ProviderProtocolError(
             "The model provider's stream ended before message_stop.", request_id=self.request_id
         )
@@ -207,16 +215,6 @@ class AnthropicStream:
             self._events.close()
 
 
-def _translated(event: Any) -> ProviderEvent | None:
-    if event.type == "content_block_delta" and event.delta.type == "text_delta":
-        return TextDelta(event.delta.text)
-    if event.type == "message_start":
-        return _usage(event.message.usage)
-    if event.type == "message_delta":
-        return _usage(event.usage)
-    return None
-
-
 def _drain(events: anthropic.Stream[Any]) -> None:
     """Read to the end of the body, so the connection returns to the pool for the next answer."""
     try:
@@ -224,12 +222,3 @@ def _drain(events: anthropic.Stream[Any]) -> None:
             pass
     except Exception:  # the answer is complete; only the connection's reuse is lost
         logger.debug("the end of the response could not be read", exc_info=True)
-
-
-def _usage(usage: Any) -> UsageReport:
-    return UsageReport(
-        input_tokens=getattr(usage, "input_tokens", None),
-        output_tokens=getattr(usage, "output_tokens", None),
-        cache_creation_input_tokens=getattr(usage, "cache_creation_input_tokens", None),
-        cache_read_input_tokens=getattr(usage, "cache_read_input_tokens", None),
-    )

@@ -35,6 +35,7 @@ _BY_TYPE: dict[str, type[ProviderError]] = {
     "billing_error": ProviderRejected,
 }
 
+MALFORMED = "The model provider sent a malformed stream."
 _MESSAGES: dict[type[ProviderError], str] = {
     ProviderUnavailable: "The model provider is temporarily unavailable. Try again shortly.",
     RateLimited: "The model provider's rate limit was reached. Try again shortly.",
@@ -44,26 +45,28 @@ _MESSAGES: dict[type[ProviderError], str] = {
 }
 
 
-def map_error(exc: BaseException) -> StreamChatError:
-    """The error to report for an exception raised by the SDK or its transport."""
+def map_error(exc: BaseException, responded: bool) -> StreamChatError | None:
+    """The error to report for an exception raised by the SDK or its transport; None for any
+    other exception: that is a bug, to be logged with its traceback, not a provider's failure.
+
+    ``responded``: the response head had arrived. A transport failure after it broke the
+    stream; before it, the provider could not be reached. Which exception type the SDK wraps a
+    transport failure in changes between releases (2.17.0 wraps a failed body read in
+    ``APIConnectionError``, 2.16.0 let httpx's ``ReadError`` through), so it does not decide.
+    """
     if isinstance(exc, anthropic.APIStatusError):
-        return _from_status(exc)
+        return from_status(exc)
     if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
-        kind: type[ProviderError] = (
-            ProviderUnavailable if _before_response(exc) else ProviderProtocolError
-        )
-        message = (
-            "The model provider could not be reached."
-            if kind is ProviderUnavailable
-            else _MESSAGES[kind]
-        )
-        return kind(message)
+        if responded:
+            return ProviderProtocolError(_MESSAGES[ProviderProtocolError])
+        return ProviderUnavailable("The model provider could not be reached.")
     if isinstance(exc, json.JSONDecodeError | anthropic.APIResponseValidationError):
-        return ProviderProtocolError("The model provider sent a malformed stream.")
-    return ProviderError("The model provider failed unexpectedly.")
+        return ProviderProtocolError(MALFORMED)
+    return None
 
 
-def _from_status(exc: anthropic.APIStatusError) -> ProviderError:
+def from_status(exc: anthropic.APIStatusError) -> ProviderError:
+    """The error an HTTP error response, or an in-band ``error`` event, stands for."""
     kind = _BY_TYPE.get(exc.type or "") if exc.type else None
     if kind is None:
         kind = kind_for_status(exc.status_code)
@@ -77,10 +80,3 @@ def kind_for_status(status: int) -> type[ProviderError]:
     if status >= 500 or status in (408, 409):
         return ProviderUnavailable
     return ProviderRejected
-
-
-def _before_response(exc: BaseException) -> bool:
-    """Connect and TLS failures happen before any response; read failures after it."""
-    return isinstance(
-        exc, anthropic.APIConnectionError | httpx2.ConnectError | httpx2.ConnectTimeout
-    )

@@ -31,7 +31,7 @@ from aws_lambda_powertools import Logger
 
 from stream_chat.budget import Budget
 from stream_chat.chat_request import ChatRequest
-from stream_chat.providers import bedrock_errors
+from stream_chat.providers import bedrock_errors, sdk_internals
 from stream_chat.providers.abortable_http import abortable_client
 from stream_chat.providers.anthropic import (
     FIRST_REQUEST_MODULES,
@@ -70,8 +70,9 @@ class BedrockProvider:
         for name in (*FIRST_REQUEST_MODULES, *SIGNING_MODULES):
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
+        sdk_internals.check(sdk_internals.BEDROCK_INTERNALS)
         client = _new_client(region, settings.bedrock_endpoint_url)
-        _load_stream_shape()
+        sdk_internals.load_stream_shape()
         _sign_once(client)
         logger.info("answers come from Amazon Bedrock", extra={"bedrock_region": region})
         return cls(settings, client)
@@ -125,15 +126,10 @@ def _sign_once(client: AnthropicBedrock) -> None:
     url = str(client.base_url).rstrip("/") + "/model/init/invoke"
     request = httpx2.Request("POST", url, content=b"{}")
     try:
-        client._prepare_request(request)
+        sdk_internals.sign_unsent(client, request)
     except Exception as exc:
-        error = bedrock_errors.map_error(exc)
-        logger.warning("Bedrock answers will fail: " + error.message)
-
-
-def _load_stream_shape() -> None:
-    """Parse the service model for eventstream decoding now, at init, not on the first answer."""
-    with contextlib.suppress(ImportError, AttributeError):
-        from anthropic.lib.bedrock import _stream_decoder
-
-        _stream_decoder.get_response_stream_shape()
+        error = bedrock_errors.map_error(exc, False)
+        if error is None:  # not a credentials problem: a bug, with its traceback
+            logger.exception("Bedrock answers may fail: signing failed unexpectedly")
+        else:
+            logger.warning("Bedrock answers will fail: " + error.message)

@@ -73,21 +73,22 @@ _BY_STATUS: dict[type[ProviderError], str] = {
 }
 
 
-def map_error(exc: BaseException) -> StreamChatError:
-    """The error to report for an exception raised by the SDK's Bedrock client or its transport."""
+def map_error(exc: BaseException, responded: bool) -> StreamChatError | None:
+    """The error to report for an exception raised by the SDK's Bedrock client or its transport;
+    None for any other exception (see ``anthropic_errors.map_error``)."""
     if isinstance(exc, ParserError):  # a frame's CRC or length does not add up
-        return ProviderProtocolError("The model provider sent a malformed stream.")
+        return ProviderProtocolError(anthropic_errors.MALFORMED)
     if _no_credentials(exc):
         return ProviderRejected("The server has no usable AWS credentials to call Bedrock with.")
     if not isinstance(exc, anthropic.APIStatusError):
-        return anthropic_errors.map_error(exc)
+        return anthropic_errors.map_error(exc, responded)
     request_id = exc.response.headers.get(REQUEST_ID_HEADER)
     known = _BY_NAME.get(_error_name(exc))
     if known is not None:
         kind, message = known
         return kind(message, request_id=request_id)
     if exc.type:  # an Anthropic `error` event relayed inside a chunk
-        error = anthropic_errors.map_error(exc)
+        error = anthropic_errors.from_status(exc)
         error.request_id = error.request_id or request_id
         return error
     kind = anthropic_errors.kind_for_status(exc.status_code)

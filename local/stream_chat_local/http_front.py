@@ -20,6 +20,10 @@ What is added here is policy, in a subclass of uvicorn's h11 protocol:
   close would leave the kernel trying to deliver the buffered bytes to it;
 - a stop (SIGINT, SIGTERM) first asks the front to end what is running, then lets uvicorn drain
   the connections, and exits with status 0 instead of re-raising the signal.
+
+The subclass relies on members of uvicorn's protocol and of h11's connection that neither
+documents (``INTERNALS``): this module is the one place that uses them, read against
+``CHECKED``, and ``tests/local/test_http_front_contract.py`` fails by name when a release drops one.
 """
 
 from __future__ import annotations
@@ -38,6 +42,14 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+CHECKED = "uvicorn 0.55.0 with h11 0.16.0"
+# The undocumented members used below: of an H11Protocol instance, of its h11 connection, and of
+# uvicorn.Server (the methods overridden or called).
+INTERNALS = {
+    "protocol": ("conn", "cycle", "loop", "transport", "send_400_response", "on_response_complete"),
+    "connection": ("trailing_data", "our_state"),
+    "server": ("handle_exit", "shutdown", "capture_signals"),
+}
 HEAD_LIMIT = 16 * 1024  # request line and headers together, as h11's default
 GRACEFUL_STOP_S = 5  # uvicorn waits this long for responses to end, then cancels them
 BACKLOG = 2048

@@ -12,6 +12,22 @@ need-python = $(or $(PYTHON),$(error Python 3.11 or newer is needed to build $(V
   was found ($(PY_FOUND)). Install one, or name it: make PY=/path/to/python3.x))
 VENV := .venv
 BIN := $(VENV)/bin
+# The locks (`make lock`): what ships in the Lambda asset, and the dev/test/infra venvs.
+LAMBDA_LOCK := requirements/lambda.txt
+DEV_LOCK := requirements/dev.txt
+LOCKS := $(LAMBDA_LOCK) $(DEV_LOCK)
+# The python3.13 Lambda runtime on arm64 runs Amazon Linux 2023, whose glibc is 2.34.
+LAMBDA_TARGET := --python-version 3.13 --python-platform aarch64-manylinux_2_34
+# One universal dev lock serves every venv from 3.11 up; what ships is pinned as in Lambda's.
+DEV_TARGET := --extra dev --extra infra --group install --universal --python-version 3.11 \
+  --constraints $(LAMBDA_LOCK)
+# `make lock UPGRADE=anthropic` (or "anthropic boto3") moves those to their newest allowed
+# versions, `UPGRADE=all` moves every package; without it the current pins are kept.
+UPGRADE ?=
+upgrade-flags = $(if $(filter all,$(UPGRADE)),--upgrade,$(UPGRADE:%=--upgrade-package %))
+# The venvs install the dev lock only, hash-checked; the editable project needs no index either.
+install-locked = $(1)/pip install --quiet --require-hashes --no-deps -r $(DEV_LOCK) && \
+  $(1)/pip install --quiet --no-deps --no-build-isolation -e .
 # The Lambda runs Python 3.13: the function's own tests run on it too.
 PY313 ?= $(shell command -v python3.13 >/dev/null 2>&1 && python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | tail -1)
 VENV313 := .venv313
@@ -20,22 +36,20 @@ FUNCTION_TESTS := tests/function tests/runtime
 HIGHLIGHT_LANGUAGES := bash c cpp csharp css diff dockerfile go ini java javascript json kotlin \
 	markdown php python ruby rust sql swift typescript xml yaml
 
-.PHONY: help dev test test-py test-py313 test-web lint bench synth deploy destroy clean
+.PHONY: help dev test test-py test-py313 test-web lint lock bench synth deploy destroy clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(BIN)/stream-chat: pyproject.toml
+$(BIN)/stream-chat: pyproject.toml $(LOCKS)
 	$(if $(wildcard $(BIN)/python),,$(need-python) -m venv $(VENV))
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,infra]'
+	$(call install-locked,$(BIN))
 	@touch $@
 
-$(VENV313)/bin/pytest: pyproject.toml
+$(VENV313)/bin/pytest: pyproject.toml $(LOCKS)
 	@test -n "$(PY313)" || { echo "python3.13 not found"; exit 1; }
 	@test -x $(VENV313)/bin/python || $(PY313) -m venv $(VENV313)
-	$(VENV313)/bin/pip install --quiet --upgrade pip
-	$(VENV313)/bin/pip install --quiet -e '.[dev]'
+	$(call install-locked,$(VENV313)/bin)
 	@touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
@@ -75,6 +89,14 @@ lint: $(BIN)/stream-chat node_modules/.package-lock.json web/vendor ## ruff, myp
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	npx --no-install tsc -p web/jsconfig.json
+
+# uv comes from the venv (the dev lock pins it); order-only, so that a changed pyproject.toml
+# is locked before any venv is rebuilt from it.
+lock: | $(BIN)/stream-chat ## re-resolve the locks from pyproject.toml (UPGRADE=name|all: newer versions)
+	$(BIN)/uv pip compile pyproject.toml --quiet $(LAMBDA_TARGET) --generate-hashes \
+	  $(upgrade-flags) -o $(LAMBDA_LOCK)
+	$(BIN)/uv pip compile pyproject.toml --quiet $(DEV_TARGET) --generate-hashes \
+	  $(upgrade-flags) -o $(DEV_LOCK)
 
 bench: $(BIN)/stream-chat ## latency, CPU and cancellation benchmarks
 	$(BIN)/python -m tests.bench

@@ -15,7 +15,7 @@ from infra import bedrock_access, cancel_table, limits_table, provider_secret
 from infra.cancel_function import CancelFunction
 from infra.cancel_table import CancelTable
 from infra.deploy_settings import ORIGIN_READ_TIMEOUT_S, DeploySettings
-from infra.function_bundle import function_code, runtime_requirements
+from infra.function_bundle import function_code
 from infra.limits_table import LimitsTable
 from infra.observability import Observability
 from infra.provider_secret import ProviderSecret
@@ -28,6 +28,8 @@ from stream_chat.settings import ENV, Settings
 from stream_chat_page import page_config
 
 ROOT = Path(__file__).resolve().parent.parent
+# What the function's asset installs: pinned and hashed for Lambda's platform (`make lock`).
+LAMBDA_LOCK = ROOT / "requirements" / "lambda.txt"
 # How an unresolved CDK token looks inside a string.
 DEPLOY_TIME = re.compile(r"\$\{Token\[[^\]]*\]\}")
 NODE_MODULES = ROOT / "node_modules"
@@ -94,9 +96,7 @@ class StreamChatStack(cdk.Stack):
         # Both functions check the same tokens: a cancel counts only from the stream's owner.
         auth = sign_in.function_env if sign_in else {ENV["auth"]: "none"}
         limits = LimitsTable(self, "LimitsTable") if settings.function.limited else None
-        code = function_code(
-            ROOT / "functions" / "stream_chat", runtime_requirements(ROOT / "pyproject.toml")
-        )
+        code = function_code(ROOT / "functions" / "stream_chat", LAMBDA_LOCK)
         function = self._function(settings, code, table, secret, auth=auth, limits=limits)
         cancel = self._cancel_function(settings, code, table, auth=auth)
         site = Site(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,16 +21,22 @@ def plan_venv(
     (each answers any question with its version, as `python -c` printing it would)."""
     for name in ("Makefile", "pyproject.toml"):
         shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "requirements", tmp_path / "requirements")
     stubs = tmp_path / "bin"
     stubs.mkdir()
     for name, version in pythons.items():
         (stubs / name).write_text(f"#!/bin/sh\necho {version}\n")
         (stubs / name).chmod(0o755)
+    return replan(tmp_path, *args)
+
+
+def replan(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`make -n` for the venv again, in the copy `plan_venv` made."""
     assert MAKE is not None
     return subprocess.run(
         [MAKE, "-n", ".venv/bin/stream-chat", *args],
         cwd=tmp_path,
-        env={"PATH": str(stubs), "HOME": str(tmp_path)},
+        env={"PATH": str(tmp_path / "bin"), "HOME": str(tmp_path)},
         capture_output=True,
         text=True,
         timeout=60,
@@ -77,3 +84,34 @@ def test_an_existing_venv_needs_no_python_on_path(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert "-m venv" not in result.stdout
+
+
+def pip_installs(plan: str) -> list[str]:
+    commands = (part.strip() for line in plan.splitlines() for part in line.split("&&"))
+    return [command for command in commands if " install " in command]
+
+
+def test_the_venvs_install_the_hash_checked_dev_lock_and_the_project_alone(
+    tmp_path: Path,
+) -> None:
+    result = plan_venv(tmp_path, {"python3": "3.12"})
+
+    locked, project = pip_installs(result.stdout)
+    assert locked.split()[-2:] == ["-r", "requirements/dev.txt"]
+    assert {"--require-hashes", "--no-deps"} <= set(locked.split())
+    assert project.split()[-2:] == ["-e", "."]
+    assert {"--no-deps", "--no-build-isolation"} <= set(project.split())
+
+
+def test_a_changed_lock_reinstalls_the_venv(tmp_path: Path) -> None:
+    plan_venv(tmp_path, {"python3": "3.12"})
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for name in ("python", "stream-chat"):
+        (bin_dir / name).touch()
+    assert pip_installs(replan(tmp_path).stdout) == []
+
+    later = (bin_dir / "stream-chat").stat().st_mtime + 10
+    os.utime(tmp_path / "requirements" / "lambda.txt", (later, later))
+
+    assert len(pip_installs(replan(tmp_path).stdout)) == 2

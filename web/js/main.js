@@ -165,12 +165,14 @@ function refresh() {
   for (const [turn, view] of views) {
     const answer = current(turn);
     const settled = FINAL_STATUSES.includes(answer.status);
-    const last = conversation.isLast(turn) && !active;
+    // Any turn can be asked again (a new branch from there on), while nothing runs here.
+    const idle = !active;
     view.setActions({
       settled: settled && active?.turn !== turn,
-      regenerate: last && settled,
-      continue: last && canContinue(answer),
-      edit: last,
+      browse: idle,
+      regenerate: idle && settled,
+      continue: idle && conversation.isLast(turn) && canContinue(answer),
+      edit: idle,
       version: turn.shown + 1,
       versions: turn.versions.length,
     });
@@ -182,8 +184,9 @@ function refresh() {
 /** @param {Turn} turn */
 function regenerate(turn) {
   const view = views.get(turn);
-  if (!view || !conversation.isLast(turn) || active) return;
+  if (!view || active) return;
   conversation.addVersion(turn);
+  showBranch(turn);
   // The button may be gone until the answer settles: keep the keyboard focus somewhere useful.
   composer.focus();
   start(turn, view, conversation.historyFor(turn));
@@ -195,8 +198,9 @@ function regenerate(turn) {
  */
 function edit(turn, prompt) {
   const view = views.get(turn);
-  if (!view || !conversation.isLast(turn) || active) return;
+  if (!view || active) return;
   conversation.addVersion(turn, prompt);
+  showBranch(turn);
   composer.focus();
   start(turn, view, conversation.historyFor(turn));
 }
@@ -216,11 +220,28 @@ function continueAnswer(turn) {
  */
 function showVersion(turn, step) {
   const index = turn.shown + step;
-  if (index < 0 || index >= turn.versions.length || active?.turn === turn) return;
-  turn.shown = index;
+  if (index < 0 || index >= turn.versions.length || active) return;
+  conversation.show(turn, index);
   showStored(turn);
+  showBranch(turn);
   refresh();
   void save();
+}
+
+/**
+ * The turns after `turn` are those of the branch now shown: views of the others go.
+ * @param {Turn} turn
+ */
+function showBranch(turn) {
+  for (const [shown, view] of views) {
+    if (conversation.turns.includes(shown)) continue;
+    view.element.remove();
+    views.delete(shown);
+  }
+  for (const later of conversation.turns.slice(conversation.turns.indexOf(turn) + 1)) {
+    addView(later);
+    showStored(later);
+  }
 }
 
 /** @param {Turn} turn */

@@ -183,3 +183,42 @@ def test_the_theme_toggle_is_remembered(page: Page) -> None:
     expect(page.get_by_role("button", name="Theme: dark")).to_be_visible()
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(21, 22, 26)"
+
+
+def test_an_answer_runs_on_while_the_user_is_in_another_conversation(
+    page: Page, fake: FakeAnthropic
+) -> None:
+    slow = [f"word{i} " for i in range(50)] + ["The end."]
+    fake.default = Reply(texts=slow, delay_s=0.04)
+    first = send(page, "A slow answer")
+    expect(answer(first)).to_contain_text("word3")
+    streams = len(fake.streams)
+
+    # "New chat" mid-answer: the answer goes on; coming back while it runs shows it live.
+    page.get_by_role("button", name="New chat").click()
+    expect(page.locator(".turn")).to_have_count(0)
+    fake.default = Reply(texts=["Short."])
+    expect_status(send(page, "Meanwhile"), "done")
+    titles(page).filter(has_text="A slow answer").click()
+    expect(page.locator(".bubble")).to_have_text(["A slow answer"])
+    expect_status(page.locator(".turn").first, "done")
+    expect(answer(page.locator(".turn").first)).to_have_text("".join(slow))
+    assert not fake.streams[streams - 1].client_closed, "the answer was never stopped"
+
+    # Opening another conversation mid-answer; back once it has ended, it is there, finished.
+    fake.default = Reply(texts=slow, delay_s=0.02)
+    page.locator(".turn").first.get_by_role("button", name="Regenerate", exact=True).click()
+    expect(answer(page.locator(".turn").first)).to_contain_text("word3")
+    titles(page).filter(has_text="Meanwhile").click()
+    expect(page.locator(".bubble")).to_have_text(["Meanwhile"])
+    expect(page.get_by_role("button", name="Send")).to_be_visible()
+    assert fake.wait_for_end(len(fake.streams) - 1, timeout=15).completed
+    page.wait_for_timeout(300)
+    titles(page).filter(has_text="A slow answer").click()
+    back = page.locator(".turn").first
+    expect_status(back, "done")
+    expect(answer(back)).to_have_text("".join(slow))
+    expect(back.locator(".version-position")).to_have_text("2 / 2")
+    reload(page)
+    expect_status(page.locator(".turn").first, "done")
+    expect(answer(page.locator(".turn").first)).to_have_text("".join(slow))

@@ -50,6 +50,7 @@ const ui = {
   jump: byId("jump", HTMLButtonElement),
   announcer: byId("announcer", HTMLElement),
   notice: byId("storage-notice", HTMLElement),
+  demoNotice: byId("demo-notice", HTMLElement),
   toast: byId("toast", HTMLElement),
   toastText: byId("toast-text", HTMLElement),
   toastUndo: byId("toast-undo", HTMLButtonElement),
@@ -512,6 +513,8 @@ for (const button of ui.empty.querySelectorAll("button[data-prompt]")) {
   button.addEventListener("click", () => ask(button.getAttribute("data-prompt") ?? ""));
 }
 
+// Nobody should take the offline demo model's sample text for a real answer.
+ui.demoNotice.hidden = config.provider !== "demo";
 const restored = location.hash.length > 1 && (await store.get(location.hash.slice(1)));
 if (restored) show(restored);
 refresh();

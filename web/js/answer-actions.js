@@ -35,7 +35,7 @@ export class AnswerActions {
 
   /**
    * @param {ActionHandlers} handlers
-   * @param {() => string} markdown  the answer's Markdown, as copied
+   * @param {() => string} markdown  the answer's Markdown as copied (with the error that ended it)
    */
   constructor(handlers, markdown) {
     this.element.className = "answer-actions";

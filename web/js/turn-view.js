@@ -63,7 +63,7 @@ export class TurnView {
   constructor(prompt, handlers) {
     this.#onChange = handlers.onChange;
     this.#onEdit = handlers.onEdit;
-    this.#actions = new AnswerActions(handlers, () => this.#markdown.text);
+    this.#actions = new AnswerActions(handlers, () => this.#copyText());
     this.#bubble.textContent = prompt;
     this.#editButton.type = "button";
     this.#editButton.setAttribute("aria-label", "Edit message");
@@ -232,6 +232,14 @@ export class TurnView {
     this.#question.append(form);
     field.focus();
     this.#onChange();
+  }
+
+  /** What Copy takes: the answer as shown, what arrived of it and the error that ended it. */
+  #copyText() {
+    const text = this.#markdown.text;
+    if (this.#error.hidden) return text;
+    const error = [...this.#error.children].map((line) => line.textContent).join("\n");
+    return text.trim() ? `${text.trimEnd()}\n\n${error}` : error;
   }
 
   #stop() {

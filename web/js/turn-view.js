@@ -168,6 +168,9 @@ export class TurnView {
       ...rows.flatMap(([term, value]) => [element("dt", "", term), element("dd", "", value)]),
     );
     this.#details.hidden = this.#stats.textContent === "" && rows.length === 0;
+    // An answer that ended before its first token has no summary line: the control still needs
+    // a name.
+    if (!this.#details.hidden && !this.#stats.textContent) this.#stats.textContent = "Details";
   }
 
   /** @param {{title: string, detail: string} | undefined} error */

@@ -146,12 +146,16 @@ def test_model_tokens_and_speed_are_shown(page: Page, fake: FakeAnthropic) -> No
     expect_status(turn, "done")
     model = fake.requests[-1]["model"]
     expect(turn.locator(".model")).to_have_text(model)
-    summary = turn.locator(".stats")
-    expect(summary).to_contain_text("TTFT")
-    expect(summary).to_contain_text("tok/s")
+    # The numbers are for developers: one click away, not on every answer.
+    summary = turn.get_by_text("Details", exact=True)
     details = turn.locator(".stats-list")
     expect(details).to_be_hidden()
+    assert "tok" not in turn.inner_text() and "TTFT" not in turn.inner_text()
     summary.click()
     expect(details).to_contain_text("321 tokens")
     expect(details).to_contain_text("10 tokens")
     expect(details).to_contain_text(model)
+    expect(details).to_contain_text("First token")
+    expect(details).to_contain_text("tokens/s")
+    stream_id = details.locator("dt:text-is('Stream id') + dd").inner_text()
+    assert len(stream_id) >= 16, stream_id

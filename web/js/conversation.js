@@ -26,6 +26,7 @@
  * @property {ErrorInfo} [error]
  * @property {string} [stopReason]  the done frame's reason, or "user" after a Stop
  * @property {string} [model]
+ * @property {string} [streamId]  the server's id of the stream that answered, for support
  * @property {AnswerStats} [stats]
  * @property {Turn[]} [later]  the turns that followed this version, kept while another is shown
  *
@@ -47,6 +48,8 @@ export const FINAL_STATUSES = Object.freeze(["done", "stopped", "incomplete", "e
 export const CONTINUE_PROMPT =
   "Continue exactly where your previous answer stopped. Do not repeat anything already written.";
 const TITLE_LENGTH = 60;
+/** @type {TurnStatus} */
+const INCOMPLETE = "incomplete";
 
 export class Conversation {
   id;
@@ -198,7 +201,7 @@ function restored(turns) {
     versions: turn.versions.map((answer) => {
       const kept = FINAL_STATUSES.includes(answer.status)
         ? { ...answer }
-        : { ...answer, status: /** @type {TurnStatus} */ ("incomplete"), note: "the page was closed" };
+        : { ...answer, status: INCOMPLETE, note: "the page was closed" };
       if (answer.later) kept.later = restored(answer.later);
       return kept;
     }),

@@ -14,7 +14,6 @@ import { canContinue, Conversation, current, FINAL_STATUSES } from "./conversati
 import { openStore } from "./conversation-store.js";
 import { describeError } from "./error-messages.js";
 import { HistoryView } from "./history-view.js";
-import { formatStats } from "./stream-stats.js";
 import { ThemeToggle } from "./theme-toggle.js";
 import { STATUS_LABELS, TurnView } from "./turn-view.js";
 
@@ -278,15 +277,7 @@ function showStored(turn) {
   const answer = current(turn);
   const view = views.get(turn);
   if (!view) return;
-  const stats = answer.stats ?? {};
-  const summary = formatStats({
-    ttftMs: stats.ttftMs,
-    tokens: stats.outputTokens ?? 0,
-    estimated: stats.estimated ?? true,
-    tokensPerSecond: stats.tokensPerSecond,
-    costUsd: stats.costUsd,
-  });
-  view.showAnswer(answer, summary);
+  view.showAnswer(answer);
   view.showError(answer.error && describeError(answer.error));
 }
 

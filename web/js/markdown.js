@@ -16,18 +16,35 @@ const ESCAPES = /** @type {Record<string, string>} */ ({
   "'": "&#39;",
 });
 
+/** @param {string} text */
+const escape = (text) => text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
+
 const markdown = new Marked({ gfm: true, breaks: false, async: false });
 markdown.use({
   renderer: {
-    html: ({ text }) => text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char),
+    html: ({ text }) => escape(text),
+    // A task list's box, read as what it says; not a form control nobody can use.
+    checkbox: ({ checked }) =>
+      `<span class="task-box" role="img" aria-label="${checked ? "Done" : "Not done"}">` +
+      `${checked ? "☑" : "☐"}</span> `,
+    // Images are never loaded: a remote one would tell its server whatever a prompt-injected
+    // answer put in its address, and the page's CSP blocks other origins anyway. The reader
+    // sees that an image was there, its description, and (for http/https) a link to open it.
+    image: ({ href, text }) => {
+      const label = `Image: ${escape(text || "untitled")}`;
+      return /^https?:\/\//i.test(href)
+        ? `<a class="md-image" href="${escape(href)}">${label}</a>`
+        : `<span class="md-image">${label}</span>`;
+    },
   },
 });
 
 /** @type {import("../vendor/purify.es.mjs").Config & {RETURN_DOM_FRAGMENT: true}} */
 const PURIFY_CONFIG = {
   RETURN_DOM_FRAGMENT: true,
-  // Images would let a prompt-injected answer send data to any URL; forms, media and SVG have
-  // no place in an answer; inline styles are blocked by the page's CSP anyway.
+  // Images would let a prompt-injected answer send data to any URL (the renderer shows them as
+  // links); forms, media and SVG have no place in an answer; inline styles are blocked by the
+  // page's CSP anyway.
   FORBID_TAGS: ["img", "picture", "video", "audio", "iframe", "form", "input", "button", "style",
     "svg", "math"],
   FORBID_ATTR: ["style"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.chat_page import answer, expect_status, send
+from tests.browser.chat_page import SCREENSHOTS, answer, expect_status, send
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 
 pytestmark = pytest.mark.browser
@@ -222,3 +222,62 @@ def test_an_answer_runs_on_while_the_user_is_in_another_conversation(
     reload(page)
     expect_status(page.locator(".turn").first, "done")
     expect(answer(page.locator(".turn").first)).to_have_text("".join(slow))
+
+
+LONG_TITLE = "How do I stream answers through CloudFront to a phone?"
+# Conversations last updated some days ago, written where the page keeps them.
+AGED = """async ([days, title]) => {
+  const { openStore } = await import("./js/conversation-store.js");
+  const store = await openStore(undefined);
+  const updatedAt = Date.now() - days * 24 * 3600 * 1000;
+  const answer = { prompt: title, text: "An answer.", status: "done" };
+  const turn = { id: 1, shown: 0, versions: [answer] };
+  await store.put({ id: crypto.randomUUID(), title, updatedAt, turns: [turn] });
+}"""
+
+
+def test_history_titles_date_groups_rename_and_undo_fit_every_screen(
+    page: Page, fake: FakeAnthropic
+) -> None:
+    expect_status(send(page, LONG_TITLE), "done")
+    for days, title in ((1, "Asked yesterday"), (4, "Asked this week"), (40, "Asked long ago")):
+        page.evaluate(AGED, [days, title])
+    reload(page)
+    groups = sidebar(page).locator(".history-group-title")
+    expect(groups).to_have_text(["Today", "Yesterday", "Previous 7 days", "Older"])
+    expect(titles(page)).to_have_text(
+        [LONG_TITLE, "Asked yesterday", "Asked this week", "Asked long ago"]
+    )
+
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        if width < 800:
+            page.get_by_role("button", name="Conversations").click()
+        title = titles(page).first
+        expect(title).to_be_in_viewport(ratio=1)
+        # The whole title shows: nothing clipped by the line limit.
+        clipped = (
+            "b => { const t = b.firstElementChild; return t.scrollHeight > t.clientHeight + 1; }"
+        )
+        assert not title.evaluate(clipped), width
+        page.screenshot(path=SCREENSHOTS / f"history-titles-{width}.png")
+
+    # On the phone, the rename box keeps its Save button inside the drawer.
+    sidebar(page).get_by_role("button", name=f"Rename “{LONG_TITLE}”").click()
+    field = sidebar(page).get_by_role("textbox", name="New title")
+    save = sidebar(page).get_by_role("button", name="Save")
+    drawer = sidebar(page).bounding_box()
+    box = save.bounding_box()
+    assert drawer and box and box["x"] + box["width"] <= drawer["x"] + drawer["width"]
+    assert save.evaluate("b => b.scrollWidth <= b.clientWidth"), "Save is not clipped"
+    assert (field.bounding_box() or {"width": 0})["width"] >= 120
+    page.screenshot(path=SCREENSHOTS / "history-rename-390.png")
+    field.press("Escape")
+
+    # The Undo toast is one readable line or two, not a sliver.
+    sidebar(page).get_by_role("button", name=f"Delete “{LONG_TITLE}”").click()
+    toast = page.locator("#toast")
+    expect(toast).to_be_visible()
+    toast_box = toast.bounding_box()
+    assert toast_box and toast_box["width"] >= 300 and toast_box["height"] <= 72, toast_box
+    page.screenshot(path=SCREENSHOTS / "history-undo-390.png")

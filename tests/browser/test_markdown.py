@@ -4,7 +4,7 @@ breaking its words, task lists keep their boxes, and an image leaves a trace (ne
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.chat_page import SCREENSHOTS, answer, axe_violations, expect_status, send
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
@@ -81,3 +81,45 @@ def test_tables_task_lists_and_images_on_a_phone(page: Page, fake: FakeAnthropic
     assert body.locator("img").count() == 0, "images are never loaded"
     assert axe_violations(page) == []
     page.screenshot(path=SCREENSHOTS / "markdown-phone.png", full_page=True)
+
+
+MATH = [
+    "Energy: $E = mc^2$ and \\(a^2 + b^2 = c^2\\) within a line.\n\n",
+    "$$\\int_0^1 x\\,dx = \\frac{1}{2}$$\n\n",
+    "\\[ \\sum_{n=1}^{\\infty} \\frac{1}{n^2} = \\frac{\\pi^2}{6} \\]\n\n",
+    "It costs $5 and $10, and `$not math$` is code.\n\n",
+    "```tex\n$$\\frac{a}{b}$$\n```\n\n",
+    "Done.",
+]
+
+
+def test_latex_is_typeset_by_katex_but_never_in_code(page: Page, fake: FakeAnthropic) -> None:
+    fake.default = Reply(texts=MATH, delay_s=0.05)
+    turn = send(page, "Some formulas")
+    expect_status(turn, "done")
+    body = answer(turn)
+    check_math(body)
+    assert axe_violations(page) == []
+    page.screenshot(path=SCREENSHOTS / "math.png")
+
+    # Restored from storage, before KaTeX is loaded: typeset once it is.
+    page.reload()
+    page.wait_for_selector("html[data-ready='true']")
+    check_math(answer(page.locator(".turn").first))
+
+
+def check_math(body: Locator) -> None:
+    expect(body.locator("math")).to_have_count(4)
+    expect(body.locator(".math-block math")).to_have_count(2)
+    expect(body.locator(".math-block math[display='block']")).to_have_count(2)
+    expect(body.locator("math mfrac")).to_have_count(3)
+    assert body.locator("annotation, .math-source").count() == 0
+    money = body.locator("p").filter(has_text="It costs")
+    expect(money).to_contain_text("It costs $5 and $10")
+    assert money.locator("math").count() == 0
+    expect(money.locator("code")).to_have_text("$not math$")
+    expect(body.locator("pre code")).to_contain_text("$$\\frac{a}{b}$$")
+    prose = body.evaluate(
+        "b => [...b.querySelectorAll('p, .math-block')].map((e) => e.textContent).join(' ')"
+    )
+    assert "\\frac" not in prose and "$$" not in prose, prose

@@ -526,6 +526,7 @@ def test_the_page_ships_versioned_with_the_locked_browser_libraries(
     libraries = {
         "vendor/marked.esm.js": node_modules / "marked" / "lib" / "marked.esm.js",
         "vendor/purify.es.mjs": node_modules / "dompurify" / "dist" / "purify.es.mjs",
+        "vendor/katex.mjs": node_modules / "katex" / "dist" / "katex.mjs",
         "vendor/highlight/core.min.js": node_modules
         / "@highlightjs"
         / "cdn-assets"

@@ -88,6 +88,36 @@ def settled_scroll_top(page: Page) -> float:
     raise AssertionError("the log kept scrolling")
 
 
+def scroll_up(page: Page, turn: Locator, how: str) -> None:
+    """Scroll the conversation up by about half a screen, as a person would."""
+    log = page.locator("#log").bounding_box()
+    assert log
+    if how == "wheel":
+        page.hover("#log")
+        page.mouse.wheel(0, -400)
+    elif how == "keys":
+        # A click on the text leaves the keyboard scrolling the conversation.
+        turn.locator(".bubble").click()
+        page.keyboard.press("PageUp")
+    else:
+        # A finger dragged down the screen, through the browser's whole input path.
+        cdp = page.context.new_cdp_session(page)
+        x, y = log["x"] + log["width"] / 2, log["y"] + 80
+        try:
+            cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 1})
+            for kind, dy in [("touchStart", 0), *[("touchMove", 40 * i) for i in range(1, 11)]]:
+                points = [{"x": x, "y": y + dy}]
+                cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+                page.wait_for_timeout(16)
+            # Held still before it lifts, so that no fling glides on for seconds.
+            page.wait_for_timeout(150)
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": points})
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        finally:
+            cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": False})
+            cdp.detach()
+
+
 @pytest.fixture(params=list(VIEWPORTS))
 def viewport(request: pytest.FixtureRequest, page: Page) -> str:
     width, height = VIEWPORTS[request.param]
@@ -115,7 +145,7 @@ def test_the_view_ends_at_the_last_line_and_the_actions(
     page.screenshot(path=SCREENSHOTS / f"following-end-{viewport}.png")
 
 
-@pytest.mark.parametrize("how", ["wheel", "keys"])
+@pytest.mark.parametrize("how", ["wheel", "keys", "touch"])
 def test_scrolling_up_holds_the_view_and_jump_follows_again_for_good(
     page: Page, fake: FakeAnthropic, viewport: str, how: str
 ) -> None:
@@ -123,13 +153,7 @@ def test_scrolling_up_holds_the_view_and_jump_follows_again_for_good(
     turn = send(page, "A long answer with code and tables")
     expect(answer(turn)).to_contain_text("Part 1")
 
-    if how == "wheel":
-        page.hover("#log")
-        page.mouse.wheel(0, -400)
-    else:
-        # A click on the text leaves the keyboard scrolling the conversation.
-        turn.locator(".bubble").click()
-        page.keyboard.press("PageUp")
+    scroll_up(page, turn, how)
     held = settled_scroll_top(page)
     expect(answer(turn)).to_contain_text("Part 3")
     assert scroll_top(page) == held, "not pulled down by the answer"

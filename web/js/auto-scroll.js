@@ -25,6 +25,8 @@ export class AutoScroll {
   #intentUntil = -Infinity;
   #pointerDown = false;
   #lastTop = 0;
+  /** @type {number | undefined} */
+  #touchY = undefined;
 
   /**
    * @param {HTMLElement} scroller  the scrolling container of the conversation
@@ -36,9 +38,9 @@ export class AutoScroll {
     const passive = { passive: true };
     scroller.addEventListener("scroll", () => this.#onScroll(), passive);
     scroller.addEventListener("wheel", (event) => this.#onInput(event.deltaY < 0), passive);
-    // A finger on the screen, and the fling after it.
-    scroller.addEventListener("touchstart", () => this.#onInput(false), passive);
-    scroller.addEventListener("touchmove", () => this.#onInput(false), passive);
+    // A finger on the screen, and the fling after it: dragged down, it scrolls up.
+    scroller.addEventListener("touchstart", (event) => this.#onTouch(event), passive);
+    scroller.addEventListener("touchmove", (event) => this.#onTouch(event), passive);
     scroller.addEventListener("touchend", () => this.#onInput(false), passive);
     // The scrollbar, or a selection dragged past the edge: the user moves the view.
     scroller.addEventListener("pointerdown", () => {
@@ -86,6 +88,14 @@ export class AutoScroll {
     if (up && this.#scroller.scrollTop > 0) this.#unfollow();
   }
 
+  /** @param {TouchEvent} event */
+  #onTouch(event) {
+    const y = event.touches[0]?.clientY;
+    const down = event.type === "touchmove" && y !== undefined && y > (this.#touchY ?? y);
+    this.#touchY = y;
+    this.#onInput(down);
+  }
+
   /** @param {KeyboardEvent} event */
   #onKey(event) {
     const target = event.target;
@@ -110,7 +120,8 @@ export class AutoScroll {
     if (!this.#pointerDown && now > this.#intentUntil) return;
     // The glide of a wheel or a fling goes on after the input: it is still the user's.
     if (!this.#pointerDown) this.#intentUntil = Math.max(this.#intentUntil, now + INTENT_MS / 2);
-    if (movedUp && this.#distance() > STICKY_PX) this.#unfollow();
+    // The scrollbar held: any move up is the user's, however small.
+    if (movedUp && (this.#pointerDown || this.#distance() > STICKY_PX)) this.#unfollow();
     else if (!movedUp && this.#distance() <= STICKY_PX) this.toBottom();
   }
 

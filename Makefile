@@ -63,6 +63,7 @@ web/vendor: node_modules/.package-lock.json
 	mkdir -p web/vendor
 	$(ESBUILD) node_modules/marked/lib/marked.esm.js --outfile=web/vendor/marked.esm.js
 	$(ESBUILD) node_modules/dompurify/dist/purify.es.mjs --outfile=web/vendor/purify.es.mjs
+	$(ESBUILD) node_modules/katex/dist/katex.mjs --outfile=web/vendor/katex.mjs
 	mkdir -p web/vendor/highlight/languages
 	cp node_modules/@highlightjs/cdn-assets/es/core.min.js web/vendor/highlight/core.min.js
 	for name in $(HIGHLIGHT_LANGUAGES); do \

@@ -64,6 +64,7 @@ HIGHLIGHT_LANGUAGES = [
 VENDOR_FILES = {
     "vendor/marked.esm.js": NODE_MODULES / "marked" / "lib" / "marked.esm.js",
     "vendor/purify.es.mjs": NODE_MODULES / "dompurify" / "dist" / "purify.es.mjs",
+    "vendor/katex.mjs": NODE_MODULES / "katex" / "dist" / "katex.mjs",
     "vendor/highlight/core.min.js": HIGHLIGHT / "core.min.js",
     **{
         f"vendor/highlight/languages/{name}.min.js": HIGHLIGHT / "languages" / f"{name}.min.js"

@@ -49,10 +49,12 @@ class PageAuth:
 
 
 def page_config(settings: Settings, auth: PageAuth | None = None) -> dict[str, Any]:
-    """Same origin for ``/api/*``, the function's timing the page should expect, and how to sign
-    in (``auth``: null when the API is open)."""
+    """Same origin for ``/api/*``, who answers (the page says when it is the offline demo model),
+    the function's timing the page should expect, and how to sign in (``auth``: null when the API
+    is open)."""
     return {
         "apiBase": "",
+        "provider": settings.provider,
         "stallTimeoutS": settings.stall_timeout_s,
         "heartbeatS": settings.heartbeat_s,
         "firstTokenTimeoutS": settings.first_token_timeout_s,

@@ -3,8 +3,10 @@ state is saved as screenshots for review."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.chat_page import (
     SCREENSHOTS,
@@ -70,7 +72,28 @@ def test_error(page: Page, fake: FakeAnthropic) -> None:
         texts=["Partial ", "answer ", "never sent"], fault="overloaded_midstream", fault_after=2
     )
     expect_status(send(page, "Hello"), "error")
+    # Ended after the start frame and before any text, the usage counting no output and no
+    # cost: the details have rows (model, input) but no summary line.
+    fake.default = Reply(texts=["never sent"], fault="overloaded_midstream", fault_after=0)
+    page.route("**/api/chat/stream", _no_output_counted)
+    early = send(page, "Hello again")
+    expect_status(early, "error")
+    expect(early.locator(".stats")).to_be_visible()
+    early.locator(".stats").click()
+    expect(early.locator(".stats-list")).to_contain_text("Input")
     check(page, "error")
+    # The same, restored from storage.
+    page.reload()
+    page.wait_for_selector("html[data-ready='true']")
+    page.locator(".turn").nth(1).locator(".stats").click()
+    assert axe_violations(page) == [], "error, restored"
+
+
+def _no_output_counted(route: Route) -> None:
+    response = route.fetch()
+    body = re.sub(rb'"output_tokens":\s*\d+', b'"output_tokens":0', response.body())
+    body = re.sub(rb',\s*"cost_usd":\s*[-+.eE\d]+', b"", body)
+    route.fulfill(response=response, body=body)
 
 
 def test_history(page: Page, fake: FakeAnthropic) -> None:

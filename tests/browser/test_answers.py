@@ -53,18 +53,52 @@ def test_regenerate_keeps_both_versions(page: Page, fake: FakeAnthropic) -> None
     expect(answer(turn)).to_have_text("Second version.")
 
 
-def test_regenerate_and_edit_are_offered_on_the_last_turn_only(
+def test_an_earlier_turn_can_be_regenerated_or_edited_as_a_new_branch(
     page: Page, fake: FakeAnthropic
 ) -> None:
-    first = send(page, "One")
+    turns = page.locator(".turn")
+    for n in ("One", "Two", "Three"):
+        fake.default = Reply(texts=[f"Answer {n}."])
+        expect_status(send(page, n), "done")
+    first, second = turns.nth(0), turns.nth(1)
+
+    # Regenerating the first answer asks it again with nothing after it: a new branch.
+    fake.default = Reply(texts=["Answer One, again."])
+    first.get_by_role("button", name="Regenerate", exact=True).click()
     expect_status(first, "done")
-    expect(first.get_by_role("button", name="Edit message", exact=True)).to_be_visible()
-    second = send(page, "Two")
+    expect(turns).to_have_count(1)
+    expect(answer(first)).to_have_text("Answer One, again.")
+    assert [text_of(m) for m in fake.requests[-1]["messages"]] == ["One"]
+    first.get_by_role("button", name="Previous version", exact=True).click()
+    expect(answer(first)).to_have_text("Answer One.")
+    expect(turns).to_have_count(3)
+    expect(answer(turns.nth(2))).to_have_text("Answer Three.")
+
+    # Editing the second question resends it after the first turn only.
+    fake.default = Reply(texts=["Answer Two, edited."])
+    second.get_by_role("button", name="Edit message", exact=True).click()
+    second.get_by_role("textbox", name="Edited message").fill("Two, edited")
+    second.get_by_role("button", name="Save and send", exact=True).click()
     expect_status(second, "done")
-    expect(first.get_by_role("button", name="Regenerate", exact=True)).to_be_hidden()
-    expect(first.get_by_role("button", name="Edit message", exact=True)).to_be_hidden()
-    expect(first.get_by_role("button", name="Copy answer", exact=True)).to_be_visible()
-    expect(second.get_by_role("button", name="Regenerate", exact=True)).to_be_visible()
+    expect(turns).to_have_count(2)
+    assert [text_of(m) for m in fake.requests[-1]["messages"]] == [
+        "One",
+        "Answer One.",
+        "Two, edited",
+    ]
+    expect(second.locator(".version-position")).to_have_text("2 / 2")
+
+    # The whole tree is kept across a reload.
+    page.reload()
+    page.wait_for_selector("html[data-ready='true']")
+    expect(turns).to_have_count(2)
+    expect(turns.nth(1).locator(".bubble")).to_have_text("Two, edited")
+    turns.nth(1).get_by_role("button", name="Previous version", exact=True).click()
+    expect(turns).to_have_count(3)
+    expect(turns.nth(1).locator(".bubble")).to_have_text("Two")
+    turns.nth(0).get_by_role("button", name="Next version", exact=True).click()
+    expect(turns).to_have_count(1)
+    expect(answer(turns.nth(0))).to_have_text("Answer One, again.")
 
 
 def test_edit_message_resends_the_edited_question(page: Page, fake: FakeAnthropic) -> None:
@@ -112,12 +146,16 @@ def test_model_tokens_and_speed_are_shown(page: Page, fake: FakeAnthropic) -> No
     expect_status(turn, "done")
     model = fake.requests[-1]["model"]
     expect(turn.locator(".model")).to_have_text(model)
-    summary = turn.locator(".stats")
-    expect(summary).to_contain_text("TTFT")
-    expect(summary).to_contain_text("tok/s")
+    # The numbers are for developers: one click away, not on every answer.
+    summary = turn.get_by_text("Details", exact=True)
     details = turn.locator(".stats-list")
     expect(details).to_be_hidden()
+    assert "tok" not in turn.inner_text() and "TTFT" not in turn.inner_text()
     summary.click()
     expect(details).to_contain_text("321 tokens")
     expect(details).to_contain_text("10 tokens")
     expect(details).to_contain_text(model)
+    expect(details).to_contain_text("First token")
+    expect(details).to_contain_text("tokens/s")
+    stream_id = details.locator("dt:text-is('Stream id') + dd").inner_text()
+    assert len(stream_id) >= 16, stream_id

@@ -67,7 +67,8 @@ def test_a_finished_conversation(page: Page, fake: FakeAnthropic) -> None:
     expect(answer(first).locator(".code-block .code-language")).to_have_text("python")
     expect(answer(first).locator(".code-block pre code")).to_contain_text("def is_palindrome")
     expect(answer(first).locator(".copy-button")).to_be_visible()
-    expect(first.locator(".stats")).to_contain_text("tok/s")
+    first.locator(".stats").click()
+    expect(first.locator(".stats-list")).to_contain_text("tokens/s")
 
     fake.default = Reply(texts=LIST_ANSWER, delay_s=0.03)
     second = send(page, "What should I check before putting a streaming API behind a CDN?")

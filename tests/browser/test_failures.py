@@ -113,3 +113,25 @@ def _without_done(route: Route) -> None:
     kept = [frame for frame in frames if not any(name in frame for name in trailer)]
     assert len(kept) < len(frames), "the server's stream had a done frame to cut"
     route.fulfill(response=response, body=b"\n\n".join(kept))
+
+
+def test_copy_on_a_failed_answer_copies_what_was_shown(page: Page, fake: FakeAnthropic) -> None:
+    fake.default = Reply(
+        texts=["Partial ", "answer ", "never sent"], fault="overloaded_midstream", fault_after=2
+    )
+    turn = send(page, "Hello")
+    expect_status(turn, "error")
+    title = turn.locator(".error-title").inner_text()
+    detail = turn.locator(".error-detail").inner_text()
+    turn.get_by_role("button", name="Copy answer", exact=True).click()
+    expect(turn.get_by_role("button", name="Copy answer", exact=True)).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == f"Partial answer\n\n{title}\n{detail}"
+
+    # Failed before any text: the error alone.
+    refused = send(page, "x" * 300_000)
+    expect_status(refused, "error")
+    refused.get_by_role("button", name="Copy answer", exact=True).click()
+    expect(refused.get_by_role("button", name="Copy answer", exact=True)).to_have_text("Copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith(refused.locator(".error-title").inner_text())
+    assert "payload_too_large" in copied

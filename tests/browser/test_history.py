@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.chat_page import answer, expect_status, send
+from tests.browser.chat_page import SCREENSHOTS, answer, expect_status, send
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 
 pytestmark = pytest.mark.browser
@@ -183,3 +183,101 @@ def test_the_theme_toggle_is_remembered(page: Page) -> None:
     expect(page.get_by_role("button", name="Theme: dark")).to_be_visible()
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(21, 22, 26)"
+
+
+def test_an_answer_runs_on_while_the_user_is_in_another_conversation(
+    page: Page, fake: FakeAnthropic
+) -> None:
+    slow = [f"word{i} " for i in range(50)] + ["The end."]
+    fake.default = Reply(texts=slow, delay_s=0.04)
+    first = send(page, "A slow answer")
+    expect(answer(first)).to_contain_text("word3")
+    streams = len(fake.streams)
+
+    # "New chat" mid-answer: the answer goes on; coming back while it runs shows it live.
+    page.get_by_role("button", name="New chat").click()
+    expect(page.locator(".turn")).to_have_count(0)
+    fake.default = Reply(texts=["Short."])
+    expect_status(send(page, "Meanwhile"), "done")
+    titles(page).filter(has_text="A slow answer").click()
+    expect(page.locator(".bubble")).to_have_text(["A slow answer"])
+    expect_status(page.locator(".turn").first, "done")
+    expect(answer(page.locator(".turn").first)).to_have_text("".join(slow))
+    assert not fake.streams[streams - 1].client_closed, "the answer was never stopped"
+
+    # Opening another conversation mid-answer; back once it has ended, it is there, finished.
+    fake.default = Reply(texts=slow, delay_s=0.02)
+    page.locator(".turn").first.get_by_role("button", name="Regenerate", exact=True).click()
+    expect(answer(page.locator(".turn").first)).to_contain_text("word3")
+    titles(page).filter(has_text="Meanwhile").click()
+    expect(page.locator(".bubble")).to_have_text(["Meanwhile"])
+    expect(page.get_by_role("button", name="Send")).to_be_visible()
+    assert fake.wait_for_end(len(fake.streams) - 1, timeout=15).completed
+    page.wait_for_timeout(300)
+    titles(page).filter(has_text="A slow answer").click()
+    back = page.locator(".turn").first
+    expect_status(back, "done")
+    expect(answer(back)).to_have_text("".join(slow))
+    expect(back.locator(".version-position")).to_have_text("2 / 2")
+    reload(page)
+    expect_status(page.locator(".turn").first, "done")
+    expect(answer(page.locator(".turn").first)).to_have_text("".join(slow))
+
+
+LONG_TITLE = "How do I stream answers through CloudFront to a phone?"
+# Conversations last updated some days ago, written where the page keeps them.
+AGED = """async ([days, title]) => {
+  const { openStore } = await import("./js/conversation-store.js");
+  const store = await openStore(undefined);
+  const updatedAt = Date.now() - days * 24 * 3600 * 1000;
+  const answer = { prompt: title, text: "An answer.", status: "done" };
+  const turn = { id: 1, shown: 0, versions: [answer] };
+  await store.put({ id: crypto.randomUUID(), title, updatedAt, turns: [turn] });
+}"""
+
+
+def test_history_titles_date_groups_rename_and_undo_fit_every_screen(
+    page: Page, fake: FakeAnthropic
+) -> None:
+    expect_status(send(page, LONG_TITLE), "done")
+    for days, title in ((1, "Asked yesterday"), (4, "Asked this week"), (40, "Asked long ago")):
+        page.evaluate(AGED, [days, title])
+    reload(page)
+    groups = sidebar(page).locator(".history-group-title")
+    expect(groups).to_have_text(["Today", "Yesterday", "Previous 7 days", "Older"])
+    expect(titles(page)).to_have_text(
+        [LONG_TITLE, "Asked yesterday", "Asked this week", "Asked long ago"]
+    )
+
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        if width < 800:
+            page.get_by_role("button", name="Conversations").click()
+        title = titles(page).first
+        expect(title).to_be_in_viewport(ratio=1)
+        # The whole title shows: nothing clipped by the line limit.
+        clipped = (
+            "b => { const t = b.firstElementChild; return t.scrollHeight > t.clientHeight + 1; }"
+        )
+        assert not title.evaluate(clipped), width
+        page.screenshot(path=SCREENSHOTS / f"history-titles-{width}.png")
+
+    # On the phone, the rename box keeps its Save button inside the drawer.
+    sidebar(page).get_by_role("button", name=f"Rename “{LONG_TITLE}”").click()
+    field = sidebar(page).get_by_role("textbox", name="New title")
+    save = sidebar(page).get_by_role("button", name="Save")
+    drawer = sidebar(page).bounding_box()
+    box = save.bounding_box()
+    assert drawer and box and box["x"] + box["width"] <= drawer["x"] + drawer["width"]
+    assert save.evaluate("b => b.scrollWidth <= b.clientWidth"), "Save is not clipped"
+    assert (field.bounding_box() or {"width": 0})["width"] >= 120
+    page.screenshot(path=SCREENSHOTS / "history-rename-390.png")
+    field.press("Escape")
+
+    # The Undo toast is one readable line or two, not a sliver.
+    sidebar(page).get_by_role("button", name=f"Delete “{LONG_TITLE}”").click()
+    toast = page.locator("#toast")
+    expect(toast).to_be_visible()
+    toast_box = toast.bounding_box()
+    assert toast_box and toast_box["width"] >= 300 and toast_box["height"] <= 72, toast_box
+    page.screenshot(path=SCREENSHOTS / "history-undo-390.png")

@@ -109,6 +109,14 @@ def test_a_long_answer_streams_without_jank(page: Page, fake: FakeAnthropic) -> 
     assert page.evaluate("getSelection().toString()") == "Streaming part 0 exp"
     assert page.evaluate("window.__selected.isConnected")
     assert page.evaluate("window.__finishedRemoved") == 0
+    # The numbers below are those of a view that followed the answer to its end.
+    assert (
+        page.evaluate(
+            "(() => { const l = document.getElementById('log');"
+            " return l.scrollHeight - l.scrollTop - l.clientHeight; })()"
+        )
+        <= 2
+    )
 
     tasks: list[float] = page.evaluate("window.__longTasks")
     over_50 = [round(t) for t in tasks if t > 50]

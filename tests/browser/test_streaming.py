@@ -33,9 +33,11 @@ def test_text_appears_before_the_upstream_finishes(page: Page, fake: FakeAnthrop
 
     expect_status(turn, "done")
     expect(answer(turn)).to_contain_text("word11")
-    expect(turn.locator(".stats")).to_contain_text("TTFT")
+    turn.locator(".stats").click()
+    expect(turn.locator(".stats-list")).to_contain_text("First token")
     # The usage frame's cost: 12 input and 12 output tokens of claude-sonnet-4-6 at $3 / $15.
-    expect(turn.locator(".stats")).to_contain_text("12 tokens · $0.00022")
+    expect(turn.locator(".stats-list")).to_contain_text("12 tokens")
+    expect(turn.locator(".stats-list")).to_contain_text("$0.00022")
     assert text_of(fake.requests[-1]["messages"][-1]) == "Hello"
 
 

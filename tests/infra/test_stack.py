@@ -494,6 +494,7 @@ def test_page_config_and_entry_files_are_never_stale(
     config = page_config_json(default_synth, entry)
     assert {k: v for k, v in config.items() if k != "auth"} == {
         "apiBase": "",
+        "provider": context["stream-chat:provider"],
         "stallTimeoutS": context["stream-chat:stall_timeout_s"],
         "heartbeatS": context["stream-chat:heartbeat_s"],
         "firstTokenTimeoutS": context["stream-chat:first_token_timeout_s"],
@@ -525,6 +526,7 @@ def test_the_page_ships_versioned_with_the_locked_browser_libraries(
     libraries = {
         "vendor/marked.esm.js": node_modules / "marked" / "lib" / "marked.esm.js",
         "vendor/purify.es.mjs": node_modules / "dompurify" / "dist" / "purify.es.mjs",
+        "vendor/katex.mjs": node_modules / "katex" / "dist" / "katex.mjs",
         "vendor/highlight/core.min.js": node_modules
         / "@highlightjs"
         / "cdn-assets"

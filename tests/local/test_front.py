@@ -46,6 +46,7 @@ def test_config_json_comes_from_the_settings(start_serve: StartServe) -> None:
     assert client.head()[0] == 200
     assert json.loads(client.body()) == {
         "apiBase": "",
+        "provider": "demo",
         "stallTimeoutS": 12.0,
         "heartbeatS": 3.0,
         "firstTokenTimeoutS": 40.0,

@@ -12,6 +12,8 @@ test("details list what is known, exact or marked as estimated", () => {
     status: "done",
     model: "claude-x",
     stats: { ttftMs: 412, tokensPerSecond: 38.4, inputTokens: 1234, outputTokens: 1, costUsd: 0.0123 },
+    streamId: "Jq3abc",
+    error: { code: "overloaded", message: "busy", requestId: "req_011" },
   };
   assert.deepEqual(formatDetails(answer), [
     ["Model", "claude-x"],
@@ -20,8 +22,16 @@ test("details list what is known, exact or marked as estimated", () => {
     ["Cost", "$0.01"],
     ["First token", "412 ms"],
     ["Speed", "38 tokens/s"],
+    ["Stream id", "Jq3abc"],
+    ["Request id", "req_011"],
   ]);
-  const estimated = { ...answer, model: undefined, stats: { outputTokens: 20, estimated: true } };
+  const estimated = {
+    ...answer,
+    model: undefined,
+    streamId: undefined,
+    error: undefined,
+    stats: { outputTokens: 20, estimated: true },
+  };
   assert.deepEqual(formatDetails(estimated), [["Output", "~20 tokens"]]);
 });
 

@@ -104,3 +104,11 @@ test("an incomplete auth entry, or one with plain http off this machine, is igno
     console.warn = warn;
   }
 });
+
+test("the provider is one the function knows, or unknown", () => {
+  assert.equal(parseConfig({ provider: "demo" }).provider, "demo");
+  assert.equal(parseConfig({ provider: "bedrock" }).provider, "bedrock");
+  for (const provider of ["", "openai", 1, null]) {
+    assert.equal(parseConfig({ provider }).provider, "", JSON.stringify(provider));
+  }
+});

@@ -96,3 +96,35 @@ test("a record round trip keeps everything; a stream cut by closing the page is 
   assert.equal(current(restored.turns[1]).text, "half");
   assert.equal(restored.add("Three").id, 3);
 });
+
+test("a new version of an earlier turn starts a branch; the old one comes back with it", () => {
+  const conversation = conversationOf([["One", "1"], ["Two", "2"], ["Three", "3"]]);
+  const [first, second, third] = conversation.turns;
+  const again = conversation.addVersion(second, "Two, edited");
+  again.text = "2b";
+  assert.deepEqual(conversation.turns, [first, second]);
+  const fourth = conversation.add("Four");
+  assert.deepEqual(conversation.historyFor(fourth).map((m) => m.content), [
+    "One", "1", "Two, edited", "2b", "Four",
+  ]);
+
+  conversation.show(second, 0);
+  assert.deepEqual(conversation.turns, [first, second, third]);
+  assert.equal(current(second).text, "2");
+  conversation.show(second, 1);
+  assert.deepEqual(conversation.turns, [first, second, fourth]);
+});
+
+test("every branch survives a record round trip, and new turns get fresh ids", () => {
+  const conversation = conversationOf([["One", "1"], ["Two", "2"]]);
+  const [first] = conversation.turns;
+  current(first).status = "done";
+  current(conversation.turns[1]).status = "streaming";
+  conversation.addVersion(first).text = "1b";
+  const restored = Conversation.fromRecord(structuredClone(conversation.toRecord()));
+  assert.equal(restored.turns.length, 1);
+  restored.show(restored.turns[0], 0);
+  assert.deepEqual(restored.turns.map((turn) => current(turn).text), ["1", "2"]);
+  assert.equal(current(restored.turns[1]).status, "incomplete");
+  assert.equal(restored.add("Three").id, 3);
+});

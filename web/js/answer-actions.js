@@ -15,6 +15,7 @@ const COPIED_FOR_MS = 1500;
  *
  * @typedef {object} ActionState
  * @property {boolean} settled  the answer is final: copy it, act on it
+ * @property {boolean} browse  other versions can be shown (nothing runs in the conversation)
  * @property {boolean} regenerate
  * @property {boolean} continue
  * @property {number} version  1-based, of `versions`
@@ -34,7 +35,7 @@ export class AnswerActions {
 
   /**
    * @param {ActionHandlers} handlers
-   * @param {() => string} markdown  the answer's Markdown, as copied
+   * @param {() => string} markdown  the answer's Markdown as copied (with the error that ended it)
    */
   constructor(handlers, markdown) {
     this.element.className = "answer-actions";
@@ -67,8 +68,8 @@ export class AnswerActions {
     this.#versions.hidden = state.versions < 2;
     this.#position.textContent = `${state.version} / ${state.versions}`;
     this.#position.setAttribute("aria-label", `Version ${state.version} of ${state.versions}`);
-    this.#previous.disabled = !state.settled || state.version <= 1;
-    this.#next.disabled = !state.settled || state.version >= state.versions;
+    this.#previous.disabled = !state.browse || !state.settled || state.version <= 1;
+    this.#next.disabled = !state.browse || !state.settled || state.version >= state.versions;
     this.#copy.hidden = !state.settled;
     this.#regenerate.hidden = !state.regenerate;
     this.#continue.hidden = !state.continue;

@@ -1,6 +1,7 @@
 // @ts-check
 /**
- * The numbers behind a settled answer, as label/value rows for its expandable details.
+ * The numbers behind a settled answer, as label/value rows for its expandable details: for
+ * developers and support, so one click away rather than on every answer.
  */
 
 /** @typedef {import("./conversation.js").Answer} Answer */
@@ -22,6 +23,8 @@ export function formatDetails(answer) {
   if (stats.tokensPerSecond !== undefined) {
     rows.push(["Speed", `${Math.round(stats.tokensPerSecond)} tokens/s`]);
   }
+  if (answer.streamId) rows.push(["Stream id", answer.streamId]);
+  if (answer.error?.requestId) rows.push(["Request id", answer.error.requestId]);
   return rows;
 }
 

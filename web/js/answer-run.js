@@ -130,6 +130,7 @@ export class AnswerRun {
     switch (event.type) {
       case "start":
         this.#answer.model = event.model;
+        this.#answer.streamId = event.stream_id;
         this.#view.setModel(event.model);
         this.#setStatus("streaming");
         break;

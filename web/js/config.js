@@ -8,10 +8,13 @@
 /**
  * @typedef {object} PageConfig
  * @property {string} apiBase  prefix of the API routes; "" when the page and API share an origin
+ * @property {Provider | ""} provider  who answers; "demo" is the offline demo model; "" unknown
  * @property {number} stallTimeoutS  the server ends a stream after this long without progress
  * @property {number} heartbeatS  the server sends `: ping` after this long without a frame
  * @property {number} firstTokenTimeoutS  the server waits this long for the first token
  * @property {AuthConfig | null} auth  how to sign in; null when the API is open (`make dev`)
+ *
+ * @typedef {"anthropic" | "bedrock" | "demo"} Provider
  *
  * @typedef {object} AuthConfig
  * @property {"cognito"} kind
@@ -26,11 +29,15 @@
 /** @type {Readonly<PageConfig>} */
 export const DEFAULT_CONFIG = Object.freeze({
   apiBase: "",
+  provider: "",
   stallTimeoutS: 30,
   heartbeatS: 10,
   firstTokenTimeoutS: 60,
   auth: null,
 });
+
+/** @type {readonly Provider[]} */
+const PROVIDERS = ["anthropic", "bedrock", "demo"];
 
 // The page waits for its config before it is usable: never for long.
 const CONFIG_TIMEOUT_MS = 3000;
@@ -63,6 +70,9 @@ export function parseConfig(raw) {
   if (typeof raw !== "object" || raw === null) return config;
   const values = /** @type {Record<string, unknown>} */ (raw);
   if (typeof values.apiBase === "string") config.apiBase = values.apiBase.replace(/\/+$/, "");
+  if (PROVIDERS.includes(/** @type {Provider} */ (values.provider))) {
+    config.provider = /** @type {Provider} */ (values.provider);
+  }
   for (const key of /** @type {const} */ (["stallTimeoutS", "heartbeatS", "firstTokenTimeoutS"])) {
     const value = values[key];
     if (typeof value === "number" && Number.isFinite(value) && value > 0) config[key] = value;

@@ -26,7 +26,9 @@
  * @property {ErrorInfo} [error]
  * @property {string} [stopReason]  the done frame's reason, or "user" after a Stop
  * @property {string} [model]
+ * @property {string} [streamId]  the server's id of the stream that answered, for support
  * @property {AnswerStats} [stats]
+ * @property {Turn[]} [later]  the turns that followed this version, kept while another is shown
  *
  * @typedef {object} Turn
  * @property {number} id
@@ -46,6 +48,8 @@ export const FINAL_STATUSES = Object.freeze(["done", "stopped", "incomplete", "e
 export const CONTINUE_PROMPT =
   "Continue exactly where your previous answer stopped. Do not repeat anything already written.";
 const TITLE_LENGTH = 60;
+/** @type {TurnStatus} */
+const INCOMPLETE = "incomplete";
 
 export class Conversation {
   id;
@@ -68,16 +72,8 @@ export class Conversation {
     const conversation = new Conversation(record.id);
     conversation.title = record.title;
     conversation.updatedAt = record.updatedAt;
-    conversation.turns = record.turns.map((turn) => ({
-      ...turn,
-      // An answer that was streaming when the page went away keeps what had arrived.
-      versions: turn.versions.map((answer) =>
-        FINAL_STATUSES.includes(answer.status)
-          ? answer
-          : { ...answer, status: "incomplete", note: "the page was closed" },
-      ),
-    }));
-    conversation.#nextId = Math.max(0, ...record.turns.map((turn) => turn.id)) + 1;
+    conversation.turns = restored(record.turns);
+    conversation.#nextId = Math.max(0, ...allTurns(conversation.turns).map((turn) => turn.id)) + 1;
     return conversation;
   }
 
@@ -111,8 +107,27 @@ export class Conversation {
    */
   addVersion(turn, prompt = current(turn).prompt) {
     turn.versions.push(newAnswer(prompt));
-    turn.shown = turn.versions.length - 1;
+    this.show(turn, turn.versions.length - 1);
     return current(turn);
+  }
+
+  /**
+   * Show version `index` of `turn`: the turns after it become the ones that followed that
+   * version (none for a new one); those that followed the version shown until now are kept
+   * with it, so every branch of the conversation stays reachable.
+   * @param {Turn} turn
+   * @param {number} index
+   */
+  show(turn, index) {
+    const at = this.turns.indexOf(turn);
+    if (at === -1) throw new Error("the turn is not in this conversation");
+    const leaving = current(turn);
+    const later = this.turns.splice(at + 1);
+    if (later.length > 0) leaving.later = later;
+    else delete leaving.later;
+    turn.shown = index;
+    this.turns.push(...(current(turn).later ?? []));
+    delete current(turn).later;
   }
 
   /** @param {Turn} turn */
@@ -172,6 +187,37 @@ export function current(turn) {
 export function canContinue(answer) {
   const cut = answer.stopReason === "user" || answer.stopReason === "max_tokens";
   return cut && answer.text.trim() !== "" && FINAL_STATUSES.includes(answer.status);
+}
+
+/**
+ * A stored branch as the page takes it up again: an answer that was streaming when the page went
+ * away keeps what had arrived, as "incomplete".
+ * @param {Turn[]} turns
+ * @returns {Turn[]}
+ */
+function restored(turns) {
+  return turns.map((turn) => ({
+    ...turn,
+    versions: turn.versions.map((answer) => {
+      const kept = FINAL_STATUSES.includes(answer.status)
+        ? { ...answer }
+        : { ...answer, status: INCOMPLETE, note: "the page was closed" };
+      if (answer.later) kept.later = restored(answer.later);
+      return kept;
+    }),
+  }));
+}
+
+/**
+ * Every turn of every branch.
+ * @param {Turn[]} turns
+ * @returns {Turn[]}
+ */
+function allTurns(turns) {
+  return turns.flatMap((turn) => [
+    turn,
+    ...turn.versions.flatMap((answer) => allTurns(answer.later ?? [])),
+  ]);
 }
 
 /**

@@ -1,9 +1,12 @@
 // @ts-check
 /**
- * The history sidebar: saved conversations, newest first, each to open, rename or delete. On a
+ * The history sidebar: saved conversations, newest first under date headings (Today, Yesterday,
+ * Previous 7 days, Older), each to open, rename or delete. On a
  * narrow screen it is a drawer the top bar's "Conversations" button opens, modal while open:
  * the page it covers is inert, so Tab stays in the list; Escape or a tap beside it closes it.
  */
+
+import { groupByDate } from "./history-groups.js";
 
 /** @typedef {import("./conversation-store.js").ConversationSummary} ConversationSummary */
 
@@ -77,15 +80,19 @@ export class HistoryView {
    * @param {string} currentId
    */
   render(conversations, currentId) {
+    const groups = groupByDate(conversations, Date.now());
     // Saved every second while an answer streams: only a list that changed is redrawn.
-    const drawn = JSON.stringify([currentId, conversations.map((c) => [c.id, c.title])]);
+    const drawn = JSON.stringify([
+      currentId,
+      groups.map((group) => [group.label, group.items.map((c) => [c.id, c.title])]),
+    ]);
     if (drawn === this.#drawn && this.#focusAfterRender === undefined) return;
     this.#drawn = drawn;
     const focused = this.#nav.contains(document.activeElement)
       ? document.activeElement?.getAttribute("data-focus-key")
       : undefined;
     this.#empty.hidden = conversations.length > 0;
-    this.#list.replaceChildren(...conversations.map((c) => this.#item(c, c.id === currentId)));
+    this.#list.replaceChildren(...groups.map((group) => this.#group(group, currentId)));
     const key = this.#focusAfterRender ?? focused;
     this.#focusAfterRender = undefined;
     if (key) {
@@ -107,6 +114,23 @@ export class HistoryView {
   }
 
   /**
+   * @param {{label: string, items: ConversationSummary[]}} group
+   * @param {string} currentId
+   */
+  #group(group, currentId) {
+    const element = document.createElement("li");
+    element.className = "history-group";
+    const heading = document.createElement("h3");
+    heading.className = "history-group-title";
+    heading.textContent = group.label;
+    const list = document.createElement("ul");
+    list.className = "history-items";
+    list.append(...group.items.map((c) => this.#item(c, c.id === currentId)));
+    element.append(heading, list);
+    return element;
+  }
+
+  /**
    * @param {ConversationSummary} conversation
    * @param {boolean} current
    */
@@ -114,7 +138,12 @@ export class HistoryView {
     const item = document.createElement("li");
     item.className = "history-item";
     const title = conversation.title || "Untitled";
-    const open = button("history-open", title, undefined, `open:${conversation.id}`);
+    const open = button("history-open", "", undefined, `open:${conversation.id}`);
+    const text = document.createElement("span");
+    text.className = "history-open-title";
+    text.textContent = title;
+    open.append(text);
+    open.title = title;
     if (current) open.setAttribute("aria-current", "page");
     open.addEventListener("click", () => {
       this.#handlers.onOpen(conversation.id);
@@ -124,7 +153,10 @@ export class HistoryView {
     rename.addEventListener("click", () => this.#rename(item, conversation.id, title));
     const remove = button("history-action", "✕", `Delete “${title}”`, `delete:${conversation.id}`);
     remove.addEventListener("click", () => this.#handlers.onDelete(conversation.id));
-    item.append(open, rename, remove);
+    const actions = document.createElement("span");
+    actions.className = "history-actions";
+    actions.append(rename, remove);
+    item.append(open, actions);
     return item;
   }
 

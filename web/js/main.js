@@ -14,11 +14,12 @@ import { canContinue, Conversation, current, FINAL_STATUSES } from "./conversati
 import { openStore } from "./conversation-store.js";
 import { describeError } from "./error-messages.js";
 import { HistoryView } from "./history-view.js";
-import { formatStats } from "./stream-stats.js";
 import { ThemeToggle } from "./theme-toggle.js";
 import { STATUS_LABELS, TurnView } from "./turn-view.js";
 
 /**
+ * @typedef {{conversation: Conversation, views: Map<Turn, TurnView>,
+ *   active: {run: AnswerRun, turn: Turn} | undefined}} Chat
  * @typedef {import("./conversation.js").Turn} Turn
  * @typedef {import("./conversation.js").Answer} Answer
  * @typedef {import("./conversation.js").TurnStatus} TurnStatus
@@ -48,6 +49,7 @@ const ui = {
   jump: byId("jump", HTMLButtonElement),
   announcer: byId("announcer", HTMLElement),
   notice: byId("storage-notice", HTMLElement),
+  demoNotice: byId("demo-notice", HTMLElement),
   toast: byId("toast", HTMLElement),
   toastText: byId("toast-text", HTMLElement),
   toastUndo: byId("toast-undo", HTMLButtonElement),
@@ -83,9 +85,15 @@ const history = new HistoryView(
 new ThemeToggle(byId("theme", HTMLButtonElement));
 let conversation = new Conversation();
 /** @type {Map<Turn, TurnView>} */
-const views = new Map();
+let views = new Map();
 /** @type {{run: AnswerRun, turn: Turn} | undefined} */
 let active;
+/**
+ * Conversations left while an answer ran in them: the answer goes on, into their (detached)
+ * views, and they are saved when it settles; opening one again takes them up as they are.
+ * @type {Map<string, Chat>}
+ */
+const background = new Map();
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let saveTimer;
 /** @type {(() => void) | undefined} */
@@ -130,7 +138,6 @@ function start(turn, view, messages, options = {}) {
   };
   const run = new AnswerRun({ answer, view, config, onStatus, credentials: session });
   active = { run, turn };
-  composer.busy = true;
   refresh();
   void run.run(messages);
 }
@@ -142,13 +149,15 @@ function start(turn, view, messages, options = {}) {
  */
 function changed(run, status, detail) {
   const final = FINAL_STATUSES.includes(status);
-  if (active?.run !== run) return;
+  if (active?.run !== run) {
+    if (final) void settledInBackground(run);
+    return;
+  }
   const label = STATUS_LABELS[status].replace("…", "").toLowerCase();
   ui.announcer.textContent = detail ? `Answer ${label}: ${detail}` : `Answer ${label}`;
   if (final) {
     views.get(active.turn)?.showDetails(current(active.turn));
     active = undefined;
-    composer.busy = false;
     refresh();
     void save();
   } else if (status === "sending") {
@@ -158,19 +167,40 @@ function changed(run, status, detail) {
   } else scheduleSave();
 }
 
+/**
+ * An answer that ran on in a conversation the user had left is over: keep it.
+ * @param {AnswerRun} run
+ */
+async function settledInBackground(run) {
+  const entry = [...background].find(([, chat]) => chat.active?.run === run);
+  if (!entry) return;
+  const [id, chat] = entry;
+  const turn = /** @type {Turn} */ (chat.active?.turn);
+  chat.views.get(turn)?.showDetails(current(turn));
+  chat.active = undefined;
+  chat.conversation.updatedAt = Date.now();
+  await store.put(chat.conversation.toRecord());
+  // Until it is stored, opening it takes it from here.
+  if (background.get(id) === chat) background.delete(id);
+  await refreshHistory();
+}
+
 /** Send turns into Stop while an answer runs; each answer's row offers what fits it now. */
 function refresh() {
+  composer.busy = active !== undefined;
   ui.send.hidden = active !== undefined;
   ui.stop.hidden = active === undefined;
   for (const [turn, view] of views) {
     const answer = current(turn);
     const settled = FINAL_STATUSES.includes(answer.status);
-    const last = conversation.isLast(turn) && !active;
+    // Any turn can be asked again (a new branch from there on), while nothing runs here.
+    const idle = !active;
     view.setActions({
       settled: settled && active?.turn !== turn,
-      regenerate: last && settled,
-      continue: last && canContinue(answer),
-      edit: last,
+      browse: idle,
+      regenerate: idle && settled,
+      continue: idle && conversation.isLast(turn) && canContinue(answer),
+      edit: idle,
       version: turn.shown + 1,
       versions: turn.versions.length,
     });
@@ -182,8 +212,9 @@ function refresh() {
 /** @param {Turn} turn */
 function regenerate(turn) {
   const view = views.get(turn);
-  if (!view || !conversation.isLast(turn) || active) return;
+  if (!view || active) return;
   conversation.addVersion(turn);
+  showBranch(turn);
   // The button may be gone until the answer settles: keep the keyboard focus somewhere useful.
   composer.focus();
   start(turn, view, conversation.historyFor(turn));
@@ -195,8 +226,9 @@ function regenerate(turn) {
  */
 function edit(turn, prompt) {
   const view = views.get(turn);
-  if (!view || !conversation.isLast(turn) || active) return;
+  if (!view || active) return;
   conversation.addVersion(turn, prompt);
+  showBranch(turn);
   composer.focus();
   start(turn, view, conversation.historyFor(turn));
 }
@@ -216,11 +248,28 @@ function continueAnswer(turn) {
  */
 function showVersion(turn, step) {
   const index = turn.shown + step;
-  if (index < 0 || index >= turn.versions.length || active?.turn === turn) return;
-  turn.shown = index;
+  if (index < 0 || index >= turn.versions.length || active) return;
+  conversation.show(turn, index);
   showStored(turn);
+  showBranch(turn);
   refresh();
   void save();
+}
+
+/**
+ * The turns after `turn` are those of the branch now shown: views of the others go.
+ * @param {Turn} turn
+ */
+function showBranch(turn) {
+  for (const [shown, view] of views) {
+    if (conversation.turns.includes(shown)) continue;
+    view.element.remove();
+    views.delete(shown);
+  }
+  for (const later of conversation.turns.slice(conversation.turns.indexOf(turn) + 1)) {
+    addView(later);
+    showStored(later);
+  }
 }
 
 /** @param {Turn} turn */
@@ -228,15 +277,7 @@ function showStored(turn) {
   const answer = current(turn);
   const view = views.get(turn);
   if (!view) return;
-  const stats = answer.stats ?? {};
-  const summary = formatStats({
-    ttftMs: stats.ttftMs,
-    tokens: stats.outputTokens ?? 0,
-    estimated: stats.estimated ?? true,
-    tokensPerSecond: stats.tokensPerSecond,
-    costUsd: stats.costUsd,
-  });
-  view.showAnswer(answer, summary);
+  view.showAnswer(answer);
   view.showError(answer.error && describeError(answer.error));
 }
 
@@ -268,13 +309,37 @@ async function refreshHistory() {
   ui.notice.hidden = !store.notice;
 }
 
-/** Stop what runs, saving it as it stands, and clear the page. */
-function leaveConversation() {
-  active?.run.stop();
+/**
+ * Clear the page for another conversation. An answer still running goes on in the background,
+ * unless `stop` (its conversation is deleted, or its user gone): then it is kept as it stands.
+ * @param {{stop?: boolean}} [options]
+ */
+function leaveConversation(options = {}) {
+  if (options.stop) active?.run.stop();
+  else if (active) background.set(conversation.id, { conversation, views, active });
+  active = undefined;
   clearTimeout(saveTimer);
   saveTimer = undefined;
-  views.clear();
+  views = new Map();
   ui.turns.replaceChildren();
+}
+
+/**
+ * Take up a conversation left while its answer ran, as it is now.
+ * @param {Chat} chat
+ */
+function resume(chat) {
+  leaveConversation();
+  background.delete(chat.conversation.id);
+  ({ conversation, views, active } = chat);
+  for (const turn of conversation.turns) {
+    const view = views.get(turn);
+    if (view) ui.turns.append(view.element);
+  }
+  ui.empty.hidden = conversation.turns.length > 0;
+  if (active) scheduleSave();
+  refresh();
+  scroll.toBottom();
 }
 
 /** @param {ConversationRecord} record */
@@ -294,9 +359,11 @@ function show(record) {
 async function open(id) {
   if (id === conversation.id) return;
   await save();
-  const record = await store.get(id);
-  if (!record) return;
-  show(record);
+  const chat = background.get(id);
+  const record = chat ? undefined : await store.get(id);
+  if (chat) resume(chat);
+  else if (record) show(record);
+  else return;
   location.replace(`#${id}`);
   await refreshHistory();
   composer.focus();
@@ -333,7 +400,9 @@ function showAccount() {
 async function accountChanged() {
   if (session?.user && session.user !== owner) {
     owner = session?.user;
-    leaveConversation();
+    for (const chat of background.values()) chat.active?.run.stop();
+    background.clear();
+    leaveConversation({ stop: true });
     conversation = new Conversation();
     location.replace("#");
     store = await openStore(owner);
@@ -364,8 +433,10 @@ async function onDelete(id) {
   const record = id === conversation.id ? conversation.toRecord() : await store.get(id);
   if (!record) return;
   const wasOpen = id === conversation.id;
+  background.get(id)?.active?.run.stop();
+  background.delete(id);
   if (wasOpen) {
-    leaveConversation();
+    leaveConversation({ stop: true });
     conversation = new Conversation();
     ui.empty.hidden = false;
     location.replace("#");
@@ -419,6 +490,10 @@ document.addEventListener("keydown", (event) => {
 window.addEventListener("pagehide", () => {
   active?.run.stop();
   void save();
+  for (const chat of background.values()) {
+    chat.active?.run.stop();
+    void store.put(chat.conversation.toRecord());
+  }
 });
 // A tab woken from sleep may hold an expired token; renew it before the next question.
 document.addEventListener("visibilitychange", () => {
@@ -429,6 +504,8 @@ for (const button of ui.empty.querySelectorAll("button[data-prompt]")) {
   button.addEventListener("click", () => ask(button.getAttribute("data-prompt") ?? ""));
 }
 
+// Nobody should take the offline demo model's sample text for a real answer.
+ui.demoNotice.hidden = config.provider !== "demo";
 const restored = location.hash.length > 1 && (await store.get(location.hash.slice(1)));
 if (restored) show(restored);
 refresh();

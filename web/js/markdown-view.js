@@ -9,6 +9,7 @@ import { decorateCodeBlocks } from "./code-blocks.js";
 import { highlight, isReady, prepare } from "./highlight.js";
 import { closeOpenMarkup, splitFinished } from "./markdown-blocks.js";
 import { lexBlocks, renderMarkdown } from "./markdown.js";
+import { mathReady, mayHaveMath, prepareMath } from "./math.js";
 
 const OPENING_FENCE = /(?:^|\n) {0,3}(?:`{3,}|~{3,})([\w+#.-]+)/g;
 
@@ -59,12 +60,14 @@ export class MarkdownView {
   render() {
     const { finished } = splitFinished(this.#source.slice(this.#committed), lexBlocks);
     for (const raw of finished) {
-      // Code waits (in the growing block) for its grammar: a finished block is final when shown.
-      if (!languagesIn(raw).every(isReady)) break;
+      // Code waits (in the growing block) for its grammar, math for KaTeX: a finished block is
+      // final when shown.
+      if (!languagesIn(raw).every(isReady) || (mayHaveMath(raw) && !mathReady())) break;
       this.#commit(raw);
     }
     const rest = this.#source.slice(this.#committed);
     for (const language of languagesIn(rest)) prepare(language);
+    if (mayHaveMath(rest)) void prepareMath();
     const fragment = renderMarkdown(closeOpenMarkup(rest));
     decorateCodeBlocks(fragment);
     this.#growing.replaceChildren(fragment);
@@ -83,14 +86,15 @@ export class MarkdownView {
     this.#committed += raw.length;
     if (!raw.trim()) return;
     const element = block("md-block");
-    const fragment = renderMarkdown(raw);
-    decorateCodeBlocks(fragment);
-    for (const code of fragment.querySelectorAll("pre > code[class*='language-']")) {
-      const language = code.className.match(/(?:^|\s)language-([\w+#.-]+)/)?.[1];
-      if (language && code instanceof HTMLElement) highlight(code, language);
-    }
-    element.append(fragment);
+    element.append(finishedBlock(raw));
     this.#root.insertBefore(element, this.#growing);
+    // Only an answer shown whole (restored, or at its end) commits math before KaTeX is there:
+    // that block is typeset again once it is.
+    if (mayHaveMath(raw) && !mathReady()) {
+      void prepareMath().then(() => {
+        if (element.isConnected) element.replaceChildren(finishedBlock(raw));
+      });
+    }
   }
 }
 
@@ -100,6 +104,20 @@ export class MarkdownView {
  */
 function languagesIn(markdown) {
   return [...markdown.matchAll(OPENING_FENCE)].map((match) => match[1]);
+}
+
+/**
+ * A finished block's markup: rendered, sanitised, decorated and highlighted.
+ * @param {string} raw
+ */
+function finishedBlock(raw) {
+  const fragment = renderMarkdown(raw);
+  decorateCodeBlocks(fragment);
+  for (const code of fragment.querySelectorAll("pre > code[class*='language-']")) {
+    const language = code.className.match(/(?:^|\s)language-([\w+#.-]+)/)?.[1];
+    if (language && code instanceof HTMLElement) highlight(code, language);
+  }
+  return fragment;
 }
 
 /** @param {string} className */

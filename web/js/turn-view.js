@@ -39,7 +39,7 @@ export class TurnView {
   #status = element("span", "status");
   #model = element("span", "model");
   #details = element("details", "stats-details");
-  #stats = element("summary", "stats");
+  #stats = element("summary", "stats", "Details");
   #detailList = element("dl", "stats-list");
   #body = element("div", "answer-body");
   #error = element("div", "answer-error");
@@ -63,7 +63,7 @@ export class TurnView {
   constructor(prompt, handlers) {
     this.#onChange = handlers.onChange;
     this.#onEdit = handlers.onEdit;
-    this.#actions = new AnswerActions(handlers, () => this.#markdown.text);
+    this.#actions = new AnswerActions(handlers, () => this.#copyText());
     this.#bubble.textContent = prompt;
     this.#editButton.type = "button";
     this.#editButton.setAttribute("aria-label", "Edit message");
@@ -109,7 +109,7 @@ export class TurnView {
     this.#schedule();
   }
 
-  /** @param {string} text */
+  /** @param {string} text  the live numbers of the streaming answer, e.g. "TTFT 412 ms · …" */
   setStats(text) {
     this.#pendingStats = text;
     this.#schedule();
@@ -129,16 +129,13 @@ export class TurnView {
   /**
    * Show a stored answer (a restored conversation, or another version), whole.
    * @param {Answer} answer
-   * @param {string} stats  its summary line
    */
-  showAnswer(answer, stats) {
+  showAnswer(answer) {
     this.#stop();
     this.#bubble.textContent = answer.prompt;
     this.#markdown.reset(answer.text);
     this.setModel(answer.model);
     this.setStatus(answer.status, answer.note);
-    this.#pendingStats = stats;
-    this.#flushStats();
     this.showDetails(answer);
     this.#onChange();
   }
@@ -155,7 +152,7 @@ export class TurnView {
     this.#markdown.reset("");
     // A continuation reopens the answer: its last block may well go on growing.
     if (kept) this.appendText(kept);
-    this.#stats.textContent = "";
+    this.#detailList.replaceChildren();
     this.#details.hidden = true;
     this.showError(undefined);
     this.setStatus("sending");
@@ -167,7 +164,7 @@ export class TurnView {
     this.#detailList.replaceChildren(
       ...rows.flatMap(([term, value]) => [element("dt", "", term), element("dd", "", value)]),
     );
-    this.#details.hidden = this.#stats.textContent === "" && rows.length === 0;
+    this.#details.hidden = rows.length === 0;
   }
 
   /** @param {{title: string, detail: string} | undefined} error */
@@ -234,6 +231,14 @@ export class TurnView {
     this.#onChange();
   }
 
+  /** What Copy takes: the answer as shown, what arrived of it and the error that ended it. */
+  #copyText() {
+    const text = this.#markdown.text;
+    if (this.#error.hidden) return text;
+    const error = [...this.#error.children].map((line) => line.textContent).join("\n");
+    return text.trim() ? `${text.trimEnd()}\n\n${error}` : error;
+  }
+
   #stop() {
     cancelAnimationFrame(this.#frame);
     clearTimeout(this.#timer);
@@ -273,7 +278,8 @@ export class TurnView {
 
   #flushStats() {
     if (!this.#pendingStats) return;
-    this.#stats.textContent = this.#pendingStats;
+    const live = [element("dt", "", "So far"), element("dd", "", this.#pendingStats)];
+    this.#detailList.replaceChildren(...live);
     this.#details.hidden = false;
     this.#pendingStats = "";
   }

@@ -9,6 +9,10 @@ declare module "*/vendor/purify.es.mjs" {
   export type * from "dompurify";
 }
 
+declare module "*/vendor/katex.mjs" {
+  export { default } from "katex";
+}
+
 declare module "*/vendor/highlight/core.min.js" {
   export interface HighlightApi {
     highlight(code: string, options: { language: string; ignoreIllegals?: boolean }): {

@@ -28,6 +28,7 @@ MODULES = [
     "tests.bench.upstream_abort",
     "tests.bench.serve_load",
     "tests.bench.connections",
+    "tests.bench.long_answer",
 ]
 
 

@@ -1,12 +1,16 @@
 """A long answer streams smoothly: 5,000 tokens of prose, code and tables at 100 tokens/s.
 
 Finished Markdown blocks are rendered once and kept, so the work per repaint follows the block
-being written, not the whole answer: no long task over 100 ms, few over 50 ms, finished blocks'
-nodes never replaced, and a selection made mid-stream is still there at the end.
+being written, not the whole answer: finished blocks' nodes are never replaced, a selection made
+mid-stream is still there at the end, and the view has followed the answer to its end. The long
+tasks it caused are printed (``LONG_TASKS``) for ``tests/bench/long_answer.py``, which holds them
+to their targets: on a loaded machine a long task is the machine's as much as the page's, so a
+time bound belongs in the benchmark, not here.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -19,8 +23,6 @@ pytestmark = pytest.mark.browser
 
 TOKENS = 5_000
 TOKENS_PER_SECOND = 100
-MAX_LONG_TASK_MS = 100
-MAX_TASKS_OVER_50_MS = 10
 
 WATCH = """() => {
   window.__longTasks = [];
@@ -119,9 +121,4 @@ def test_a_long_answer_streams_without_jank(page: Page, fake: FakeAnthropic) -> 
     )
 
     tasks: list[float] = page.evaluate("window.__longTasks")
-    over_50 = [round(t) for t in tasks if t > 50]
-    print(
-        f"long tasks: {len(tasks)}, over 50 ms: {over_50}, longest: {max(tasks, default=0):.0f} ms"
-    )
-    assert max(tasks, default=0) <= MAX_LONG_TASK_MS, tasks
-    assert len(over_50) <= MAX_TASKS_OVER_50_MS, over_50
+    print("LONG_TASKS " + json.dumps([round(task, 1) for task in tasks]))

@@ -13,8 +13,8 @@ need-python = $(or $(PYTHON),$(error Python 3.11 or newer is needed to build $(V
 VENV := .venv
 BIN := $(VENV)/bin
 # The locks (`make lock`): what ships in the Lambda asset, and the dev/test/infra venvs.
-LAMBDA_LOCK := requirements/lambda.txt
-DEV_LOCK := requirements/dev.txt
+LAMBDA_LOCK := requirements.txt
+DEV_LOCK := requirements-dev.txt
 LOCKS := $(LAMBDA_LOCK) $(DEV_LOCK)
 # The python3.13 Lambda runtime on arm64 runs Amazon Linux 2023, whose glibc is 2.34.
 LAMBDA_TARGET := --python-version 3.13 --python-platform aarch64-manylinux_2_34

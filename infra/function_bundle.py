@@ -1,6 +1,6 @@
 """The Lambda asset: the ``stream_chat`` package and the locked dependencies, without Docker.
 
-pip installs exactly the lock (``requirements/lambda.txt``: every version pinned, every file
+pip installs exactly the lock (``requirements.txt``: every version pinned, every file
 hash-checked, no dependency resolved at synth) as wheels for the function's platform (Python 3.13
 on arm64), whatever machine runs the synth, so a laptop or an x86_64 CI builds the same asset.
 Bundling never falls back to Docker: if pip fails, synth fails.

@@ -29,7 +29,7 @@ from stream_chat_page import page_config
 
 ROOT = Path(__file__).resolve().parent.parent
 # What the function's asset installs: pinned and hashed for Lambda's platform (`make lock`).
-LAMBDA_LOCK = ROOT / "requirements" / "lambda.txt"
+LAMBDA_LOCK = ROOT / "requirements.txt"
 # How an unresolved CDK token looks inside a string.
 DEPLOY_TIME = re.compile(r"\$\{Token\[[^\]]*\]\}")
 NODE_MODULES = ROOT / "node_modules"

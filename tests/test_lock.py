@@ -126,13 +126,13 @@ def test_a_new_requirement_or_one_the_pin_breaks_is_named(lambda_lock: Lock) -> 
     moved = [Requirement("anthropic>=99"), Requirement("left-pad>=1")]
     problems = list(unmet(moved, lambda_lock))
     assert [p.split(" ")[0] for p in problems] == ["anthropic>=99", "left-pad>=1"]
-    assert "is not in lambda.txt" in problems[1]
+    assert "is not in requirements.txt" in problems[1]
 
 
 def test_a_requirement_dropped_from_pyproject_is_named(lambda_lock: Lock) -> None:
     fewer = [r for r in runtime_requirements(PROJECT_TABLE) if r.name != "snapshot-restore-py"]
     assert list(stale(fewer, lambda_lock)) == [
-        f"lambda.txt pins snapshot-restore-py for {PROJECT}, which no longer asks for it"
+        f"requirements.txt pins snapshot-restore-py for {PROJECT}, which no longer asks for it"
     ]
 
 
@@ -140,13 +140,14 @@ def test_a_dev_lock_that_strays_from_what_ships_is_named(
     lambda_lock: Lock, dev_lock: Lock, tmp_path: Path
 ) -> None:
     version = lambda_lock.pinned()["anthropic"]
-    strayed = tmp_path / "dev.txt"
+    shipped = lambda_lock.pinned()["cryptography"]
+    strayed = tmp_path / "requirements-dev.txt"
     strayed.write_text(
         DEV_LOCK.read_text()
         .replace(f"\nanthropic=={version} ", "\nanthropic==2.0.0 ")
         .replace("\ncryptography==", "\nnot-cryptography==")
     )
     assert list(diverging(lambda_lock, read_lock(strayed))) == [
-        f"anthropic ships as {version} but dev.txt has 2.0.0",
-        f"cryptography ships as {lambda_lock.pinned()['cryptography']} but dev.txt lacks it",
+        f"anthropic ships as {version} but requirements-dev.txt has 2.0.0",
+        f"cryptography ships as {shipped} but requirements-dev.txt lacks it",
     ]

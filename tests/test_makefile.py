@@ -19,9 +19,8 @@ def plan_venv(
 ) -> subprocess.CompletedProcess[str]:
     """`make -n` for the venv, in a copy of the Makefile, with only stub interpreters on PATH
     (each answers any question with its version, as `python -c` printing it would)."""
-    for name in ("Makefile", "pyproject.toml"):
+    for name in ("Makefile", "pyproject.toml", "requirements.txt", "requirements-dev.txt"):
         shutil.copy(ROOT / name, tmp_path / name)
-    shutil.copytree(ROOT / "requirements", tmp_path / "requirements")
     stubs = tmp_path / "bin"
     stubs.mkdir()
     for name, version in pythons.items():
@@ -97,7 +96,7 @@ def test_the_venvs_install_the_hash_checked_dev_lock_and_the_project_alone(
     result = plan_venv(tmp_path, {"python3": "3.12"})
 
     locked, project = pip_installs(result.stdout)
-    assert locked.split()[-2:] == ["-r", "requirements/dev.txt"]
+    assert locked.split()[-2:] == ["-r", "requirements-dev.txt"]
     assert {"--require-hashes", "--no-deps"} <= set(locked.split())
     assert project.split()[-2:] == ["-e", "."]
     assert {"--no-deps", "--no-build-isolation"} <= set(project.split())
@@ -112,6 +111,6 @@ def test_a_changed_lock_reinstalls_the_venv(tmp_path: Path) -> None:
     assert pip_installs(replan(tmp_path).stdout) == []
 
     later = (bin_dir / "stream-chat").stat().st_mtime + 10
-    os.utime(tmp_path / "requirements" / "lambda.txt", (later, later))
+    os.utime(tmp_path / "requirements.txt", (later, later))
 
     assert len(pip_installs(replan(tmp_path).stdout)) == 2

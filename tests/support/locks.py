@@ -19,8 +19,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[2]
-LAMBDA_LOCK = ROOT / "requirements" / "lambda.txt"
-DEV_LOCK = ROOT / "requirements" / "dev.txt"
+LAMBDA_LOCK = ROOT / "requirements.txt"
+DEV_LOCK = ROOT / "requirements-dev.txt"
 FIX = "run make lock"
 PROJECT = "stream-chat (pyproject.toml)"
 _HEADER = re.compile(r"^#\s+(uv pip compile .*)$", re.MULTILINE)

@@ -62,10 +62,13 @@ def test_function_errors_keep_their_status_and_headers(start_serve: StartServe) 
     assert json.loads(client.body())["error"]["code"] == "method_not_allowed"
 
 
-def test_twenty_concurrent_streams_arrive_intact_and_in_order(start_serve: StartServe) -> None:
-    serve = start_serve("--workers", "20", **{**DEMO, "STREAM_CHAT_DEMO_TOKEN_DELAY_S": "0.02"})
+Spans = list[tuple[float, float]]
+
+
+def twenty_at_once(serve: Any) -> tuple[dict[int, list[dict[str, Any]]], Spans]:
+    """Twenty streams started together: each one's frames, and when each was open."""
     results: dict[int, list[dict[str, Any]]] = {}
-    spans: list[tuple[float, float]] = []
+    spans: Spans = []
     go = threading.Barrier(20, timeout=30)
 
     def one(number: int) -> None:
@@ -82,6 +85,17 @@ def test_twenty_concurrent_streams_arrive_intact_and_in_order(start_serve: Start
         thread.start()
     for thread in threads:
         thread.join(90)
+    return results, spans
+
+
+def test_twenty_concurrent_streams_arrive_intact_and_in_order(start_serve: StartServe) -> None:
+    serve = start_serve("--workers", "20", **{**DEMO, "STREAM_CHAT_DEMO_TOKEN_DELAY_S": "0.02"})
+    # A first round starts the twenty instances: on a busy machine their inits, one after the
+    # other, take longer than an answer, so only warm instances can all be open at once.
+    warm, _ = twenty_at_once(serve)
+    assert sorted(warm) == list(range(20))
+
+    results, spans = twenty_at_once(serve)
 
     assert sorted(results) == list(range(20))
     assert max(s for s, _ in spans) < min(e for _, e in spans), "all 20 were open at once"

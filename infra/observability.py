@@ -20,8 +20,8 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from stream_chat.refusals import NAMESPACE
-from stream_chat.stream_report import ENDINGS, ERROR_ENDINGS
+from stream_chat.accounting.record import ENDINGS, ERROR_ENDINGS
+from stream_chat.accounting.refusals import NAMESPACE
 
 FIVE_MINUTES = cdk.Duration.minutes(5)
 HOUR = cdk.Duration.hours(1)

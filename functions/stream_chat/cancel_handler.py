@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from stream_chat.access import Authorizer, Viewer
+from stream_chat.accounting.refusals import count_refused
 from stream_chat.cancellation import CancelRegistry, make_registry
 from stream_chat.errors import (
     InternalError,
@@ -29,7 +30,6 @@ from stream_chat.errors import (
     StreamChatError,
 )
 from stream_chat.json_response import JsonResponse, error_response, json_response
-from stream_chat.refusals import count_refused
 from stream_chat.routes import CANCEL_PATH, STREAM_ID
 from stream_chat.runtime.entry import LambdaEntry
 from stream_chat.settings import Settings

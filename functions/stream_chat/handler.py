@@ -18,10 +18,11 @@ from aws_lambda_powertools.utilities.data_classes import LambdaFunctionUrlEvent
 
 from stream_chat import restore
 from stream_chat.access import Authorizer, Viewer
-from stream_chat.budget import Budget, RemainingTime
+from stream_chat.accounting.refusals import count_refused
+from stream_chat.answer.pipeline import AnswerPipeline, new_stream_id
 from stream_chat.cancellation import CancelRegistry, make_registry
 from stream_chat.chat_request import ChatRequest, parse_chat_request, read_body
-from stream_chat.chat_stream import ChatStream, new_stream_id
+from stream_chat.deadline import Deadline, RemainingTime
 from stream_chat.errors import (
     InternalError,
     InvalidEvent,
@@ -31,15 +32,14 @@ from stream_chat.errors import (
 )
 from stream_chat.json_response import JsonResponse, error_response
 from stream_chat.limits import Lease, Limiter
+from stream_chat.protocol.sse import HEADERS
 from stream_chat.providers import Provider, make_provider
-from stream_chat.refusals import count_refused
 from stream_chat.routes import CHAT_PATH
 from stream_chat.runtime import snapstart
 from stream_chat.runtime.entry import LambdaEntry
 from stream_chat.runtime.response import StreamingResponse
 from stream_chat.settings import Settings
 from stream_chat.shutdown import PROCESS_SHUTDOWN
-from stream_chat.sse import HEADERS
 
 logger = Logger(service="stream-chat")
 
@@ -57,7 +57,7 @@ class ChatFunction:
         self.settings = settings
         self.authorizer = authorizer or Authorizer.from_settings(settings)
         self.limiter = limiter or Limiter.from_settings(settings)
-        self.chat_stream = ChatStream(provider, registry, settings)
+        self.pipeline = AnswerPipeline(provider, registry, settings)
         # What SnapStart's hooks close before the snapshot and renew after a restore.
         self.clients = (provider, registry, self.limiter.store)
 
@@ -139,11 +139,11 @@ class ChatFunction:
     ) -> StreamingResponse:
         stream_id = new_stream_id()
         logger.append_keys(stream_id=stream_id)
-        budget = Budget.from_context(context, self.settings.deadline_margin_s)
+        deadline = Deadline.from_context(context, self.settings.deadline_margin_s)
         return StreamingResponse(
             200,
             {**HEADERS, "x-stream-id": stream_id},
-            self.chat_stream.frames(request, stream_id, budget, lease, request_id),
+            self.pipeline.frames(request, stream_id, deadline, lease, request_id),
         )
 
 

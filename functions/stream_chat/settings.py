@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
-from stream_chat.pricing import DEFAULT_PRICES, PriceTable, parse_prices
+from stream_chat.accounting.pricing import DEFAULT_PRICES, PriceTable, parse_prices
 
 Provider = Literal["anthropic", "bedrock", "demo"]
 CancelBackend = Literal["dynamodb", "sqlite", "none"]

@@ -132,7 +132,7 @@ def _cancel(function: Any, settings: Any, fake: FakeAnthropic, reply: Reply) -> 
 def _timeout(function: Any, settings: Any, fake: FakeAnthropic) -> float:
     from stream_chat.handler import ChatFunction
 
-    stream = function.chat_stream
+    stream = function.pipeline
     timed = ChatFunction(settings, stream.provider, stream.registry)
     index = len(fake.streams)
     invoked = time.time()

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-import stream_chat.upstream
+import stream_chat.answer.upstream
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.function.conftest import Invoke, chat_event, timed_invoke, user
@@ -130,7 +130,7 @@ def test_no_retry_starts_that_could_not_come_back_in_time(
     # go on while one more attempt (counted twice) fits, so the last one fails by about 1.7 s and
     # its own error ends the stream. Starting every retry whose backoff fits would leave the
     # last attempt in flight at the deadline, 2 s in, to end in a timeout or ``deadline``.
-    monkeypatch.setattr(stream_chat.upstream, "BACKOFF_BASE_S", 0.01)
+    monkeypatch.setattr(stream_chat.answer.upstream, "BACKOFF_BASE_S", 0.01)
     fake_anthropic.enqueue(*[Reply(fault="http_529", head_delay_s=0.3)] * 10)
     took_s, frames = timed_invoke(settings, chat_event(user()), 2.5, provider_attempts=10)
     assert took_s < 1.85

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from stream_chat.pricing import DEFAULT_PRICES, Prices, price_of
+from stream_chat.accounting.pricing import DEFAULT_PRICES, Prices, price_of
+from stream_chat.accounting.record import priced
+from stream_chat.protocol.sse import HEARTBEAT_MARK
 from stream_chat.settings import ENV, Settings, SettingsError
-from stream_chat.sse import HEARTBEAT_MARK
-from stream_chat.stream_report import priced
 
 SONNET = DEFAULT_PRICES["claude-sonnet-4-6"]
 

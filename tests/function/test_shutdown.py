@@ -21,7 +21,7 @@ def test_a_stream_in_flight_ends_with_a_shutdown_error_then_done(settings: Setti
     slow = replace(settings, provider="demo", demo_token_delay_s=0.02)
     function = build_function(slow)
     shutdown = Shutdown(exit_when_idle=lambda status: None)
-    function.chat_stream = replace(function.chat_stream, shutdown=shutdown)
+    function.pipeline = replace(function.pipeline, shutdown=shutdown)
     response = function(chat_event(user("a long answer")), LambdaContext.local("r", 30.0))
     body = iter(response.body)
     reader = ProtocolReader()
@@ -43,7 +43,7 @@ def test_a_stream_started_after_shutdown_ends_at_once(settings: Settings) -> Non
     function = build_function(replace(settings, provider="demo", demo_token_delay_s=0.02))
     shutdown = Shutdown(exit_when_idle=lambda status: None)
     shutdown.trigger()
-    function.chat_stream = replace(function.chat_stream, shutdown=shutdown)
+    function.pipeline = replace(function.pipeline, shutdown=shutdown)
 
     response = function(chat_event(user()), LambdaContext.local("r", 30.0))
     reader = ProtocolReader()

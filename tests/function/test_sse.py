@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stream_chat.sse import HEARTBEAT_MARK, encode_frame, encode_stream
+from stream_chat.protocol.sse import HEARTBEAT_MARK, encode_frame, encode_frames
 from tests.support.protocol import read_frames
 
 TRICKY = [
@@ -32,7 +32,7 @@ def test_frame_bytes_are_exact() -> None:
 
 
 def test_stream_numbers_frames_and_keeps_heartbeats_as_comments() -> None:
-    chunks = list(encode_stream([{"type": "start"}, HEARTBEAT_MARK, {"type": "done"}]))
+    chunks = list(encode_frames([{"type": "start"}, HEARTBEAT_MARK, {"type": "done"}]))
     assert chunks == [
         b'id: 1\nevent: start\ndata: {"type":"start"}\n\n',
         b": ping\n\n",
@@ -53,7 +53,7 @@ CHARACTERS = st.characters(exclude_categories=("Cs",))
     )
 )
 def test_text_survives_a_split_at_every_byte(texts: list[str]) -> None:
-    data = b"".join(encode_stream([{"type": "text", "text": text} for text in texts]))
+    data = b"".join(encode_frames([{"type": "text", "text": text} for text in texts]))
     for cut in range(len(data) + 1):
         frames = read_frames([data[:cut], data[cut:]])
         assert [frame["text"] for frame in frames] == texts

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from stream_chat.access import Authorizer
-from stream_chat.budget import Budget
+from stream_chat.accounting.refusals import NAMESPACE
 from stream_chat.cancel_handler import CancelFunction
 from stream_chat.cancellation.sqlite import SQLiteRegistry
 from stream_chat.chat_request import ChatRequest
+from stream_chat.deadline import Deadline
 from stream_chat.handler import ChatFunction
-from stream_chat.refusals import NAMESPACE
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
@@ -109,7 +109,7 @@ class BrokenProvider:
     def model_label(self, request: ChatRequest) -> str:
         return request.model
 
-    def open(self, request: ChatRequest, budget: Budget) -> Any:
+    def open(self, request: ChatRequest, deadline: Deadline) -> Any:
         raise RuntimeError("a bug in a provider")
 
 

@@ -15,15 +15,15 @@ from typing import Any
 
 import pytest
 
-import stream_chat.chat_stream
-from stream_chat.budget import Budget
+import stream_chat.answer.pipeline
+from stream_chat.accounting.pricing import Prices
 from stream_chat.cancel_handler import CancelFunction
 from stream_chat.chat_request import ChatRequest
+from stream_chat.deadline import Deadline
 from stream_chat.handler import ChatFunction
-from stream_chat.pricing import Prices
 from stream_chat.providers.anthropic import ANTHROPIC_WIRE, AnthropicStream, Wire
 from stream_chat.providers.bedrock import BEDROCK_WIRE
-from stream_chat.providers.events import ProviderEvent, TextDelta, UsageReport
+from stream_chat.providers.events import ProviderEvent, TextDelta, UsageUpdate
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic
@@ -58,7 +58,7 @@ class Double:
     def model_label(self, request: ChatRequest) -> str:
         return request.model
 
-    def open(self, request: ChatRequest, budget: Budget) -> Any:
+    def open(self, request: ChatRequest, deadline: Deadline) -> Any:
         return self._open_stream()
 
 
@@ -88,7 +88,7 @@ class BreaksMidStream:
     request_id = None
 
     def __iter__(self) -> Iterator[ProviderEvent]:
-        yield UsageReport(input_tokens=12, output_tokens=1)
+        yield UsageUpdate(input_tokens=12, output_tokens=1)
         yield TextDelta("partial ")
         self.break_mid_stream()
 
@@ -139,7 +139,7 @@ def test_a_stage_that_fails_at_once_still_sends_start_first(
         raise LookupError("a bug before the first frame")
         yield  # a generator, as the stage it stands for
 
-    monkeypatch.setattr(stream_chat.chat_stream, "priced", priced_with_a_bug)
+    monkeypatch.setattr(stream_chat.answer.pipeline, "priced", priced_with_a_bug)
     response = build_function(settings)(chat_event(user()), LambdaContext.local("r", 30))
     frames = read_frames(response.body)
     assert types_of(frames) == ["start", "error", "done"]

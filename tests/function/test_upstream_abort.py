@@ -14,11 +14,11 @@ from dataclasses import replace
 
 import pytest
 
-import stream_chat.upstream
-from stream_chat.budget import Budget
+import stream_chat.answer.upstream
+from stream_chat.answer.upstream import Upstream
+from stream_chat.deadline import Deadline
 from stream_chat.providers import make_provider
 from stream_chat.settings import Settings
-from stream_chat.upstream import Upstream
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.function.answers import (
     LONG,
@@ -109,8 +109,8 @@ def test_a_cancel_during_the_backoff_starts_no_new_attempt(
     fake_anthropic: FakeAnthropic, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     backoff_s = 2.0
-    monkeypatch.setattr(stream_chat.upstream, "BACKOFF_BASE_S", backoff_s)
-    monkeypatch.setattr(stream_chat.upstream.random, "uniform", lambda low, high: high)
+    monkeypatch.setattr(stream_chat.answer.upstream, "BACKOFF_BASE_S", backoff_s)
+    monkeypatch.setattr(stream_chat.answer.upstream.random, "uniform", lambda low, high: high)
     function = build_function(replace(settings, provider_attempts=3))
     warm(function, fake_anthropic)
     fake_anthropic.enqueue(Reply(fault="http_529"), Reply())
@@ -131,7 +131,7 @@ def test_an_abort_before_the_first_attempt_opens_no_connection(
     function = build_function(settings)
     request = function.validate(b'{"messages": [{"role": "user", "content": "Hi"}]}')
     upstream = Upstream(
-        make_provider(settings), request, Budget(time.monotonic() + 30), 3, queue.Queue()
+        make_provider(settings), request, Deadline(time.monotonic() + 30), 3, queue.Queue()
     )
     upstream.abort()
     assert upstream.start().join(timeout=5)

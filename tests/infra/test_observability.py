@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from stream_chat.stream_report import ENDINGS, ERROR_ENDINGS
+from stream_chat.accounting.record import ENDINGS, ERROR_ENDINGS
 from tests.infra.conftest import OPTIONS
 from tests.infra.test_stack import resolved
 

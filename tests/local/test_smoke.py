@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from stream_chat.sse import HEARTBEAT_MARK, encode_stream
+from stream_chat.protocol.sse import HEARTBEAT_MARK, encode_frames
 from stream_chat_local import cli
 from stream_chat_local.sse_reader import SseEvent, SseReader
 
@@ -39,7 +39,7 @@ def frames(ending: str) -> list[bytes]:
     if ending != "cut":
         events.append({"type": "usage", "input_tokens": 9, "output_tokens": 10})
         events.append({"type": "done", "stop_reason": "error" if ending == "error" else "end_turn"})
-    return list(encode_stream(events))
+    return list(encode_frames(events))
 
 
 class Site(BaseHTTPRequestHandler):
@@ -224,7 +224,7 @@ def read_all(chunks: list[bytes]) -> tuple[list[SseEvent], int]:
 
 def test_reader_parses_the_function_encoder_split_at_every_byte() -> None:
     stream = b"".join(
-        encode_stream(
+        encode_frames(
             [
                 {"type": "start", "stream_id": "s", "model": "demo"},
                 HEARTBEAT_MARK,

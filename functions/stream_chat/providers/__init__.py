@@ -1,6 +1,6 @@
 """Providers turn a chat request into a stream of normalised events (``providers.events``).
 
-``open()`` prepares one upstream request and returns its ``UpstreamStream`` without touching
+``open()`` prepares one upstream request and returns its ``ProviderCall`` without touching
 the network, so the request can be aborted at every moment, even before it is sent.
 """
 
@@ -9,16 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from stream_chat.budget import Budget
     from stream_chat.chat_request import ChatRequest
-    from stream_chat.providers.events import UpstreamStream
+    from stream_chat.deadline import Deadline
+    from stream_chat.providers.events import ProviderCall
     from stream_chat.settings import Settings
 
 
 class Provider(Protocol):
     def model_label(self, request: ChatRequest) -> str: ...
 
-    def open(self, request: ChatRequest, budget: Budget) -> UpstreamStream: ...
+    def open(self, request: ChatRequest, deadline: Deadline) -> ProviderCall: ...
 
 
 def make_provider(settings: Settings) -> Provider:

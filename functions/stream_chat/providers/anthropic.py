@@ -19,8 +19,8 @@ import anthropic
 import httpx2
 from aws_lambda_powertools import Logger
 
-from stream_chat.budget import Budget
 from stream_chat.chat_request import ChatRequest
+from stream_chat.deadline import Deadline
 from stream_chat.errors import ProviderProtocolError, ProviderRejected, StreamChatError
 from stream_chat.providers import sdk_internals
 from stream_chat.providers.abortable_http import Attempt, abortable_client
@@ -105,8 +105,8 @@ class AnthropicProvider:
     def model_label(self, request: ChatRequest) -> str:
         return request.model
 
-    def open(self, request: ChatRequest, budget: Budget) -> AnthropicStream:
-        send = messages_sender(self._client(), request, budget, self._settings.connect_timeout_s)
+    def open(self, request: ChatRequest, deadline: Deadline) -> AnthropicStream:
+        send = messages_sender(self._client(), request, deadline, self._settings.connect_timeout_s)
         return AnthropicStream(send)
 
     def _client(self) -> anthropic.Anthropic:
@@ -139,13 +139,13 @@ ANTHROPIC_WIRE = Wire()
 def messages_sender(
     client: anthropic.Anthropic | AnthropicBedrock,
     request: ChatRequest,
-    budget: Budget,
+    deadline: Deadline,
     connect_timeout_s: float,
 ) -> Callable[[], anthropic.Stream[Any]]:
-    """A streamed Messages request, sent when called, within the budget left at that moment."""
+    """A streamed Messages request, sent when called, within the time left at that moment."""
 
     def send() -> anthropic.Stream[Any]:
-        remaining = max(0.001, budget.remaining())
+        remaining = max(0.001, deadline.remaining())
         return client.messages.create(  # type: ignore[return-value]  # stream=True: a Stream
             model=request.model,
             max_tokens=request.max_tokens,

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from stream_chat.errors import ProviderProtocolError
 from stream_chat.providers.anthropic_errors import MALFORMED
-from stream_chat.providers.events import ProviderEvent, TextDelta, UsageReport
+from stream_chat.providers.events import ProviderEvent, TextDelta, UsageUpdate
 
 T = TypeVar("T")
 TOKEN_COUNTS = (
@@ -51,8 +51,8 @@ def optional(owner: Any, name: str, kind: type[T]) -> T | None:
     return value
 
 
-def usage_of(usage: Any) -> UsageReport:
+def usage_of(usage: Any) -> UsageUpdate:
     counts = {name: optional(usage, name, int) for name in TOKEN_COUNTS}
     if any(count is not None and count < 0 for count in counts.values()):
         raise ProviderProtocolError(MALFORMED)
-    return UsageReport(**counts)
+    return UsageUpdate(**counts)

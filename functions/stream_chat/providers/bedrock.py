@@ -29,8 +29,8 @@ import httpx2
 from anthropic.lib.bedrock import AnthropicBedrock
 from aws_lambda_powertools import Logger
 
-from stream_chat.budget import Budget
 from stream_chat.chat_request import ChatRequest
+from stream_chat.deadline import Deadline
 from stream_chat.providers import bedrock_errors, sdk_internals
 from stream_chat.providers.abortable_http import abortable_client
 from stream_chat.providers.anthropic import (
@@ -95,10 +95,10 @@ class BedrockProvider:
     def model_label(self, request: ChatRequest) -> str:
         return request.model
 
-    def open(self, request: ChatRequest, budget: Budget) -> AnthropicStream:
+    def open(self, request: ChatRequest, deadline: Deadline) -> AnthropicStream:
         with self._lock:
             client = self._client
-        send = messages_sender(client, request, budget, self._settings.connect_timeout_s)
+        send = messages_sender(client, request, deadline, self._settings.connect_timeout_s)
         return AnthropicStream(send, BEDROCK_WIRE)
 
 

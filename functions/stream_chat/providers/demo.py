@@ -11,9 +11,9 @@ import re
 import threading
 from collections.abc import Iterator
 
-from stream_chat.budget import Budget
 from stream_chat.chat_request import ChatRequest
-from stream_chat.providers.events import MessageEnd, ProviderEvent, TextDelta, UsageReport
+from stream_chat.deadline import Deadline
+from stream_chat.providers.events import MessageEnd, ProviderEvent, TextDelta, UsageUpdate
 
 MODEL_LABEL = "demo"
 
@@ -53,7 +53,7 @@ class DemoProvider:
     def model_label(self, request: ChatRequest) -> str:
         return MODEL_LABEL
 
-    def open(self, request: ChatRequest, budget: Budget) -> DemoStream:
+    def open(self, request: ChatRequest, deadline: Deadline) -> DemoStream:
         topic = _topic(request.messages[-1].texts[-1])
         input_tokens = sum(len(t) for m in request.messages for t in m.texts) // 4 + 1
         return DemoStream(
@@ -79,7 +79,7 @@ class DemoStream:
         self._aborted = threading.Event()
 
     def __iter__(self) -> Iterator[ProviderEvent]:
-        yield UsageReport(input_tokens=self._input_tokens, output_tokens=1)
+        yield UsageUpdate(input_tokens=self._input_tokens, output_tokens=1)
         sent = 0
         for token in self._tokens[: self._max_tokens]:
             # Jittered pacing, like a real model; an abort ends the wait at once.
@@ -87,7 +87,7 @@ class DemoStream:
                 return
             yield TextDelta(token)
             sent += 1
-        yield UsageReport(input_tokens=self._input_tokens, output_tokens=sent)
+        yield UsageUpdate(input_tokens=self._input_tokens, output_tokens=sent)
         yield MessageEnd("max_tokens" if sent < len(self._tokens) else "end_turn")
 
     def abort(self) -> None:

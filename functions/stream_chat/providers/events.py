@@ -1,7 +1,7 @@
 """What a provider's stream yields: normalised events, and the stream's own contract.
 
-Iterating an ``UpstreamStream`` sends the request and blocks on the network; it yields
-``TextDelta``, ``UsageReport`` and finally ``MessageEnd``, and raises ``stream_chat.errors``
+Iterating an ``ProviderCall`` sends the request and blocks on the network; it yields
+``TextDelta``, ``UsageUpdate`` and finally ``MessageEnd``, and raises ``stream_chat.errors``
 types. ``abort()`` may be called from any thread at any moment (before the request is sent,
 while waiting for the response head, mid-stream) and ends the upstream request at once: closing
 its connection stops generation and billing. ``close()`` releases resources and is called by
@@ -21,7 +21,7 @@ class TextDelta:
 
 
 @dataclass(frozen=True)
-class UsageReport:
+class UsageUpdate:
     """Cumulative token counts as last reported by the provider (None: not reported yet)."""
 
     input_tokens: int | None = None
@@ -37,10 +37,10 @@ class MessageEnd:
     stop_reason: str
 
 
-ProviderEvent = TextDelta | UsageReport | MessageEnd
+ProviderEvent = TextDelta | UsageUpdate | MessageEnd
 
 
-class UpstreamStream(Protocol):
+class ProviderCall(Protocol):
     request_id: str | None  # the provider's id, once its response head has arrived
 
     def __iter__(self) -> Iterator[ProviderEvent]: ...

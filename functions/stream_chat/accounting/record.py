@@ -4,7 +4,7 @@ Two stages at the end of the relay chain fill it as the frames pass, without cha
 (except ``priced``, which adds ``cost_usd`` to the ``usage`` frame); ``guarded`` keeps the
 wire contract when one of the stages after ``to_protocol`` fails:
 
-    to_protocol ──priced──▶ ──lease.meter──▶ ──measured──▶ ──guarded──▶ sse.encode_stream
+    to_protocol ──priced──▶ ──lease.meter──▶ ──measured──▶ ──guarded──▶ sse.encode_frames
 
 The stream's ``finally`` completes it with what only the upstream and the cancel watcher know,
 then publishes it (one EMF document, one summary log line) on every ending.
@@ -19,9 +19,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from stream_chat.accounting.pricing import Prices
 from stream_chat.errors import InternalError
-from stream_chat.pricing import Prices
-from stream_chat.sse import Heartbeat
+from stream_chat.protocol.sse import Heartbeat
 
 Frame = Mapping[str, Any]
 logger = Logger(service="stream-chat", child=True)
@@ -47,7 +47,7 @@ TOKEN_FIELDS = (
 
 
 @dataclass
-class StreamReport:
+class AnswerRecord:
     stream_id: str
     model: str
     request_id: str | None = None
@@ -149,7 +149,7 @@ def priced(frames: Iterable[Any], prices: Prices | None) -> Iterator[Any]:
 
 
 def measured(
-    frames: Iterable[Any], report: StreamReport, clock: Callable[[], float] = time.monotonic
+    frames: Iterable[Any], report: AnswerRecord, clock: Callable[[], float] = time.monotonic
 ) -> Iterator[Any]:
     """Pass every frame on unchanged, recording in ``report`` what it says."""
     for frame in frames:
@@ -163,7 +163,7 @@ def measured(
 def guarded(
     frames: Iterable[Any],
     start: Frame,
-    report: StreamReport,
+    report: AnswerRecord,
     on_failure: Callable[[], None],
     clock: Callable[[], float] = time.monotonic,
 ) -> Iterator[Any]:

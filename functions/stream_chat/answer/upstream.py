@@ -16,12 +16,12 @@ import time
 
 from aws_lambda_powertools import Logger
 
-from stream_chat.budget import Budget
+from stream_chat.answer.inbox import Failed, Finished, Inbox
 from stream_chat.chat_request import ChatRequest
+from stream_chat.deadline import Deadline
 from stream_chat.errors import InternalError, StreamChatError
-from stream_chat.inbox import Failed, Finished, Inbox
 from stream_chat.providers import Provider
-from stream_chat.providers.events import TextDelta, UpstreamStream
+from stream_chat.providers.events import ProviderCall, TextDelta
 
 logger = Logger(service="stream-chat", child=True)
 
@@ -35,14 +35,19 @@ ATTEMPT_FLOOR_S = 0.1
 
 class Upstream:
     def __init__(
-        self, provider: Provider, request: ChatRequest, budget: Budget, attempts: int, inbox: Inbox
+        self,
+        provider: Provider,
+        request: ChatRequest,
+        deadline: Deadline,
+        attempts: int,
+        inbox: Inbox,
     ) -> None:
-        self._provider, self._request, self._budget = provider, request, budget
+        self._provider, self._request, self._deadline = provider, request, deadline
         self._attempts = attempts
         self._inbox = inbox
         self._aborted = threading.Event()
         self._lock = threading.Lock()
-        self._stream: UpstreamStream | None = None  # the attempt in progress, if any
+        self._stream: ProviderCall | None = None  # the attempt in progress, if any
         self._thread = threading.Thread(target=self._run, name="upstream", daemon=True)
         self._request_id: str | None = None  # of the latest attempt that had one
         self.retries = 0
@@ -85,7 +90,7 @@ class Upstream:
         """One request; None when it ended (or was aborted), else the error that ended it."""
         self._content_sent = False
         try:
-            self._relay(self._provider.open(self._request, self._budget))
+            self._relay(self._provider.open(self._request, self._deadline))
             return None
         except StreamChatError as error:
             return None if self._aborted.is_set() else error
@@ -95,7 +100,7 @@ class Upstream:
             logger.exception("provider failed unexpectedly")
             return InternalError("The answer failed unexpectedly.")
 
-    def _relay(self, stream: UpstreamStream) -> None:
+    def _relay(self, stream: ProviderCall) -> None:
         """Iterate ``stream`` into the inbox, abortable from its very start."""
         try:
             with self._lock:
@@ -117,7 +122,7 @@ class Upstream:
         if self._content_sent or not error.retryable or attempt >= self._attempts:
             return False
         delay = random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)))  # noqa: S311
-        if delay + max(ATTEMPT_FLOOR_S, 2 * took_s) >= self._budget.remaining():
+        if delay + max(ATTEMPT_FLOOR_S, 2 * took_s) >= self._deadline.remaining():
             return False
         logger.info(
             "retrying provider",

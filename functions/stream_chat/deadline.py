@@ -17,19 +17,19 @@ class RemainingTime(Protocol):
 
 
 @dataclass(frozen=True)
-class Budget:
-    deadline: float  # on the ``clock`` timeline
+class Deadline:
+    at: float  # on the ``clock`` timeline
     clock: Callable[[], float] = time.monotonic
 
     @classmethod
     def from_context(
         cls, context: RemainingTime, margin_s: float, clock: Callable[[], float] = time.monotonic
-    ) -> Budget:
+    ) -> Deadline:
         remaining = context.get_remaining_time_in_millis() / 1000.0
-        return cls(deadline=clock() + remaining - margin_s, clock=clock)
+        return cls(at=clock() + remaining - margin_s, clock=clock)
 
     def remaining(self) -> float:
-        return max(0.0, self.deadline - self.clock())
+        return max(0.0, self.at - self.clock())
 
     def expired(self) -> bool:
-        return self.clock() >= self.deadline
+        return self.clock() >= self.at

@@ -1,6 +1,6 @@
 """From provider events to protocol events: a chain of small generators.
 
-    inbox ──watch──▶ events + heartbeats ──to_protocol──▶ frames ──sse.encode_stream──▶ bytes
+    inbox ──watch──▶ events + heartbeats ──to_protocol──▶ frames ──sse.encode_frames──▶ bytes
 
 ``watch`` owns time (heartbeats, first-token and stall timeouts, the invocation deadline);
 ``to_protocol`` owns the wire contract (``start`` first, ``done`` always last).
@@ -17,7 +17,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from stream_chat.budget import Budget
+from stream_chat.answer.inbox import CancelRequested, Failed, Finished, Inbox
+from stream_chat.deadline import Deadline
 from stream_chat.errors import (
     DeadlineExceeded,
     FirstTokenTimeout,
@@ -25,10 +26,9 @@ from stream_chat.errors import (
     StallTimeout,
     StreamChatError,
 )
-from stream_chat.inbox import CancelRequested, Failed, Finished, Inbox
-from stream_chat.providers.events import MessageEnd, ProviderEvent, TextDelta, UsageReport
+from stream_chat.protocol.sse import HEARTBEAT_MARK, Heartbeat
+from stream_chat.providers.events import MessageEnd, ProviderEvent, TextDelta, UsageUpdate
 from stream_chat.settings import Settings
-from stream_chat.sse import HEARTBEAT_MARK, Heartbeat
 
 logger = Logger(service="stream-chat", child=True)
 
@@ -37,7 +37,10 @@ Frame = dict[str, Any]
 
 
 def watch(
-    inbox: Inbox, settings: Settings, budget: Budget, clock: Callable[[], float] = time.monotonic
+    inbox: Inbox,
+    settings: Settings,
+    deadline: Deadline,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Iterator[Watched]:
     """Yield inbox events, a heartbeat whenever nothing was sent for an interval; raise on timeouts.
 
@@ -48,7 +51,7 @@ def watch(
     started = last_sent = clock()
     last_text: float | None = None
     while True:
-        error_at, error = _next_timeout(started, last_text, settings, budget)
+        error_at, error = _next_timeout(started, last_text, settings, deadline)
         if clock() >= error_at:
             raise error
         item = _receive(inbox, min(last_sent + settings.heartbeat_s, error_at) - clock())
@@ -78,7 +81,7 @@ def _receive(inbox: Inbox, timeout: float) -> ProviderEvent | Finished | CancelR
 
 
 def _next_timeout(
-    started: float, last_text: float | None, settings: Settings, budget: Budget
+    started: float, last_text: float | None, settings: Settings, deadline: Deadline
 ) -> tuple[float, StreamChatError]:
     if last_text is None:
         at = started + settings.first_token_timeout_s
@@ -88,8 +91,8 @@ def _next_timeout(
     else:
         at = last_text + settings.stall_timeout_s
         error = StallTimeout(f"The model stalled for {settings.stall_timeout_s:g} s.")
-    if budget.deadline <= at:
-        return budget.deadline, DeadlineExceeded("The answer ran out of time and was cut short.")
+    if deadline.at <= at:
+        return deadline.at, DeadlineExceeded("The answer ran out of time and was cut short.")
     return at, error
 
 
@@ -98,12 +101,12 @@ class UsageTally:
     """Token counts as reported, and an estimate for text the provider has not counted yet."""
 
     max_tokens: int  # the request's: the provider never generates more
-    report: UsageReport = field(default_factory=UsageReport)
+    report: UsageUpdate = field(default_factory=UsageUpdate)
     chars: int = 0
     final: bool = False
 
     def frame(self) -> Frame | None:
-        if self.report == UsageReport() and not self.chars:
+        if self.report == UsageUpdate() and not self.chars:
             return None
         frame: Frame = {
             "type": "usage",
@@ -121,14 +124,14 @@ class UsageTally:
             frame["estimated"] = True
         return frame
 
-    def add(self, report: UsageReport) -> None:
+    def add(self, report: UsageUpdate) -> None:
         merged = {
             name: value
             if (value := getattr(report, name)) is not None
             else getattr(self.report, name)
-            for name in UsageReport.__dataclass_fields__
+            for name in UsageUpdate.__dataclass_fields__
         }
-        self.report = UsageReport(**merged)
+        self.report = UsageUpdate(**merged)
 
 
 def to_protocol(
@@ -162,7 +165,7 @@ def _content(
         if isinstance(event, TextDelta):
             tally.chars += len(event.text)
             yield {"type": "text", "text": event.text}
-        elif isinstance(event, UsageReport):
+        elif isinstance(event, UsageUpdate):
             tally.add(event)
         elif isinstance(event, MessageEnd):
             stop_reason, tally.final = event.stop_reason, True

@@ -1,6 +1,6 @@
 """CloudWatch metrics in Embedded Metric Format (Powertools Metrics), namespace ``StreamChat``.
 
-A stream's document is written when the stream ends, from its ``StreamReport``: the handler
+A stream's document is written when the stream ends, from its ``AnswerRecord``: the handler
 returns an iterator, so Powertools' ``log_metrics`` decorator would flush before the first token.
 Each document gets its own ``EphemeralMetrics`` (no state shared with another stream) and is
 flushed explicitly: exactly one per stream.
@@ -9,15 +9,15 @@ Dimensions stay low-cardinality: ``Ending`` and ``Model``, in the sets (Ending, 
 and (Model), so alarms and dashboards read totals without adding up every model. Ids are
 properties of the document (searchable in Logs Insights), never dimensions. Powertools would add
 a ``service`` dimension from ``POWERTOOLS_SERVICE_NAME``; an empty service keeps it out.
-Refusals before any stream are counted in ``stream_chat.refusals``.
+Refusals before any stream are counted in ``stream_chat.accounting.refusals``.
 """
 
 from __future__ import annotations
 
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from stream_chat.refusals import NAMESPACE
-from stream_chat.stream_report import StreamReport
+from stream_chat.accounting.record import AnswerRecord
+from stream_chat.accounting.refusals import NAMESPACE
 
 MS = MetricUnit.Milliseconds
 COUNT = MetricUnit.Count
@@ -29,7 +29,7 @@ TOKEN_METRICS = {
 }
 
 
-def publish_stream(report: StreamReport) -> None:
+def publish_answer(report: AnswerRecord) -> None:
     """Write the stream's one EMF document to stdout (CloudWatch Logs on Lambda)."""
     metrics = _document()
     metrics.add_dimension(name="Ending", value=report.ending)
@@ -49,7 +49,7 @@ def _document() -> EphemeralMetrics:
     return EphemeralMetrics(namespace=NAMESPACE, service="")
 
 
-def _values(report: StreamReport) -> list[tuple[str, MetricUnit, float]]:
+def _values(report: AnswerRecord) -> list[tuple[str, MetricUnit, float]]:
     values: list[tuple[str, MetricUnit, float]] = [
         ("StreamDuration", MS, _ms(report.duration_s or 0.0)),
         ("Heartbeats", COUNT, report.heartbeats),

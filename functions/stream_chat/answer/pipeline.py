@@ -16,22 +16,22 @@ from dataclasses import dataclass, field
 
 from aws_lambda_powertools import Logger
 
-from stream_chat.budget import Budget
+from stream_chat.accounting.metrics import publish_answer
+from stream_chat.accounting.pricing import Prices, price_of
+from stream_chat.accounting.record import AnswerRecord, guarded, measured, priced
+from stream_chat.answer.inbox import CancelRequested, Failed, Inbox
+from stream_chat.answer.relay import to_protocol, watch
+from stream_chat.answer.upstream import Upstream
 from stream_chat.cancellation import CancelRegistry
 from stream_chat.cancellation.watcher import CancelWatcher
 from stream_chat.chat_request import ChatRequest
+from stream_chat.deadline import Deadline
 from stream_chat.errors import ShuttingDown
-from stream_chat.inbox import CancelRequested, Failed, Inbox
 from stream_chat.limits import Lease, LeasedBody
-from stream_chat.metrics import publish_stream
-from stream_chat.pricing import Prices, price_of
+from stream_chat.protocol.sse import encode_frames
 from stream_chat.providers import Provider
-from stream_chat.relay import to_protocol, watch
 from stream_chat.settings import Settings
 from stream_chat.shutdown import PROCESS_SHUTDOWN, Shutdown
-from stream_chat.sse import encode_stream
-from stream_chat.stream_report import StreamReport, guarded, measured, priced
-from stream_chat.upstream import Upstream
 
 logger = Logger(service="stream-chat", child=True)
 
@@ -46,7 +46,7 @@ def new_stream_id() -> str:
 
 
 @dataclass(frozen=True)
-class ChatStream:
+class AnswerPipeline:
     provider: Provider
     registry: CancelRegistry | None
     settings: Settings
@@ -56,29 +56,29 @@ class ChatStream:
         self,
         request: ChatRequest,
         stream_id: str,
-        budget: Budget,
+        deadline: Deadline,
         lease: Lease,
         request_id: str | None = None,
     ) -> Iterator[bytes]:
         """The body; everything that can fail before the first byte fails here, eagerly."""
-        report = StreamReport(stream_id, self.provider.model_label(request), request_id)
+        report = AnswerRecord(stream_id, self.provider.model_label(request), request_id)
         if self.settings.log_content:
             report.answer = []
         prices = price_of(self.settings.prices, report.model)
-        return LeasedBody(self._run(request, budget, lease, report, prices), lease)
+        return LeasedBody(self._run(request, deadline, lease, report, prices), lease)
 
     def _run(
         self,
         request: ChatRequest,
-        budget: Budget,
+        deadline: Deadline,
         lease: Lease,
-        report: StreamReport,
+        report: AnswerRecord,
         prices: Prices | None,
     ) -> Generator[bytes, None, None]:
         start = {"type": "start", "stream_id": report.stream_id, "model": report.model}
         inbox: Inbox = queue.Queue()
         upstream = Upstream(
-            self.provider, request, budget, self.settings.provider_attempts, inbox
+            self.provider, request, deadline, self.settings.provider_attempts, inbox
         ).start()
 
         def close_upstream() -> None:
@@ -90,22 +90,22 @@ class ChatStream:
         stopping = ShuttingDown("The server is shutting down; ask again in a moment.")
         try:
             with self.shutdown.watching(lambda: inbox.put(Failed(stopping))):
-                events = watch(inbox, self.settings, budget)
+                events = watch(inbox, self.settings, deadline)
                 frames = to_protocol(events, start, close_upstream, request.max_tokens)
                 counted = lease.meter(priced(frames, prices))
-                yield from encode_stream(
+                yield from encode_frames(
                     guarded(measured(counted, report), start, report, close_upstream)
                 )
         finally:
             close_upstream()
             if watcher is not None:
                 watcher.stop()
-            upstream.join(min(UPSTREAM_EXIT_S, budget.remaining()))
+            upstream.join(min(UPSTREAM_EXIT_S, deadline.remaining()))
             lease.release()
             self._report(report, upstream, watcher)
 
     def _report(
-        self, report: StreamReport, upstream: Upstream, watcher: CancelWatcher | None
+        self, report: AnswerRecord, upstream: Upstream, watcher: CancelWatcher | None
     ) -> None:
         """Exactly one EMF document and one summary line per stream, however it ended."""
         report.finish()
@@ -115,7 +115,7 @@ class ChatStream:
             report.cancel_reads, report.cancel_read_failures = watcher.reads, watcher.failures
             report.cancel_recorded_at = watcher.cancelled_at
         try:
-            publish_stream(report)
+            publish_answer(report)
         except Exception:
             logger.exception("stream metrics failed")  # never worth failing the answer for
         logger.info("stream ended", extra=report.summary())

@@ -51,7 +51,7 @@ def encode_frame(frame_id: int, data: Mapping[str, Any]) -> bytes:
     return text.encode("utf-8", _REPLACE)
 
 
-def encode_stream(events: Iterable[Mapping[str, Any] | Heartbeat]) -> Iterator[bytes]:
+def encode_frames(events: Iterable[Mapping[str, Any] | Heartbeat]) -> Iterator[bytes]:
     """Number protocol events from 1 and encode them; heartbeats become comments."""
     frame_id = 0
     for event in events:

@@ -1,0 +1,1 @@
+"""The wire protocol a client reads (``docs/protocol.md``): its frames and their SSE encoding."""

@@ -1,8 +1,9 @@
 """What an operator watches: a CloudWatch dashboard, and alarms that notify an SNS topic.
 
-The function writes one EMF document per stream (namespace ``StreamChat``, dimension sets
-(Ending, Model), (Ending) and (Model)). Totals are read from the (Ending) set: there are eight
-endings, whatever the models, so a total always fits CloudWatch's ten metrics per alarm.
+The function writes one EMF document per answer (namespace ``StreamChat``, dimension sets
+(Ending, Model), (Ending) and (Model)); every name, and the endings, are the function's own
+(``stream_chat.accounting``). Totals are read from the (Ending) set: there are nine endings,
+whatever the models, so a total always fits CloudWatch's ten metrics per alarm.
 Percentiles cannot be added up, so time to first token is shown per model.
 """
 
@@ -20,15 +21,16 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from stream_chat.accounting.record import ENDINGS, ERROR_ENDINGS
-from stream_chat.accounting.refusals import NAMESPACE
+from stream_chat.accounting.endings import ALARMING, Ending
+from stream_chat.accounting.names import NAMESPACE, TOKEN_METRICS, Dimension, Metric
 
 FIVE_MINUTES = cdk.Duration.minutes(5)
 HOUR = cdk.Duration.hours(1)
 DAY = cdk.Duration.days(1)
 # p99 duration above this share of the timeout: streams are about to be cut by Lambda.
 NEAR_TIMEOUT = 0.9
-TOKEN_METRICS = ("InputTokens", "OutputTokens", "CacheReadInputTokens", "CacheCreationInputTokens")
+ENDINGS: tuple[Ending, ...] = tuple(Ending)
+CODE = Dimension.CODE
 TOPIC_KEY_REASON = (
     "CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key, and the "
     "notifications carry only alarm names and metric values, no user data."
@@ -62,7 +64,7 @@ class Observability(Construct):
         self.alarms = [
             self._alarm(
                 "ErrorEndings",
-                _sum(_by_ending("StreamDuration", "SampleCount", ERROR_ENDINGS), FIVE_MINUTES),
+                _sum(_by_ending(Metric.STREAM_DURATION, "SampleCount", ALARMING), FIVE_MINUTES),
                 error_endings_threshold,
                 f"More than {error_endings_threshold} streams in 5 minutes ended in an error.",
             ),
@@ -80,7 +82,7 @@ class Observability(Construct):
             ),
             self._alarm(
                 "DailyCost",
-                _sum(_by_ending("EstimatedCost", "Sum", ENDINGS), DAY),
+                _sum(_by_ending(Metric.ESTIMATED_COST, "Sum", ENDINGS), DAY),
                 daily_cost_budget_usd,
                 f"Estimated model cost over the last day is above ${daily_cost_budget_usd:g}.",
             ),
@@ -109,24 +111,33 @@ class Observability(Construct):
             _graph("Time to first token (ms)", _ttft(models)),
             _graph(
                 "Streams by ending",
-                _by_ending("StreamDuration", "SampleCount", ENDINGS),
+                _by_ending(Metric.STREAM_DURATION, "SampleCount", ENDINGS),
                 stacked=True,
             ),
             _graph(
                 "Tokens per hour",
-                [_sum(_by_ending(name, "Sum", ENDINGS), HOUR, name) for name in TOKEN_METRICS],
+                [
+                    _sum(_by_ending(name, "Sum", ENDINGS), HOUR, name)
+                    for name in TOKEN_METRICS.values()
+                ],
             ),
             _graph(
                 "Estimated cost per hour (USD)",
-                [_sum(_by_ending("EstimatedCost", "Sum", ENDINGS), HOUR, "EstimatedCost")],
+                [
+                    _sum(
+                        _by_ending(Metric.ESTIMATED_COST, "Sum", ENDINGS),
+                        HOUR,
+                        Metric.ESTIMATED_COST,
+                    )
+                ],
             ),
             _graph(
                 "Errors",
                 [
                     function.metric_errors(period=FIVE_MINUTES, label="Lambda errors"),
-                    *_by_ending("StreamDuration", "SampleCount", ERROR_ENDINGS),
-                    _search("RejectedRequests"),
-                    _search("FailedRequests"),
+                    *_by_ending(Metric.STREAM_DURATION, "SampleCount", ALARMING),
+                    _search(Metric.REJECTED_REQUESTS),
+                    _search(Metric.FAILED_REQUESTS),
                 ],
             ),
             _graph(
@@ -140,7 +151,7 @@ class Observability(Construct):
                 title="Duration p99 against the timeout (ms)",
                 left=[
                     function.metric_duration(statistic="p99", label="Lambda duration p99"),
-                    _stream_metric("StreamDuration", "p99", {}, "stream duration p99"),
+                    _stream_metric(Metric.STREAM_DURATION, "p99", {}, "stream duration p99"),
                 ],
                 left_annotations=[cw.HorizontalAnnotation(value=timeout_ms, label="timeout")],
                 width=12,
@@ -148,7 +159,9 @@ class Observability(Construct):
             _graph(
                 "Cancel latency (ms): cancel recorded → upstream closed",
                 [
-                    _stream_metric("CancelLatency", stat, {"Ending": "cancelled"}, stat)
+                    _stream_metric(
+                        Metric.CANCEL_LATENCY, stat, {Dimension.ENDING: Ending.CANCELLED}, stat
+                    )
                     for stat in ("p50", "p99", "Maximum")
                 ],
             ),
@@ -169,12 +182,16 @@ def _stream_metric(
 
 
 def _by_ending(name: str, statistic: str, endings: Sequence[str]) -> list[cw.IMetric]:
-    return [_stream_metric(name, statistic, {"Ending": ending}, ending) for ending in endings]
+    return [
+        _stream_metric(name, statistic, {Dimension.ENDING: ending}, ending) for ending in endings
+    ]
 
 
 def _ttft(models: Sequence[str]) -> list[cw.IMetric]:
     return [
-        _stream_metric("TimeToFirstToken", stat, {"Model": model}, f"{model} {stat}")
+        _stream_metric(
+            Metric.TIME_TO_FIRST_TOKEN, stat, {Dimension.MODEL: model}, f"{model} {stat}"
+        )
         for model in models
         for stat in ("p50", "p90", "p99")
     ]
@@ -191,7 +208,7 @@ def _sum(metrics: Sequence[cw.IMetric], period: cdk.Duration, label: str = "tota
 
 def _search(metric: str) -> cw.IMetric:
     return cw.MathExpression(
-        expression=f"SEARCH('{{{NAMESPACE},Code}} MetricName=\"{metric}\"', 'Sum', 300)",
+        expression=f"SEARCH('{{{NAMESPACE},{CODE}}} MetricName=\"{metric}\"', 'Sum', 300)",
         using_metrics={},
         label=metric,
         period=FIVE_MINUTES,

@@ -23,6 +23,8 @@ from __future__ import annotations
 import inspect
 from typing import Any, ClassVar
 
+from stream_chat.protocol.frames import Error
+
 ERROR_CODES: dict[str, type[StreamChatError]] = {}
 
 
@@ -68,17 +70,9 @@ class StreamChatError(Exception):
             error["request_id"] = self.request_id
         return {"error": error}
 
-    def to_frame(self) -> dict[str, Any]:
-        """The data of an in-band ``error`` frame."""
-        frame: dict[str, Any] = {
-            "type": "error",
-            "code": self.code,
-            "message": self.message,
-            "retryable": self.retryable,
-        }
-        if self.request_id is not None:
-            frame["request_id"] = self.request_id
-        return frame
+    def to_frame(self) -> Error:
+        """The in-band ``error`` frame."""
+        return Error(self.code, self.message, self.retryable, self.request_id)
 
 
 class RequestError(StreamChatError):

@@ -143,7 +143,7 @@ class ChatFunction:
         return StreamingResponse(
             200,
             {**HEADERS, "x-stream-id": stream_id},
-            self.pipeline.frames(request, stream_id, deadline, lease, request_id),
+            self.pipeline.body(request, stream_id, deadline, lease, request_id),
         )
 
 

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from stream_chat.accounting.pricing import DEFAULT_PRICES, Prices, price_of
-from stream_chat.accounting.record import priced
-from stream_chat.protocol.sse import HEARTBEAT_MARK
+from stream_chat.answer.relay import UsageTally
+from stream_chat.protocol.frames import Usage
+from stream_chat.providers.events import UsageUpdate
 from stream_chat.settings import ENV, Settings, SettingsError
 
 SONNET = DEFAULT_PRICES["claude-sonnet-4-6"]
@@ -23,17 +24,17 @@ def test_the_shipped_table_has_the_published_prices_per_million_tokens() -> None
 
 
 def test_cost_counts_every_kind_of_token_to_the_micro_dollar() -> None:
-    usage = {
-        "input_tokens": 1_234,
-        "output_tokens": 567,
-        "cache_creation_input_tokens": 2_000,
-        "cache_read_input_tokens": 10_000,
-    }
+    usage = Usage(
+        input_tokens=1_234,
+        output_tokens=567,
+        cache_creation_input_tokens=2_000,
+        cache_read_input_tokens=10_000,
+    )
     # 1234 × 3 + 567 × 15 + 2000 × 3.75 + 10000 × 0.30 = 3702 + 8505 + 7500 + 3000 micro-dollars
     assert SONNET.cost(usage) == 0.022707
     assert DEFAULT_PRICES["claude-haiku-4-5"].cost(usage) == 0.007569
-    assert SONNET.cost({"input_tokens": 1, "output_tokens": 0}) == 0.000003
-    assert SONNET.cost({"input_tokens": 0, "output_tokens": 0}) == 0.0
+    assert SONNET.cost(Usage(1, 0)) == 0.000003
+    assert SONNET.cost(Usage(0, 0)) == 0.0
 
 
 @pytest.mark.parametrize(
@@ -94,13 +95,13 @@ def test_a_bad_price_table_is_refused_naming_the_variable(raw: str, message: str
     assert "STREAM_CHAT_PRICES_JSON" in str(error.value) and message in str(error.value)
 
 
-def test_priced_adds_cost_to_the_usage_frame_only() -> None:
-    usage = {"type": "usage", "input_tokens": 10, "output_tokens": 2, "estimated": True}
-    frames = [{"type": "text", "text": "hi"}, HEARTBEAT_MARK, usage, {"type": "done"}]
-    out = list(priced(frames, SONNET))
-    assert out[:2] == frames[:2] and out[3] == frames[3]
-    assert out[2] == {**usage, "cost_usd": 0.00006}  # estimated counts, estimated cost
-    assert list(priced(frames, None)) == frames
+def test_the_usage_frame_carries_the_cost_of_its_counts_estimated_or_not() -> None:
+    tally = UsageTally(max_tokens=100, reported=UsageUpdate(input_tokens=10), chars=8)
+    assert tally.frame(SONNET) == Usage(10, 2, estimated=True, cost_usd=0.00006)
+    assert tally.frame(None) == Usage(10, 2, estimated=True)  # no price: no cost, never a guess
+    tally.add(UsageUpdate(output_tokens=3))
+    tally.final = True
+    assert tally.frame(SONNET) == Usage(10, 3, cost_usd=0.000075)
 
 
 def test_log_content_is_off_unless_switched_on() -> None:

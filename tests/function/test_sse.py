@@ -3,6 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from stream_chat.protocol.frames import Done, Start, Text
 from stream_chat.protocol.sse import HEARTBEAT_MARK, encode_frame, encode_frames
 from tests.support.protocol import read_frames
 
@@ -25,18 +26,18 @@ TRICKY = [
 
 
 def test_frame_bytes_are_exact() -> None:
-    frame = encode_frame(3, {"type": "text", "text": 'a\n"b"\u2028🚀'})
+    frame = encode_frame(3, Text('a\n"b"\u2028🚀'))
     assert frame == (
         'id: 3\nevent: text\ndata: {"type":"text","text":"a\\n\\"b\\"\u2028🚀"}\n\n'.encode()
     )
 
 
 def test_stream_numbers_frames_and_keeps_heartbeats_as_comments() -> None:
-    chunks = list(encode_frames([{"type": "start"}, HEARTBEAT_MARK, {"type": "done"}]))
+    chunks = list(encode_frames([Start("s1", "m"), HEARTBEAT_MARK, Done("end_turn")]))
     assert chunks == [
-        b'id: 1\nevent: start\ndata: {"type":"start"}\n\n',
+        b'id: 1\nevent: start\ndata: {"type":"start","stream_id":"s1","model":"m"}\n\n',
         b": ping\n\n",
-        b'id: 2\nevent: done\ndata: {"type":"done"}\n\n',
+        b'id: 2\nevent: done\ndata: {"type":"done","stop_reason":"end_turn"}\n\n',
     ]
 
 
@@ -53,7 +54,7 @@ CHARACTERS = st.characters(exclude_categories=("Cs",))
     )
 )
 def test_text_survives_a_split_at_every_byte(texts: list[str]) -> None:
-    data = b"".join(encode_frames([{"type": "text", "text": text} for text in texts]))
+    data = b"".join(encode_frames([Text(text) for text in texts]))
     for cut in range(len(data) + 1):
         frames = read_frames([data[:cut], data[cut:]])
         assert [frame["text"] for frame in frames] == texts
@@ -61,18 +62,18 @@ def test_text_survives_a_split_at_every_byte(texts: list[str]) -> None:
 
 @given(st.text(CHARACTERS))
 def test_one_byte_at_a_time(text: str) -> None:
-    data = encode_frame(1, {"type": "text", "text": text})
+    data = encode_frame(1, Text(text))
     frames = read_frames(data[i : i + 1] for i in range(len(data)))
-    assert frames == [{"type": "text", "text": text}]
+    assert frames == [Text(text).data()]
 
 
 def test_a_lone_surrogate_becomes_the_replacement_character() -> None:
-    frame = encode_frame(1, {"type": "text", "text": "a\ud800b"})
+    frame = encode_frame(1, Text("a\ud800b"))
     assert read_frames([frame]) == [{"type": "text", "text": "a\ufffdb"}]
 
 
 def test_each_surrogate_of_a_run_becomes_one_replacement_character() -> None:
-    frame = encode_frame(1, {"type": "text", "text": "a\ud800\udc00\udfffb"})
+    frame = encode_frame(1, Text("a\ud800\udc00\udfffb"))
     assert read_frames([frame]) == [{"type": "text", "text": "a\ufffd\ufffd\ufffdb"}]
 
 
@@ -82,5 +83,5 @@ def test_each_surrogate_of_a_run_becomes_one_replacement_character() -> None:
 )
 def test_any_text_keeps_its_length_with_surrogates_replaced_one_for_one(text: str) -> None:
     expected = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
-    frames = read_frames([encode_frame(1, {"type": "text", "text": text})])
-    assert frames == [{"type": "text", "text": expected}]
+    frames = read_frames([encode_frame(1, Text(text))])
+    assert frames == [Text(expected).data()]

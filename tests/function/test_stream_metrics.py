@@ -13,14 +13,17 @@ from typing import Any
 import pytest
 
 from stream_chat.access import Authorizer
+from stream_chat.accounting.endings import Ending
 from stream_chat.accounting.refusals import NAMESPACE
 from stream_chat.cancel_handler import CancelFunction
 from stream_chat.cancellation.sqlite import SQLiteRegistry
 from stream_chat.chat_request import ChatRequest
 from stream_chat.deadline import Deadline
+from stream_chat.errors import ERROR_CODES
 from stream_chat.handler import ChatFunction
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
+from stream_chat.shutdown import Shutdown
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.identity_provider import FakeIdentityProvider
 from tests.function.conftest import build_function, chat_event, user
@@ -100,6 +103,19 @@ def deadline(fake: FakeAnthropic, settings: Settings) -> Run:
     return Run(response.headers["x-stream-id"], reader.frames, reader.heartbeats)
 
 
+def shutdown(fake: FakeAnthropic, settings: Settings) -> Run:
+    fake.enqueue(Reply(texts=[f"w{n} " for n in range(100)], delay_s=0.05))
+    function = build_function(settings)
+    notice = Shutdown(exit_when_idle=lambda status: None)
+    function.pipeline = replace(function.pipeline, shutdown=notice)
+
+    def shut_down_after_two_texts(run: Run) -> None:
+        if len(run.frames) == 3:
+            notice.trigger()
+
+    return stream(function, shut_down_after_two_texts)
+
+
 def provider_error(fake: FakeAnthropic, settings: Settings) -> Run:
     fake.enqueue(Reply(fault="http_401"))
     return stream(build_function(settings))
@@ -125,8 +141,29 @@ SCENARIOS = {
     "stall_timeout": stall_timeout,
     "deadline": deadline,
     "provider_error": provider_error,
+    "shutdown": shutdown,
     "internal_error": internal_error,
 }
+
+
+def test_there_is_a_scenario_for_every_ending() -> None:
+    assert list(SCENARIOS) == [str(ending) for ending in Ending]
+
+
+def test_each_error_code_ends_an_answer_in_the_ending_of_its_family() -> None:
+    families = {
+        "first_token_timeout": "first_token_timeout",
+        "stall_timeout": "stall_timeout",
+        "deadline": "deadline",
+        "shutdown": "shutdown",
+        "provider_error": "provider_error",
+        "provider_unavailable": "provider_error",
+        "rate_limited": "provider_error",
+        "provider_rejected": "provider_error",
+        "provider_protocol_error": "provider_error",
+    }
+    for code in ERROR_CODES:
+        assert Ending.of_error(code) == families.get(code, "internal_error"), code
 
 
 @pytest.mark.parametrize("ending", SCENARIOS)

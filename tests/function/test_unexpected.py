@@ -114,38 +114,40 @@ def test_a_bug_mid_stream_keeps_the_text_and_ends_the_stream(
 
 class PricesWithABug(Prices):
     def cost(self, usage: Any) -> float:
-        raise ZeroDivisionError("a bug in a stage after to_protocol")
+        raise ZeroDivisionError("a bug in the price table")
 
 
-def test_a_bug_in_a_stage_after_the_relay_still_ends_the_stream(
+def test_a_price_that_cannot_be_computed_leaves_only_the_cost_out(
     settings: Settings, fake_anthropic: FakeAnthropic, output: Output
 ) -> None:
     prices = {settings.model: PricesWithABug(1, 1, 1, 1)}
     function = build_function(replace(settings, prices=prices))
     response = function(chat_event(user()), LambdaContext.local("req-bug", 30))
     frames = read_frames(response.body)
-    # The usage frame is where pricing failed: the text before it arrived whole.
-    assert types_of(frames) == ["start", *["text"] * len(TEXTS), "error", "done"]
-    internal_error(frames)
-    logged_once(output, "stream failed", "cost")
+    # The answer was complete: it arrives whole, with its counts, only without a cost.
+    assert types_of(frames) == ["start", *["text"] * len(TEXTS), "usage", "done"]
+    assert "cost_usd" not in frames[-2] and frames[-2]["output_tokens"] > 0
+    logged_once(output, "pricing failed", "cost")
     (summary,) = output.logs("stream ended")
-    assert (summary["ending"], summary["error_code"]) == ("internal_error", "internal_error")
+    assert summary["ending"] == "completed" and summary.get("cost_usd") is None
 
 
-def test_a_stage_that_fails_at_once_still_sends_start_first(
+def test_a_bug_in_the_relay_before_any_event_still_sends_start_first(
     settings: Settings, fake_anthropic: FakeAnthropic, output: Output, monkeypatch: Any
 ) -> None:
-    def priced_with_a_bug(frames: Any, prices: Any) -> Iterator[Any]:
-        raise LookupError("a bug before the first frame")
+    def watch_with_a_bug(*args: Any) -> Iterator[Any]:
+        raise LookupError("a bug before the first event")
         yield  # a generator, as the stage it stands for
 
-    monkeypatch.setattr(stream_chat.answer.pipeline, "priced", priced_with_a_bug)
+    monkeypatch.setattr(stream_chat.answer.pipeline, "watch", watch_with_a_bug)
     response = build_function(settings)(chat_event(user()), LambdaContext.local("r", 30))
     frames = read_frames(response.body)
     assert types_of(frames) == ["start", "error", "done"]
     assert frames[0]["stream_id"] == response.headers["x-stream-id"]
     internal_error(frames)
-    logged_once(output, "stream failed", "priced_with_a_bug")
+    logged_once(output, "relay failed", "watch_with_a_bug")
+    (summary,) = output.logs("stream ended")
+    assert summary["ending"] == "internal_error"
 
 
 def label_with_a_bug(request: ChatRequest) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from stream_chat.accounting.record import ENDINGS, ERROR_ENDINGS
+from stream_chat.accounting.endings import ALARMING, Ending
 from tests.infra.conftest import OPTIONS
 from tests.infra.test_stack import resolved
 
@@ -57,25 +57,25 @@ def test_time_to_first_token_percentiles_per_allowed_model(default: Template) ->
 def test_streams_by_each_ending(default: Template) -> None:
     lines = stream_metrics(widget(default, "Streams by ending"), "StreamDuration")
     assert [(line[2], line[3], line[4]["stat"]) for line in lines] == [
-        ("Ending", ending, "SampleCount") for ending in ENDINGS
+        ("Ending", ending, "SampleCount") for ending in list(Ending)
     ]
 
 
 def test_tokens_and_cost_per_hour_add_up_every_ending(default: Template) -> None:
     tokens = widget(default, "Tokens per hour")
     for name in ("InputTokens", "OutputTokens", "CacheReadInputTokens"):
-        assert len(stream_metrics(tokens, name)) == len(ENDINGS)
+        assert len(stream_metrics(tokens, name)) == len(list(Ending))
     sums = [m[0]["expression"] for m in tokens["metrics"] if "expression" in m[0]]
-    assert len(sums) == 4 and all(s.count("FILL(") == len(ENDINGS) for s in sums)
+    assert len(sums) == 4 and all(s.count("FILL(") == len(list(Ending)) for s in sums)
     cost = widget(default, "Estimated cost per hour")
-    assert len(stream_metrics(cost, "EstimatedCost")) == len(ENDINGS)
+    assert len(stream_metrics(cost, "EstimatedCost")) == len(list(Ending))
     assert all(m[-1]["period"] == 3600 for m in cost["metrics"])
 
 
 def test_errors_throttles_concurrency_duration_and_cancel_latency(default: Template) -> None:
     errors = widget(default, "Errors")["metrics"]
     assert any("AWS/Lambda" in m and "Errors" in m for m in errors)
-    assert [m[3] for m in errors if "StreamChat" in m] == list(ERROR_ENDINGS)
+    assert [m[3] for m in errors if "StreamChat" in m] == list(ALARMING)
     searches = [m[0]["expression"] for m in errors if "expression" in m[0]]
     assert any("RejectedRequests" in s and "Code" in s for s in searches)
     throttles = widget(default, "Throttles and concurrency")["metrics"]
@@ -109,7 +109,7 @@ def test_error_endings_alarm_counts_every_error_ending(
         for q in errors["Metrics"]
         if "MetricStat" in q
     ]
-    assert counted == list(ERROR_ENDINGS)
+    assert counted == list(ALARMING)
     assert alarm(options, "ended in an error")["Threshold"] == 3
 
 
@@ -132,7 +132,7 @@ def test_daily_cost_alarm_sums_a_day_against_the_budget(
     cost = alarm(default, "Estimated model cost")
     assert cost["Threshold"] == 10
     stats = [q["MetricStat"] for q in cost["Metrics"] if "MetricStat" in q]
-    assert len(stats) == len(ENDINGS)
+    assert len(stats) == len(list(Ending))
     assert {(s["Metric"]["MetricName"], s["Stat"], s["Period"]) for s in stats} == {
         ("EstimatedCost", "Sum", 86400)
     }
@@ -150,3 +150,23 @@ def test_the_topic_requires_tls_and_mails_only_when_an_address_is_given(
     (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Effect"] == "Deny"
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+@pytest.mark.parametrize("ending", list(Ending))
+def test_each_ending_is_graphed_costed_and_alarmed_when_it_is_a_failure(
+    default: Template, ending: Ending
+) -> None:
+    by_ending = stream_metrics(widget(default, "Streams by ending"), "StreamDuration")
+    assert (str(ending), "SampleCount") in [(line[3], line[4]["stat"]) for line in by_ending]
+    cost = [q for q in alarm(default, "Estimated model cost")["Metrics"] if "MetricStat" in q]
+    assert str(ending) in [q["MetricStat"]["Metric"]["Dimensions"][0]["Value"] for q in cost]
+    errors = [q for q in alarm(default, "ended in an error")["Metrics"] if "MetricStat" in q]
+    alarmed = [q["MetricStat"]["Metric"]["Dimensions"][0]["Value"] for q in errors]
+    failures = {
+        "first_token_timeout",
+        "stall_timeout",
+        "deadline",
+        "provider_error",
+        "internal_error",
+    }
+    assert (str(ending) in alarmed) == (ending in failures)

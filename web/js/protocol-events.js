@@ -19,7 +19,7 @@ import { ProtocolError } from "./chat-errors.js";
  */
 
 /** @type {Record<StreamEvent["type"], Record<string, string>>} required fields and their types */
-const REQUIRED = {
+export const REQUIRED = {
   start: { stream_id: "string", model: "string" },
   text: { text: "string" },
   usage: { input_tokens: "number", output_tokens: "number" },

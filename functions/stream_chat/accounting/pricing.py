@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from stream_chat.protocol.frames import Usage
+
 PER_TOKENS = 1_000_000
 # Micro-dollars: finer than any single token's price, so nothing is rounded away.
 DIGITS = 6
@@ -40,13 +42,13 @@ class Prices:
     cache_write: float
     cache_read: float
 
-    def cost(self, usage: Mapping[str, Any]) -> float:
+    def cost(self, usage: Usage) -> float:
         """The cost of the token counts in a ``usage`` frame, in USD."""
         total: float = (
-            usage.get("input_tokens", 0) * self.input
-            + usage.get("output_tokens", 0) * self.output
-            + (usage.get("cache_creation_input_tokens") or 0) * self.cache_write
-            + (usage.get("cache_read_input_tokens") or 0) * self.cache_read
+            usage.input_tokens * self.input
+            + usage.output_tokens * self.output
+            + (usage.cache_creation_input_tokens or 0) * self.cache_write
+            + (usage.cache_read_input_tokens or 0) * self.cache_read
         )
         return round(total / PER_TOKENS, DIGITS)
 

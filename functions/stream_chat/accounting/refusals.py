@@ -12,22 +12,21 @@ import sys
 import time
 from typing import Any
 
+from stream_chat.accounting.names import NAMESPACE, Dimension, Metric
 from stream_chat.errors import StreamChatError
-
-NAMESPACE = "StreamChat"
 
 
 def refusal_document(error: StreamChatError, now: float | None = None) -> dict[str, Any]:
-    metric = "RejectedRequests" if error.status < 500 else "FailedRequests"
+    metric = Metric.REJECTED_REQUESTS if error.status < 500 else Metric.FAILED_REQUESTS
     timestamp = int((time.time() if now is None else now) * 1000)
     directive = {
         "Namespace": NAMESPACE,
-        "Dimensions": [["Code"]],
+        "Dimensions": [[Dimension.CODE]],
         "Metrics": [{"Name": metric, "Unit": "Count"}],
     }
     return {
         "_aws": {"Timestamp": timestamp, "CloudWatchMetrics": [directive]},
-        "Code": error.code,
+        Dimension.CODE: error.code,
         "status": error.status,
         metric: 1,
     }

@@ -1,99 +1,33 @@
-"""From provider events to protocol events: a chain of small generators.
+"""From watched events to protocol frames: the wire contract of one answer.
 
-    inbox ──watch──▶ events + heartbeats ──to_protocol──▶ frames ──sse.encode_frames──▶ bytes
+    inbox ──watch──▶ events + heartbeats ──Relay.frames──▶ frames ──sse.encode_frames──▶ bytes
 
-``watch`` owns time (heartbeats, first-token and stall timeouts, the invocation deadline);
-``to_protocol`` owns the wire contract (``start`` first, ``done`` always last).
+``start`` goes first and ``done`` last on every path; an error, a cancel or a bug ends the
+content with an ``error`` frame (or ``done: cancelled``), the token counts known so far and
+``done``. The relay notes every frame it sends in the answer's ``Outcome``, which the pipeline
+settles once the answer is over, and calls ``on_end`` as soon as the content is over, however it
+ended: nothing is left to ask of the provider then.
 """
 
 from __future__ import annotations
 
 import math
-import queue
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
 
 from aws_lambda_powertools import Logger
 
-from stream_chat.answer.inbox import CancelRequested, Failed, Finished, Inbox
-from stream_chat.deadline import Deadline
-from stream_chat.errors import (
-    DeadlineExceeded,
-    FirstTokenTimeout,
-    InternalError,
-    StallTimeout,
-    StreamChatError,
-)
-from stream_chat.protocol.sse import HEARTBEAT_MARK, Heartbeat
-from stream_chat.providers.events import MessageEnd, ProviderEvent, TextDelta, UsageUpdate
-from stream_chat.settings import Settings
+from stream_chat.accounting.pricing import Prices
+from stream_chat.accounting.record import Outcome
+from stream_chat.answer.inbox import CancelRequested
+from stream_chat.answer.watch import Watched
+from stream_chat.errors import InternalError, StreamChatError
+from stream_chat.protocol.frames import Done, Frame, Start, Text, Usage
+from stream_chat.protocol.sse import Heartbeat
+from stream_chat.providers.events import MessageEnd, TextDelta, UsageUpdate
 
 logger = Logger(service="stream-chat", child=True)
-
-Watched = ProviderEvent | Heartbeat | CancelRequested
-Frame = dict[str, Any]
-
-
-def watch(
-    inbox: Inbox,
-    settings: Settings,
-    deadline: Deadline,
-    clock: Callable[[], float] = time.monotonic,
-) -> Iterator[Watched]:
-    """Yield inbox events, a heartbeat whenever nothing was sent for an interval; raise on timeouts.
-
-    Only text counts as progress: Anthropic ``ping`` events and our own heartbeats do not reset
-    the stall timer (the SDK's read timeout is reset by pings, so it cannot see a stall). The
-    stream ends at ``MessageEnd``, not when the provider has read the rest of its response.
-    """
-    started = last_sent = clock()
-    last_text: float | None = None
-    while True:
-        error_at, error = _next_timeout(started, last_text, settings, deadline)
-        if clock() >= error_at:
-            raise error
-        item = _receive(inbox, min(last_sent + settings.heartbeat_s, error_at) - clock())
-        if item is None:
-            if clock() >= last_sent + settings.heartbeat_s:
-                last_sent = clock()
-                yield HEARTBEAT_MARK
-            continue
-        if isinstance(item, Finished):
-            return
-        if isinstance(item, TextDelta):
-            last_text = last_sent = clock()
-        yield item
-        if isinstance(item, MessageEnd | CancelRequested):
-            return
-
-
-def _receive(inbox: Inbox, timeout: float) -> ProviderEvent | Finished | CancelRequested | None:
-    """The next item, None when the wait timed out; a provider failure is raised."""
-    try:
-        item = inbox.get(timeout=max(0.0, timeout))
-    except queue.Empty:
-        return None
-    if isinstance(item, Failed):
-        raise item.error
-    return item
-
-
-def _next_timeout(
-    started: float, last_text: float | None, settings: Settings, deadline: Deadline
-) -> tuple[float, StreamChatError]:
-    if last_text is None:
-        at = started + settings.first_token_timeout_s
-        error: StreamChatError = FirstTokenTimeout(
-            f"The model sent nothing for {settings.first_token_timeout_s:g} s."
-        )
-    else:
-        at = last_text + settings.stall_timeout_s
-        error = StallTimeout(f"The model stalled for {settings.stall_timeout_s:g} s.")
-    if deadline.at <= at:
-        return deadline.at, DeadlineExceeded("The answer ran out of time and was cut short.")
-    return at, error
 
 
 @dataclass
@@ -101,77 +35,95 @@ class UsageTally:
     """Token counts as reported, and an estimate for text the provider has not counted yet."""
 
     max_tokens: int  # the request's: the provider never generates more
-    report: UsageUpdate = field(default_factory=UsageUpdate)
+    reported: UsageUpdate = field(default_factory=UsageUpdate)
     chars: int = 0
     final: bool = False
 
-    def frame(self) -> Frame | None:
-        if self.report == UsageUpdate() and not self.chars:
-            return None
-        frame: Frame = {
-            "type": "usage",
-            "input_tokens": self.report.input_tokens or 0,
-            "output_tokens": self.report.output_tokens or 0,
+    def add(self, update: UsageUpdate) -> None:
+        newer = {
+            f.name: value
+            for f in fields(UsageUpdate)
+            if (value := getattr(update, f.name)) is not None
         }
-        for name in ("cache_creation_input_tokens", "cache_read_input_tokens"):
-            if (value := getattr(self.report, name)) is not None:
-                frame[name] = value
+        self.reported = replace(self.reported, **newer)
+
+    def frame(self, prices: Prices | None) -> Usage | None:
+        if self.reported == UsageUpdate() and not self.chars:
+            return None
+        reported = self.reported
+        usage = Usage(
+            input_tokens=reported.input_tokens or 0,
+            output_tokens=reported.output_tokens or 0,
+            cache_creation_input_tokens=reported.cache_creation_input_tokens,
+            cache_read_input_tokens=reported.cache_read_input_tokens,
+        )
         if not self.final:
             # Stopped early: the provider's count lags; ~4 characters per token is the estimate,
             # never more than the request allowed (a run of short tokens would overshoot it).
             estimate = min(math.ceil(self.chars / 4), self.max_tokens)
-            frame["output_tokens"] = max(frame["output_tokens"], estimate)
-            frame["estimated"] = True
+            usage = replace(usage, output_tokens=max(usage.output_tokens, estimate), estimated=True)
+        return usage if prices is None else replace(usage, cost_usd=prices.cost(usage))
+
+
+class Relay:
+    def __init__(
+        self,
+        start: Start,
+        outcome: Outcome,
+        *,
+        max_tokens: int,
+        prices: Prices | None,
+        on_end: Callable[[], None],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._start, self._outcome, self._prices = start, outcome, prices
+        self._tally = UsageTally(max_tokens)
+        self._on_end, self._clock = on_end, clock
+
+    def frames(self, events: Iterable[Watched]) -> Iterator[Frame | Heartbeat]:
+        """``start``, then text and heartbeats, then ``usage`` and ``done`` on every path."""
+        yield self._sent(self._start)
+        try:
+            stop_reason = yield from self._content(events)
+        except StreamChatError as error:
+            stop_reason = "error"
+            yield self._sent(error.to_frame())
+        except Exception:
+            stop_reason = "error"
+            logger.exception("relay failed")
+            yield self._sent(InternalError("The answer failed unexpectedly.").to_frame())
+        finally:
+            self._on_end()
+        if (usage := self._usage()) is not None:
+            yield self._sent(usage)
+        yield self._sent(Done(stop_reason))
+
+    def _content(self, events: Iterable[Watched]) -> Generator[Frame | Heartbeat, None, str]:
+        """Text frames and heartbeats; returns the stop reason."""
+        for event in events:
+            if isinstance(event, TextDelta):
+                self._tally.chars += len(event.text)
+                yield self._sent(Text(event.text))
+            elif isinstance(event, UsageUpdate):
+                self._tally.add(event)
+            elif isinstance(event, MessageEnd):
+                self._tally.final = True
+                return event.stop_reason
+            elif isinstance(event, CancelRequested):
+                return "cancelled"
+            else:
+                self._outcome.heartbeats += 1
+                yield event
+        return "error"  # the events ended with no word from the provider: never in practice
+
+    def _usage(self) -> Usage | None:
+        """The ``usage`` frame; a price that cannot be computed leaves only the cost out."""
+        try:
+            return self._tally.frame(self._prices)
+        except Exception:
+            logger.exception("pricing failed")
+            return self._tally.frame(None)
+
+    def _sent(self, frame: Frame) -> Frame:
+        self._outcome.sent(frame, self._clock())
         return frame
-
-    def add(self, report: UsageUpdate) -> None:
-        merged = {
-            name: value
-            if (value := getattr(report, name)) is not None
-            else getattr(self.report, name)
-            for name in UsageUpdate.__dataclass_fields__
-        }
-        self.report = UsageUpdate(**merged)
-
-
-def to_protocol(
-    events: Iterable[Watched], start: Frame, on_early_end: Callable[[], None], max_tokens: int
-) -> Iterator[Frame | Heartbeat]:
-    """``start``, then text and heartbeats, then ``usage`` and ``done`` on every path."""
-    yield start
-    tally = UsageTally(max_tokens)
-    try:
-        stop_reason = yield from _content(events, tally, on_early_end)
-    except StreamChatError as error:
-        on_early_end()
-        stop_reason = "error"
-        yield error.to_frame()
-    except Exception:
-        on_early_end()
-        stop_reason = "error"
-        logger.exception("relay failed")
-        yield InternalError("The answer failed unexpectedly.").to_frame()
-    if (usage := tally.frame()) is not None:
-        yield usage
-    yield {"type": "done", "stop_reason": stop_reason}
-
-
-def _content(
-    events: Iterable[Watched], tally: UsageTally, on_early_end: Callable[[], None]
-) -> Generator[Frame | Heartbeat, None, str]:
-    """Text frames and heartbeats; returns the stop reason."""
-    stop_reason = "error"
-    for event in events:
-        if isinstance(event, TextDelta):
-            tally.chars += len(event.text)
-            yield {"type": "text", "text": event.text}
-        elif isinstance(event, UsageUpdate):
-            tally.add(event)
-        elif isinstance(event, MessageEnd):
-            stop_reason, tally.final = event.stop_reason, True
-        elif isinstance(event, CancelRequested):
-            on_early_end()
-            return "cancelled"
-        else:
-            yield event
-    return stop_reason

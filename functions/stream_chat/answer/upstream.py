@@ -51,6 +51,7 @@ class Upstream:
         self._thread = threading.Thread(target=self._run, name="upstream", daemon=True)
         self._request_id: str | None = None  # of the latest attempt that had one
         self.retries = 0
+        self.aborted_at: float | None = None  # wall clock, comparable with a cancel record
 
     @property
     def request_id(self) -> str | None:
@@ -70,6 +71,8 @@ class Upstream:
     def abort(self) -> None:
         """Stop the upstream request now, whatever it is doing (idempotent, any thread)."""
         with self._lock:
+            if self.aborted_at is None:
+                self.aborted_at = time.time()
             self._aborted.set()
             if self._stream is not None:
                 self._stream.abort()

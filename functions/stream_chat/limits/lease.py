@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Generator, Iterator
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 
@@ -13,8 +13,6 @@ if TYPE_CHECKING:
     from stream_chat.limits import LimitStore
 
 logger = Logger(service="stream-chat", child=True)
-
-T = TypeVar("T")
 
 
 class Lease:
@@ -28,28 +26,21 @@ class Lease:
         lease_id: str = "",
     ) -> None:
         self.viewer = viewer
-        self.output_tokens = 0
         self._store = store
         self._key = key
         self._id = lease_id
         self._released = False
 
-    def meter(self, frames: Iterable[T]) -> Iterator[T]:
-        """Pass frames through, keeping the output tokens of the last ``usage`` frame."""
-        for frame in frames:
-            if _is_usage(frame):
-                self.output_tokens = int(frame.get("output_tokens", 0))  # type: ignore[attr-defined]
-            yield frame
-
-    def release(self, clock: Callable[[], float] = time.time) -> None:
+    def release(self, output_tokens: int = 0, clock: Callable[[], float] = time.time) -> None:
+        """Give the stream back, counting the output tokens it used against the daily budget."""
         if self._released or self._store is None:
             return
         self._released = True
         try:
             if self._key is not None:
                 self._store.release(self._key, self._id)
-            if self.output_tokens > 0:
-                self._store.add_output_tokens(self.viewer.subject, self.output_tokens, clock())
+            if output_tokens > 0:
+                self._store.add_output_tokens(self.viewer.subject, output_tokens, clock())
         except Exception:
             # The lease expires on its own; the tokens of this stream go uncounted.
             logger.exception("limit release failed", extra={"subject": self.viewer.subject})
@@ -77,7 +68,3 @@ class LeasedBody:
             self._body.close()
         finally:
             self._lease.release()
-
-
-def _is_usage(frame: Any) -> bool:
-    return isinstance(frame, dict) and frame.get("type") == "usage"

@@ -10,7 +10,8 @@ from __future__ import annotations
 import codecs
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+
+from stream_chat.protocol.frames import Frame
 
 HEADERS: Mapping[str, str] = {
     "content-type": "text/event-stream; charset=utf-8",
@@ -43,20 +44,20 @@ class Heartbeat:
 HEARTBEAT_MARK = Heartbeat()
 
 
-def encode_frame(frame_id: int, data: Mapping[str, Any]) -> bytes:
-    """One complete SSE frame; ``data["type"]`` names the event."""
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    text = f"id: {frame_id}\nevent: {data['type']}\ndata: {payload}\n\n"
+def encode_frame(frame_id: int, frame: Frame) -> bytes:
+    """One complete SSE frame, named by the frame's type."""
+    payload = json.dumps(frame.data(), ensure_ascii=False, separators=(",", ":"))
+    text = f"id: {frame_id}\nevent: {frame.kind}\ndata: {payload}\n\n"
     # A lone surrogate cannot be UTF-8: U+FFFD in its place keeps the frame valid.
     return text.encode("utf-8", _REPLACE)
 
 
-def encode_frames(events: Iterable[Mapping[str, Any] | Heartbeat]) -> Iterator[bytes]:
-    """Number protocol events from 1 and encode them; heartbeats become comments."""
+def encode_frames(frames: Iterable[Frame | Heartbeat]) -> Iterator[bytes]:
+    """Number frames from 1 and encode them; heartbeats become comments."""
     frame_id = 0
-    for event in events:
-        if isinstance(event, Heartbeat):
+    for frame in frames:
+        if isinstance(frame, Heartbeat):
             yield HEARTBEAT
             continue
         frame_id += 1
-        yield encode_frame(frame_id, event)
+        yield encode_frame(frame_id, frame)

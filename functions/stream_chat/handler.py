@@ -1,4 +1,4 @@
-"""The streaming function's entry point: route → authorize → parse → validate → admit → stream.
+"""The streaming function's entry point: route → authorize → parse → validate → admit → answer.
 
 Built once per execution environment by the runtime's init (``lambda_handler.init()``, before the
 first request; importing this module builds nothing): settings, the provider with its SDK client,
@@ -106,7 +106,7 @@ class ChatFunction:
         viewer = self.authorize(event)
         request = self.validate(self.parse(event))
         request_id = getattr(context, "aws_request_id", None)
-        return self.stream(request, self.admit(viewer, context), context, request_id)
+        return self.answer(request, self.admit(viewer, context), context, request_id)
 
     def authorize(self, event: LambdaFunctionUrlEvent) -> Viewer:
         return self.authorizer.authorize(event.headers, event.request_context.http.source_ip)
@@ -130,7 +130,7 @@ class ChatFunction:
         """Within the viewer's limits, or a 429; the lease lives no longer than this invocation."""
         return self.limiter.admit(viewer, context.get_remaining_time_in_millis() / 1000.0)
 
-    def stream(
+    def answer(
         self,
         request: ChatRequest,
         lease: Lease,

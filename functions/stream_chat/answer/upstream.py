@@ -47,7 +47,7 @@ class Upstream:
         self._inbox = inbox
         self._aborted = threading.Event()
         self._lock = threading.Lock()
-        self._stream: ProviderCall | None = None  # the attempt in progress, if any
+        self._call: ProviderCall | None = None  # the attempt in progress, if any
         self._thread = threading.Thread(target=self._run, name="upstream", daemon=True)
         self._request_id: str | None = None  # of the latest attempt that had one
         self.retries = 0
@@ -56,8 +56,8 @@ class Upstream:
     @property
     def request_id(self) -> str | None:
         """The provider's id for the attempt in progress, else for the latest one that had one."""
-        stream = self._stream
-        return (stream.request_id if stream is not None else None) or self._request_id
+        call = self._call
+        return (call.request_id if call is not None else None) or self._request_id
 
     def start(self) -> Upstream:
         self._thread.start()
@@ -74,8 +74,8 @@ class Upstream:
             if self.aborted_at is None:
                 self.aborted_at = time.time()
             self._aborted.set()
-            if self._stream is not None:
-                self._stream.abort()
+            if self._call is not None:
+                self._call.abort()
 
     def _run(self) -> None:
         attempt = 1
@@ -93,7 +93,7 @@ class Upstream:
         """One request; None when it ended (or was aborted), else the error that ended it."""
         self._content_sent = False
         try:
-            self._relay(self._provider.open(self._request, self._deadline))
+            self._forward(self._provider.open(self._request, self._deadline))
             return None
         except StreamChatError as error:
             return None if self._aborted.is_set() else error
@@ -103,22 +103,22 @@ class Upstream:
             logger.exception("provider failed unexpectedly")
             return InternalError("The answer failed unexpectedly.")
 
-    def _relay(self, stream: ProviderCall) -> None:
-        """Iterate ``stream`` into the inbox, abortable from its very start."""
+    def _forward(self, call: ProviderCall) -> None:
+        """Iterate ``call`` into the inbox, abortable from its very start."""
         try:
             with self._lock:
                 if self._aborted.is_set():
                     return
-                self._stream = stream
-            for event in stream:
+                self._call = call
+            for event in call:
                 self._content_sent = self._content_sent or isinstance(event, TextDelta)
                 self._inbox.put(event)
             self._inbox.put(Finished())
         finally:
-            self._request_id = stream.request_id or self._request_id
+            self._request_id = call.request_id or self._request_id
             with self._lock:
-                self._stream = None
-            stream.close()
+                self._call = None
+            call.close()
 
     def _retry_after(self, error: StreamChatError, attempt: int, took_s: float) -> bool:
         """Wait out a jittered backoff when a retry is allowed and it and its attempt fit."""

@@ -322,7 +322,9 @@ class DeadlineExceeded(StreamTimeout):
 
 
 class ShuttingDown(StreamChatError):
-    """The function's environment is being shut down (SIGTERM; locally, ``serve`` is stopping)."""
+    """The process was told to stop (SIGTERM) while answering: ``stream-chat serve`` is stopping.
+    Lambda sends its runtime SIGTERM only when an extension is registered, and then between
+    invocations, so a deployed function is not expected to send this (``stream_chat.shutdown``)."""
 
     status = 503
     code = "shutdown"

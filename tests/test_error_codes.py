@@ -1,6 +1,6 @@
 """Error codes are defined once (``stream_chat.errors``): the protocol document and the web
 client's messages must list exactly the registry's codes, with the registry's status and
-retryable flag."""
+retryable flag; the server's own retry flag (``transient``) is set apart from it."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from stream_chat.errors import ERROR_CODES, InvalidRequest, StreamChatError
+from stream_chat.errors import ERROR_CODES, InvalidRequest, ProviderError, StreamChatError
 
 ROOT = Path(__file__).resolve().parents[1]
+# What the upstream retries on its own, before any text: the provider's passing failures.
+TRANSIENT = {"provider_unavailable", "rate_limited", "provider_protocol_error"}
 ROW = re.compile(r"^\| `(?P<code>[a-z_]+)` \| (?P<status>\d{3}) \| (?P<retryable>yes|no) \|")
 
 
@@ -68,3 +70,33 @@ def test_a_code_is_taken_once_and_only_coded_errors_are_raised() -> None:
         InvalidRequest("which rule?")
     assert all(issubclass(cls, StreamChatError) for cls in ERROR_CODES.values())
     assert all(cls.meaning() for cls in ERROR_CODES.values())
+
+
+def test_the_server_retries_on_its_own_exactly_the_transient_provider_failures() -> None:
+    transient = {code for code, cls in ERROR_CODES.items() if cls.transient}
+    assert transient == TRANSIENT
+    assert all(issubclass(ERROR_CODES[code], ProviderError) for code in transient)
+
+
+def test_retryable_and_transient_are_independent_flags() -> None:
+    worth_a_retry_by_the_user_only = {
+        code for code, cls in ERROR_CODES.items() if cls.retryable and not cls.transient
+    }
+    assert worth_a_retry_by_the_user_only == {
+        "limit_concurrent",
+        "limit_rate",
+        "limit_tokens",
+        "auth_unavailable",
+        "first_token_timeout",
+        "stall_timeout",
+        "deadline",
+        "shutdown",
+    }
+    assert all(ERROR_CODES[code].retryable for code in TRANSIENT)
+
+
+def test_the_client_is_told_retryable_and_never_transient() -> None:
+    error = ERROR_CODES["rate_limited"]("slow down")
+    assert error.to_frame()["retryable"] is True
+    assert "transient" not in error.to_frame()
+    assert "transient" not in error.to_json()["error"]

@@ -1,10 +1,13 @@
 """One error tree for the whole function, and the registry of every error code.
 
 Every concrete error class declares a stable ``code`` (clients switch on it), an HTTP ``status``
-and whether a retry by the user may succeed; its docstring says what the code means. Before the
-first byte of a stream an error becomes a JSON response with that status; after it, an in-band
-``error`` frame followed by ``done``. ``ERROR_CODES`` maps each code to its class: it is the one
-list that ``docs/protocol.md`` and the web client's messages are checked against.
+and two flags that answer different questions: ``retryable``, sent to the client, says whether
+the same request sent again *by the user* may succeed; ``transient``, never sent, says whether
+*the server* retries the failure on its own before giving up (only a provider's failure, before
+any text). Each class's docstring says what its code means. Before the first byte of a stream
+an error becomes a JSON response with that status; after it, an in-band ``error`` frame followed
+by ``done``. ``ERROR_CODES`` maps each code to its class: it is the one list that
+``docs/protocol.md`` and the web client's messages are checked against.
 
     StreamChatError
     ├── RequestError (4xx)      InvalidRequest (400: one class per rule), PayloadTooLarge,
@@ -35,6 +38,12 @@ class StreamChatError(Exception):
     code: ClassVar[str]
     status: ClassVar[int] = 500
     retryable: ClassVar[bool] = False
+    """The client's flag (``retryable`` of an ``error`` frame): the same request, sent again by
+    the user, may succeed. Nothing on the server reads it."""
+    transient: ClassVar[bool] = False
+    """The server's flag, never sent: the upstream retries this provider failure itself, with
+    jittered backoff, while no text has been sent and attempts and time remain. Independent of
+    ``retryable``: a timeout is worth a retry by the user, but not an automatic one."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -255,6 +264,7 @@ class ProviderUnavailable(ProviderError):
     status = 503
     code = "provider_unavailable"
     retryable = True
+    transient = True
 
 
 class RateLimited(ProviderError):
@@ -263,6 +273,7 @@ class RateLimited(ProviderError):
     status = 429
     code = "rate_limited"
     retryable = True
+    transient = True
 
 
 class ProviderRejected(ProviderError):
@@ -276,6 +287,7 @@ class ProviderProtocolError(ProviderError):
 
     code = "provider_protocol_error"
     retryable = True
+    transient = True
 
 
 class StreamTimeout(StreamChatError):
@@ -304,7 +316,9 @@ class DeadlineExceeded(StreamTimeout):
 
 
 class ShuttingDown(StreamChatError):
-    """The function's environment is being shut down (SIGTERM; locally, ``serve`` is stopping)."""
+    """The process was told to stop (SIGTERM) while answering: ``stream-chat serve`` is stopping.
+    Lambda sends its runtime SIGTERM only when an extension is registered, and then between
+    invocations, so a deployed function is not expected to send this (``stream_chat.shutdown``)."""
 
     status = 503
     code = "shutdown"

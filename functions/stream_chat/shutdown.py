@@ -1,11 +1,41 @@
 """SIGTERM: every stream in flight ends with a ``shutdown`` error frame, then ``done``.
 
-Lambda sends SIGTERM to the runtime before it stops an execution environment and SIGKILLs it
-soon after; ``stream-chat serve`` does the same to its workers when it stops. Left to the default,
-the process would die mid-stream and the client would see a body cut off with no final frame.
-Instead each open stream is handed a ``ShuttingDown`` failure, which its relay turns into the
-same well-formed ending as any other error (and the upstream request is aborted on the way).
-With no stream open the process exits at once, with the status a SIGTERM death would give.
+Left to the default, a process SIGTERMed mid-stream dies there, and its client sees a body cut
+off with no final frame. Instead each open stream is handed a ``ShuttingDown`` failure, which its
+relay turns into the same well-formed ending as any other error (and the upstream request is
+aborted on the way). With no stream open the process exits at once, with the status a SIGTERM
+death would give.
+
+Who sends SIGTERM, and when:
+
+- ``stream-chat serve`` sends it to every worker when it stops, busy or idle (and SIGKILL after
+  a grace period). This is where streams are in flight when it comes, and what the handler is for.
+- Lambda sends it only if at least one extension is registered. Its Shutdown phase lasts 0 ms for
+  a function with no registered extension: the runtime is stopped without any signal it could
+  catch, so nothing here runs. With an internal extension the phase lasts 500 ms; with an
+  external one (a telemetry layer, say) 2,000 ms, of which the runtime gets up to 300 ms (500 ms
+  if it also has an internal extension) before SIGKILL. Only external extensions receive the
+  SHUTDOWN event: internal ones (threads of the runtime) may not register for it. The phase
+  comes after an environment has had no invocation for a while, or for maintenance every few
+  hours, between invocations: the runtime is waiting in ``/next``, no stream is open, and the
+  process simply exits. An invocation that fails (function timeout, crash, out of memory) ends
+  in a reset that "shuts down the runtime" mid-invocation, by a means AWS does not name; but
+  Lambda has ended that invocation already, so a frame written then would reach no one. Streams
+  end before Lambda's timeout by their own deadline (``deadline``) instead.
+
+The deployed function registers no extension, so on Lambda the handler never runs. It is
+installed there anyway: the init is the same code locally and on AWS (the tests exercise the
+one that ships); without a signal it costs one pipe and one idle thread; and with an extension
+added to a deployment the signal is real and is not lost: the loop waits in ``/next`` in plain
+Python (``http.client``), where a signal interrupts the wait. (AWS's graceful-shutdown samples
+do not work on Python 3.8 to 3.11: that is the managed runtime's native client, replaced here.)
+
+- https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html#runtimes-lifecycle-shutdown
+- https://docs.aws.amazon.com/lambda/latest/dg/runtimes-extensions-api.html#runtimes-lifecycle-shutdown
+  (limits, the reset after a failed invocation; the Register request: internal extensions
+  "are not permitted to register for the Shutdown event")
+- https://github.com/aws-samples/graceful-shutdown-with-aws-lambda (SIGTERM to the runtime when
+  extensions are registered)
 
 A Python signal handler runs in the main thread between two bytecodes, possibly while that thread
 holds a queue's lock, so it only writes a byte to a pipe; a watcher thread does the rest with

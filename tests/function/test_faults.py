@@ -7,12 +7,21 @@ exact frame sequence.
 from __future__ import annotations
 
 import math
+import queue
 import socket
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import stream_chat.answer.upstream
+from stream_chat.answer.inbox import Failed, Inbox
+from stream_chat.answer.upstream import Upstream
+from stream_chat.chat_request import ChatMessage, ChatRequest
+from stream_chat.deadline import Deadline
+from stream_chat.errors import ERROR_CODES, LimitExceeded, StreamChatError
+from stream_chat.providers.events import ProviderEvent
 from stream_chat.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.function.conftest import Invoke, chat_event, timed_invoke, user
@@ -218,3 +227,55 @@ def test_an_early_stop_never_estimates_more_tokens_than_the_request_allowed(
     usage = frames[-2]
     assert (usage["output_tokens"], usage["estimated"]) == (5, True)
     assert usage["cost_usd"] == round((USAGE["input_tokens"] * 3 + 5 * 15) / 1e6, 6)
+
+
+class FailingProvider:
+    """Every attempt fails with ``error`` before any text; counts the attempts."""
+
+    def __init__(self, error: StreamChatError) -> None:
+        self.error = error
+        self.attempts = 0
+
+    def model_label(self, request: ChatRequest) -> str:
+        return request.model
+
+    def open(self, request: ChatRequest, deadline: Deadline) -> FailingCall:
+        self.attempts += 1
+        return FailingCall(self.error)
+
+
+class FailingCall:
+    request_id: str | None = None
+
+    def __init__(self, error: StreamChatError) -> None:
+        self.error = error
+
+    def __iter__(self) -> Iterator[ProviderEvent]:
+        raise self.error
+
+    def abort(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def coded_error(cls: type[StreamChatError]) -> StreamChatError:
+    if issubclass(cls, LimitExceeded):
+        return cls("limited", retry_after_s=1)
+    return cls("failed")
+
+
+@pytest.mark.parametrize("code", sorted(ERROR_CODES))
+def test_the_upstream_retries_an_error_when_it_is_transient_not_when_it_is_retryable(
+    code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stream_chat.answer.upstream, "BACKOFF_BASE_S", 0.001)
+    error = coded_error(ERROR_CODES[code])
+    provider = FailingProvider(error)
+    request = ChatRequest((ChatMessage("user", ("Hi",)),), "", 64, "claude-sonnet-4-6")
+    inbox: Inbox = queue.Queue()
+    upstream = Upstream(provider, request, Deadline(time.monotonic() + 30), 3, inbox)
+    assert upstream.start().join(timeout=10)
+    assert provider.attempts == (3 if error.transient else 1)
+    assert inbox.get_nowait() == Failed(error)

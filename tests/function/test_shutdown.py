@@ -1,9 +1,15 @@
-"""SIGTERM mid-stream: the stream ends with a ``shutdown`` error and ``done``, not cut off."""
+"""SIGTERM mid-stream: the stream ends with a ``shutdown`` error and ``done``, not cut off.
+
+``stream-chat serve`` sends it to its workers, busy or not. Lambda sends it only when an
+extension is registered, and between invocations, while the loop waits in ``/next``: the
+process must then hear it there and exit at once (see ``stream_chat.shutdown``).
+"""
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -77,3 +83,37 @@ def test_sigterm_reaches_an_installed_process() -> None:
     assert process.stdout is not None and process.stdout.readline() == "ready\n"
     process.send_signal(signal.SIGTERM)
     assert process.wait(10) == EXIT_STATUS
+
+
+def test_sigterm_reaches_a_process_waiting_in_next_and_it_exits_at_once() -> None:
+    """Where Lambda's Shutdown phase finds the runtime (when an extension makes it send SIGTERM):
+    blocked in the Runtime API's ``/next``, which never answers."""
+    script = textwrap.dedent(
+        """
+        import sys
+        from stream_chat.runtime.api import RuntimeApi
+        from stream_chat.shutdown import PROCESS_SHUTDOWN
+        PROCESS_SHUTDOWN.install()
+        RuntimeApi(sys.argv[1]).next_invocation()
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": PYTHONPATH}
+    with socket.create_server(("127.0.0.1", 0)) as runtime_api:
+        runtime_api.settimeout(10)
+        address = f"127.0.0.1:{runtime_api.getsockname()[1]}"
+        process = subprocess.Popen([sys.executable, "-c", script, address], env=env)
+        try:
+            connection, _ = runtime_api.accept()
+            with connection:
+                connection.settimeout(10)
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = connection.recv(4096)
+                    assert chunk, "the process hung up before asking for /next"
+                    head += chunk
+                assert head.startswith(b"GET /2018-06-01/runtime/invocation/next ")
+                process.send_signal(signal.SIGTERM)
+                assert process.wait(10) == EXIT_STATUS
+        finally:
+            process.kill()
+            process.wait()

@@ -122,7 +122,7 @@ class Upstream:
 
     def _retry_after(self, error: StreamChatError, attempt: int, took_s: float) -> bool:
         """Wait out a jittered backoff when a retry is allowed and it and its attempt fit."""
-        if self._content_sent or not error.retryable or attempt >= self._attempts:
+        if self._content_sent or not error.transient or attempt >= self._attempts:
             return False
         delay = random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)))  # noqa: S311
         if delay + max(ATTEMPT_FLOOR_S, 2 * took_s) >= self._deadline.remaining():

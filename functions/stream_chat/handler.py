@@ -73,7 +73,7 @@ class ChatFunction:
             logger.info("no Anthropic key configured: answers come from the offline demo model")
         if settings.auth == "none":
             logger.info("sign-in is off: anyone who reaches this function may use the model")
-        PROCESS_SHUTDOWN.install()  # at init, on the main thread: SIGTERM ends streams cleanly
+        PROCESS_SHUTDOWN.install()  # at init, on the main thread; when SIGTERM comes: `shutdown`
         authorizer = Authorizer.from_settings(settings).warm()
         return cls(
             settings, make_provider(settings), make_registry(settings), authorizer=authorizer

@@ -1,9 +1,10 @@
 """Runs the provider in a background thread, so waiting on it never blocks the stream.
 
 The thread puts provider events on an inbox queue; the relay reads the inbox with deadlines, so
-heartbeats, timeouts and cancellation keep working while the provider is silent. Failures
-before the first text are retried with jittered exponential backoff within the remaining time;
-after text has been sent they are reported, never retried silently. ``abort()`` reaches the
+heartbeats, timeouts and cancellation keep working while the provider is silent. Transient
+failures (``StreamChatError.transient``) before the first text are retried with jittered
+exponential backoff within the remaining time; after text has been sent they are reported, never
+retried silently. ``abort()`` reaches the
 attempt in progress at every moment (before its request is sent, waiting for the response head,
 mid-stream) and ends the retries: no new attempt starts after it.
 """

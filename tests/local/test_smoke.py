@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from stream_chat.protocol.sse import HEARTBEAT_MARK, encode_frames
+from stream_chat.protocol.frames import Done, Error, Frame, Start, Text, Usage
+from stream_chat.protocol.sse import HEARTBEAT_MARK, Heartbeat, encode_frames
 from stream_chat_local import cli
 from stream_chat_local.sse_reader import SseEvent, SseReader
 
@@ -29,16 +30,14 @@ ANSWER = [f"{n}\n" for n in range(1, 11)]
 
 def frames(ending: str) -> list[bytes]:
     """Encoded frames of one answer; ``ending`` is ``done``, ``error`` or ``cut``."""
-    events: list[Any] = [{"type": "start", "stream_id": STREAM_ID, "model": "demo"}]
-    events += [{"type": "text", "text": piece} for piece in ANSWER]
+    events: list[Frame | Heartbeat] = [Start(STREAM_ID, "demo")]
+    events += [Text(piece) for piece in ANSWER]
     events.insert(3, HEARTBEAT_MARK)
     if ending == "error":
-        events.append(
-            {"type": "error", "code": "stall_timeout", "message": "stalled", "retryable": True}
-        )
+        events.append(Error("stall_timeout", "stalled", retryable=True))
     if ending != "cut":
-        events.append({"type": "usage", "input_tokens": 9, "output_tokens": 10})
-        events.append({"type": "done", "stop_reason": "error" if ending == "error" else "end_turn"})
+        events.append(Usage(input_tokens=9, output_tokens=10))
+        events.append(Done("error" if ending == "error" else "end_turn"))
     return list(encode_frames(events))
 
 
@@ -226,10 +225,10 @@ def test_reader_parses_the_function_encoder_split_at_every_byte() -> None:
     stream = b"".join(
         encode_frames(
             [
-                {"type": "start", "stream_id": "s", "model": "demo"},
+                Start("s", "demo"),
                 HEARTBEAT_MARK,
-                {"type": "text", "text": "héllo → 世界 🙂\u2028line"},
-                {"type": "done", "stop_reason": "end_turn"},
+                Text("héllo → 世界 🙂\u2028line"),
+                Done("end_turn"),
             ]
         )
     )

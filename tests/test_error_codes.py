@@ -4,15 +4,13 @@ retryable flag; the server's own retry flag (``transient``) is set apart from it
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from stream_chat.errors import ERROR_CODES, InvalidRequest, ProviderError, StreamChatError
+from tests.support.web_module import exported
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the upstream retries on its own, before any text: the provider's passing failures.
@@ -31,20 +29,7 @@ def documented_codes() -> dict[str, tuple[int, bool]]:
 
 
 def web_titles(name: str) -> set[str]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is needed to read the web client's messages")
-    module = (ROOT / "web" / "js" / "error-messages.js").as_uri()
-    script = f"const m = await import({json.dumps(module)});\n"
-    script += f"console.log(JSON.stringify(Object.keys(m.{name})));"
-    result = subprocess.run(
-        [node, "--input-type=module", "-e", script],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return set(json.loads(result.stdout))
+    return set(exported("error-messages.js", name))
 
 
 def test_the_protocol_document_lists_exactly_the_registry() -> None:
@@ -97,6 +82,6 @@ def test_retryable_and_transient_are_independent_flags() -> None:
 
 def test_the_client_is_told_retryable_and_never_transient() -> None:
     error = ERROR_CODES["rate_limited"]("slow down")
-    assert error.to_frame()["retryable"] is True
-    assert "transient" not in error.to_frame()
+    assert error.to_frame().data()["retryable"] is True
+    assert "transient" not in error.to_frame().data()
     assert "transient" not in error.to_json()["error"]

@@ -5,14 +5,9 @@ frames through these types: ``sse.encode_frames`` takes nothing else, which mypy
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import subprocess
 import typing
 from pathlib import Path
-
-import pytest
 
 from stream_chat.protocol.frames import (
     FRAME_TYPES,
@@ -24,6 +19,7 @@ from stream_chat.protocol.frames import (
     Usage,
     fields_of,
 )
+from tests.support.web_module import exported
 
 ROOT = Path(__file__).resolve().parents[1]
 ROW = re.compile(r"^\| `(?P<type>[a-z_]+)` \|(?P<required>[^|]*)\|(?P<optional>[^|]*)\|")
@@ -44,21 +40,7 @@ def documented_frames() -> dict[str, tuple[list[str], list[str]]]:
 
 
 def web_required() -> dict[str, dict[str, str]]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is needed to read the web client's event types")
-    module = (ROOT / "web" / "js" / "protocol-events.js").as_uri()
-    script = (
-        f"const m = await import({json.dumps(module)});\nconsole.log(JSON.stringify(m.REQUIRED));"
-    )
-    result = subprocess.run(
-        [node, "--input-type=module", "-e", script],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    required: dict[str, dict[str, str]] = json.loads(result.stdout)
+    required: dict[str, dict[str, str]] = exported("protocol-events.js", "REQUIRED")
     return required
 
 

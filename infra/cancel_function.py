@@ -17,7 +17,6 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.python_function import PythonFunction
-from infra.streaming_function import EXEC_WRAPPER
 
 HANDLER = "stream_chat.cancel_handler.lambda_handler"
 # Init is CPU-bound (importing boto3 and building its client) and Lambda's CPU grows with memory;
@@ -48,7 +47,7 @@ class CancelFunction(PythonFunction):
             memory_mb=MEMORY_MB,
             timeout=TIMEOUT,
             log_retention_days=log_retention_days,
-            environment={**environment, "AWS_LAMBDA_EXEC_WRAPPER": EXEC_WRAPPER},
+            environment=environment,
             reserved_concurrency=reserved_concurrency,
         )
         self.url = self.function.add_function_url(

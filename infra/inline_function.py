@@ -44,4 +44,5 @@ class InlineFunction(PythonFunction):
             timeout=timeout or cdk.Duration.seconds(10),
             log_retention_days=log_retention_days,
             environment=environment or {},
+            runtime_loop=False,
         )

@@ -1,6 +1,8 @@
 """What every function of the stack shares: Python 3.13 on arm64, a role of its own whose only
 grants are its log group and what ``allow`` adds (no managed policy), and a log group with
-retention that goes with the stack.
+retention that goes with the stack. The two functions of the ``stream_chat`` asset start through
+its runtime loop (``runtime_loop``: the managed runtime runs ``stream_chat/bootstrap`` as its exec
+wrapper, which runs the loop); the small inline functions run on the managed runtime as it is.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 RUNTIME_REASON = "The runtime loop and its dependencies are built and tested for Python 3.13."
+EXEC_WRAPPER = "/var/task/stream_chat/bootstrap"
+EXEC_WRAPPER_ENV = "AWS_LAMBDA_EXEC_WRAPPER"
 
 
 class PythonFunction(Construct):
@@ -34,6 +38,7 @@ class PythonFunction(Construct):
         environment: Mapping[str, str],
         reserved_concurrency: int | None = None,
         snap_start: lambda_.SnapStartConf | None = None,
+        runtime_loop: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = retained_log_group(self, log_retention_days)
@@ -53,7 +58,10 @@ class PythonFunction(Construct):
             reserved_concurrent_executions=reserved_concurrency,
             role=self.role,
             log_group=self.log_group,
-            environment=dict(environment),
+            environment={
+                **environment,
+                **({EXEC_WRAPPER_ENV: EXEC_WRAPPER} if runtime_loop else {}),
+            },
             snap_start=snap_start,
         )
         NagSuppressions.add_resource_suppressions(

@@ -34,7 +34,6 @@ from constructs import Construct
 from infra.python_function import PythonFunction
 
 HANDLER = "stream_chat.handler.lambda_handler"
-EXEC_WRAPPER = "/var/task/stream_chat/bootstrap"
 ALIAS = "live"
 
 
@@ -64,7 +63,7 @@ class StreamingFunction(PythonFunction):
             memory_mb=memory_mb,
             timeout=timeout,
             log_retention_days=log_retention_days,
-            environment={**environment, "AWS_LAMBDA_EXEC_WRAPPER": EXEC_WRAPPER},
+            environment=environment,
             reserved_concurrency=reserved_concurrency,
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
         )

@@ -45,53 +45,32 @@ from stream_chat_page import PageAuth
 API_ROUTE = re.compile(r"/api/")
 
 
+# The numbers a run is shaped by: flag, type, default, help.
+NUMBERS: tuple[tuple[str, type, float, str], ...] = (
+    ("--port", int, 8000, "0 picks a free port"),
+    ("--timeout", float, 180.0, "function timeout in seconds (default 180)"),
+    ("--workers", int, 4, "concurrent instances at most (default 4)"),
+    ("--cancel-workers", int, 2, "concurrent instances of the cancel function at most (default 2)"),
+    ("--warm", int, 1, "instances of each function started at launch (default 1; 0: cold starts)"),
+    ("--queue", int, 32, "requests that may wait for an instance (32)"),
+    ("--queue-timeout", float, 5.0, "seconds one may wait, then 429 (5)"),
+    ("--read-timeout", float, 10.0, "seconds a request's head, then its body, may take (10)"),
+    ("--write-timeout", float, 30.0, "seconds a client may take nothing of its response (30)"),
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on; its name is allowed as Host"
     )
-    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
-    parser.add_argument(
-        "--timeout", type=float, default=180.0, help="function timeout in seconds (default 180)"
-    )
-    parser.add_argument(
-        "--workers", type=int, default=4, help="concurrent instances at most (default 4)"
-    )
-    parser.add_argument(
-        "--cancel-workers",
-        type=int,
-        default=2,
-        help="concurrent instances of the cancel function at most (default 2)",
-    )
-    parser.add_argument(
-        "--warm",
-        type=int,
-        default=1,
-        help="instances of each function started at launch (default 1; 0 for cold starts)",
-    )
+    for flag, kind, default, text in NUMBERS:
+        parser.add_argument(flag, type=kind, default=kind(default), help=text)
     parser.add_argument(
         "--snap-start",
         action=argparse.BooleanOptionalAction,
         default=False,
         help="initialise the streaming function once and fork every instance from it, as "
         "SnapStart restores instances from a snapshot",
-    )
-    parser.add_argument(
-        "--queue", type=int, default=32, help="requests that may wait for an instance (32)"
-    )
-    parser.add_argument(
-        "--queue-timeout", type=float, default=5.0, help="seconds one may wait, then 429 (5)"
-    )
-    parser.add_argument(
-        "--read-timeout",
-        type=float,
-        default=10.0,
-        help="seconds a request's head, and then its body, may take to arrive (10)",
-    )
-    parser.add_argument(
-        "--write-timeout",
-        type=float,
-        default=30.0,
-        help="seconds a client may take nothing of its response before it is dropped (30)",
     )
     parser.add_argument("--handler", default=DEFAULT_HANDLER, help="the function's _HANDLER")
     parser.add_argument("--web-dir", type=Path, default=DEFAULT_WEB_DIR)

@@ -16,7 +16,8 @@ from aws_cdk.assertions import Match, Template
 from infra import cancel_function
 from infra.cancel_table import PARTITION_KEY, TTL_ATTRIBUTE
 from infra.page_assets import minify
-from infra.streaming_function import ALIAS, EXEC_WRAPPER, HANDLER
+from infra.python_function import EXEC_WRAPPER
+from infra.streaming_function import ALIAS, HANDLER
 from stream_chat.routes import CANCEL_PATTERN
 from stream_chat.settings import ENV, Settings
 from tests.infra.conftest import ACCOUNT, OPTIONS, ROOT, Synth, cdk_json_context

@@ -113,7 +113,7 @@ def _through_dynamodb() -> list[float]:
             cancel_poll_s=POLL_S,
         )
         running = ChatFunction.from_settings(settings)
-        cancel = CancelFunction(DynamoDBRegistry.create("cancels", ttl_s=600))
+        cancel = CancelFunction(DynamoDBRegistry("cancels", ttl_s=600))
         for index in range(RUNS):
             event = _event("/api/chat/stream", json.dumps(CHAT))
             response = running(event, LambdaContext.local("a", 60))

@@ -75,7 +75,7 @@ class Atomic:
 def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> MakeStore:
     if request.param == "dynamodb":
         client = Atomic(request.getfixturevalue("dynamodb"))
-        return lambda limits: DynamoDBLimits(client, TABLE, limits)  # type: ignore[arg-type]
+        return lambda limits: DynamoDBLimits(TABLE, limits, client)  # type: ignore[arg-type]
     return lambda limits: SQLiteLimits(str(tmp_path / "limits.sqlite3"), limits)
 
 
@@ -361,7 +361,7 @@ def test_twenty_parallel_requests_against_a_limit_of_three(
     limiter = Limiter.from_settings(settings)
     if store == "dynamodb":
         client = Atomic(request.getfixturevalue("dynamodb"))
-        on_dynamodb = DynamoDBLimits(client, TABLE, Limits(concurrent_streams=3))  # type: ignore[arg-type]
+        on_dynamodb = DynamoDBLimits(TABLE, Limits(concurrent_streams=3), client)  # type: ignore[arg-type]
         limiter = Limiter(on_dynamodb)
     function = ChatFunction(settings, make_provider(settings), None, limiter=limiter)
     barrier = threading.Barrier(20)
@@ -412,10 +412,10 @@ class Contended:
 def test_conflicting_transactions_are_retried_briefly(dynamodb: Any) -> None:
     limits = Limits(concurrent_streams=1, requests_per_minute=10)
     client = Contended(dynamodb, conflicts=3)
-    store = DynamoDBLimits(client, TABLE, limits)  # type: ignore[arg-type]
+    store = DynamoDBLimits(TABLE, limits, client)  # type: ignore[arg-type]
     assert store.admit(ALICE, "a", NOON + 60, NOON) == f"{ALICE}#stream#0"
     assert client.attempts == 4
-    hammered = DynamoDBLimits(Contended(dynamodb, conflicts=100), TABLE, limits)  # type: ignore[arg-type]
+    hammered = DynamoDBLimits(TABLE, limits, Contended(dynamodb, conflicts=100))  # type: ignore[arg-type]
     with pytest.raises(TooManyRequests) as refused:
         hammered.admit("user:bob", "b", NOON + 60, NOON)
     assert refused.value.retry_after_s == 1

@@ -7,17 +7,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from stream_chat.cancel_handler import CancelFunction
 from stream_chat.cancellation.sqlite import SQLiteRegistry
 from stream_chat.routes import is_cancel_route
 from stream_chat.runtime.context import LambdaContext
+from stream_chat.stores.tables import CANCEL_TABLE
 from tests.function.conftest import chat_event, load_event
 from tests.support.imports import modules_loaded_by, top_level
-from tests.support.stores import is_cancelled
+from tests.support.stores import is_cancelled, moto_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 STREAM_ID = "3q2-example-stream-id-0123456789AB"
@@ -41,14 +40,7 @@ def test_a_cancel_is_recorded_and_answered_202(tmp_path: Path) -> None:
 
 
 def test_a_cancel_on_dynamodb_is_one_put_with_a_ttl() -> None:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName="cancels",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "stream_id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "stream_id", "KeyType": "HASH"}],
-        )
+    with moto_tables({"cancels": CANCEL_TABLE}) as client:
         from stream_chat.cancellation.dynamodb import DynamoDBRegistry
 
         calls: list[str] = []

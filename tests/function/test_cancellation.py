@@ -11,10 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from stream_chat.cancel_handler import CancelFunction
 from stream_chat.cancellation import CancelRegistry
@@ -25,24 +23,18 @@ from stream_chat.handler import ChatFunction
 from stream_chat.providers import make_provider
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
+from stream_chat.stores.tables import CANCEL_TABLE
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.function.conftest import chat_event, user
 from tests.support.protocol import iter_frames, types_of
-from tests.support.stores import is_cancelled
+from tests.support.stores import is_cancelled, moto_tables
 
 TABLE = "stream-chat-cancel"
 
 
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "stream_id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "stream_id", "KeyType": "HASH"}],
-        )
+    with moto_tables({TABLE: CANCEL_TABLE}) as client:
         yield client
 
 

@@ -11,10 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from stream_chat.access import Viewer, viewer_address
 from stream_chat.cancel_handler import CancelFunction
@@ -27,10 +25,12 @@ from stream_chat.limits.sqlite import SQLiteLimits
 from stream_chat.providers import make_provider
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
+from stream_chat.stores.tables import LIMITS_TABLE
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.function.conftest import build_function, chat_event, user
 from tests.support.limits_race import admit_in_process
 from tests.support.protocol import iter_frames, read_frames
+from tests.support.stores import moto_tables
 
 TABLE = "stream-chat-limits"
 NOON = 1_795_521_630.0  # 2026-11-24 12:00:30 UTC: 30 s into a minute, mid-day
@@ -41,14 +41,7 @@ MakeStore = Callable[[Limits], LimitStore]
 
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "limit_key", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "limit_key", "KeyType": "HASH"}],
-        )
+    with moto_tables({TABLE: LIMITS_TABLE}) as client:
         yield client
 
 

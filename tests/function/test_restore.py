@@ -9,9 +9,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from stream_chat.cancellation.dynamodb import DynamoDBRegistry
 from stream_chat.limits import Limits
@@ -19,10 +17,11 @@ from stream_chat.limits.dynamodb import DynamoDBLimits
 from stream_chat.providers.anthropic import AnthropicProvider
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
+from stream_chat.stores.tables import CANCEL_TABLE, LIMITS_TABLE
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.function.conftest import EVENTS, build_function, chat_event, user
 from tests.support.protocol import read_frames
-from tests.support.stores import is_cancelled
+from tests.support.stores import is_cancelled, moto_tables
 
 ROOT = EVENTS.parent
 
@@ -79,14 +78,7 @@ def test_a_restored_copy_reads_the_secret_again(
 
 
 def test_the_dynamodb_registry_closes_its_pool_and_builds_a_new_client() -> None:
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        dynamodb.create_table(
-            TableName="cancels",
-            KeySchema=[{"AttributeName": "stream_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "stream_id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+    with moto_tables({"cancels": CANCEL_TABLE}):
         registry = DynamoDBRegistry("cancels", ttl_s=60)
         registry.cancel("before")
         old = registry._client
@@ -120,14 +112,7 @@ def test_the_handler_registers_its_hooks_with_the_managed_registry(tmp_path: Pat
 
 
 def test_the_dynamodb_limit_store_closes_its_pool_and_builds_a_new_client() -> None:
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        dynamodb.create_table(
-            TableName="limits",
-            KeySchema=[{"AttributeName": "limit_key", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "limit_key", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+    with moto_tables({"limits": LIMITS_TABLE}):
         store = DynamoDBLimits("limits", Limits(requests_per_minute=5))
         old = store._client
 

@@ -14,7 +14,7 @@ from stream_chat.cancellation.sqlite import SQLiteRegistry
 from stream_chat.routes import is_cancel_route
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.stores.tables import CANCEL_TABLE
-from tests.function.conftest import chat_event, load_event
+from tests.function.conftest import FLAWS, chat_event, load_event, malformed_event
 from tests.support.imports import modules_loaded_by, top_level
 from tests.support.stores import is_cancelled, moto_tables
 
@@ -72,6 +72,15 @@ def test_other_routes_and_methods_are_refused(tmp_path: Path) -> None:
     result = function(wrong_method, LambdaContext.local("r", 5))
     assert result["statusCode"] == 405 and result["headers"]["allow"] == "POST"
     assert call(CancelFunction(None), load_event("cancel"))[0] == 404  # cancels switched off
+
+
+@pytest.mark.parametrize("flaw", FLAWS)
+def test_an_event_that_is_no_function_url_event_is_a_400(tmp_path: Path, flaw: str) -> None:
+    """As the streaming function answers it: the same code for the same malformed event."""
+    registry = SQLiteRegistry(str(tmp_path / "c.sqlite3"), ttl_s=60)
+    status, body = call(CancelFunction(registry), malformed_event("cancel", flaw))
+    assert (status, body["error"]["code"]) == (400, "invalid_event")
+    assert registry.cancelled_at(STREAM_ID) is None
 
 
 def test_a_failing_registry_is_a_json_500_without_internals() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,32 +35,8 @@ LAMBDA_LOCK = ROOT / "requirements.txt"
 DEPLOY_TIME = re.compile(r"\$\{Token\[[^\]]*\]\}")
 NODE_MODULES = ROOT / "node_modules"
 HIGHLIGHT = NODE_MODULES / "@highlightjs" / "cdn-assets" / "es"
-# The grammars the page highlights (web/js/highlight.js); the Makefile copies the same list.
-HIGHLIGHT_LANGUAGES = [
-    "bash",
-    "c",
-    "cpp",
-    "csharp",
-    "css",
-    "diff",
-    "dockerfile",
-    "go",
-    "ini",
-    "java",
-    "javascript",
-    "json",
-    "kotlin",
-    "markdown",
-    "php",
-    "python",
-    "ruby",
-    "rust",
-    "sql",
-    "swift",
-    "typescript",
-    "xml",
-    "yaml",
-]
+# The grammars the page highlights, listed once for the deployment and `make web/vendor`.
+HIGHLIGHT_GRAMMARS: list[str] = json.loads((ROOT / "web" / "highlight-grammars.json").read_text())
 # The browser libraries come from npm (package-lock.json), never from the repository.
 VENDOR_FILES = {
     "vendor/marked.esm.js": NODE_MODULES / "marked" / "lib" / "marked.esm.js",
@@ -68,7 +45,7 @@ VENDOR_FILES = {
     "vendor/highlight/core.min.js": HIGHLIGHT / "core.min.js",
     **{
         f"vendor/highlight/languages/{name}.min.js": HIGHLIGHT / "languages" / f"{name}.min.js"
-        for name in HIGHLIGHT_LANGUAGES
+        for name in HIGHLIGHT_GRAMMARS
     },
 }
 

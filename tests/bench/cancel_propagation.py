@@ -127,7 +127,7 @@ def _event(path: str, body: str) -> dict[str, Any]:
         "body": body,
         "isBase64Encoded": False,
         "headers": {},
-        "requestContext": {"http": {"method": "POST", "path": path}},
+        "requestContext": {"http": {"method": "POST", "path": path, "sourceIp": "127.0.0.1"}},
     }
 
 

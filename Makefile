@@ -32,9 +32,9 @@ install-locked = $(1)/pip install --quiet --require-hashes --no-deps -r $(DEV_LO
 PY313 ?= $(shell command -v python3.13 >/dev/null 2>&1 && python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | tail -1)
 VENV313 := .venv313
 FUNCTION_TESTS := tests/function tests/runtime
-# The grammars the page highlights (web/js/highlight.js); infra/stack.py deploys the same list.
-HIGHLIGHT_LANGUAGES := bash c cpp csharp css diff dockerfile go ini java javascript json kotlin \
-	markdown php python ruby rust sql swift typescript xml yaml
+# The grammars the page highlights, listed once for this copy and the deployment's (infra/stack.py).
+HIGHLIGHT_GRAMMARS_LIST := web/highlight-grammars.json
+HIGHLIGHT_GRAMMARS = $(shell node -p 'require("./$(HIGHLIGHT_GRAMMARS_LIST)").join(" ")')
 
 .PHONY: help dev test test-py test-py313 test-web lint lock bench synth deploy destroy clean
 
@@ -59,14 +59,15 @@ node_modules/.package-lock.json: package.json package-lock.json
 # Browser libraries come from npm (lockfile) and are copied next to the page, minified, never
 # committed (the deployment does the same: infra/page_assets.py).
 ESBUILD := node_modules/.bin/esbuild --minify --format=esm --log-level=warning
-web/vendor: node_modules/.package-lock.json
+web/vendor: node_modules/.package-lock.json $(HIGHLIGHT_GRAMMARS_LIST)
+	rm -rf web/vendor
 	mkdir -p web/vendor
 	$(ESBUILD) node_modules/marked/lib/marked.esm.js --outfile=web/vendor/marked.esm.js
 	$(ESBUILD) node_modules/dompurify/dist/purify.es.mjs --outfile=web/vendor/purify.es.mjs
 	$(ESBUILD) node_modules/katex/dist/katex.mjs --outfile=web/vendor/katex.mjs
 	mkdir -p web/vendor/highlight/languages
 	cp node_modules/@highlightjs/cdn-assets/es/core.min.js web/vendor/highlight/core.min.js
-	for name in $(HIGHLIGHT_LANGUAGES); do \
+	for name in $(HIGHLIGHT_GRAMMARS); do \
 	  cp node_modules/@highlightjs/cdn-assets/es/languages/$$name.min.js web/vendor/highlight/languages/; \
 	done
 	@touch $@

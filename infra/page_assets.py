@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENTRY_PAGE = "index.html"
-# Made for `make dev` (config, vendor copies) or for the type checker; never deployed as they are.
-LOCAL_ONLY = ("config.json", "jsconfig.json")
+# Made for `make dev` (config, vendor copies), for the type checker, or read to copy the vendor
+# files; never deployed as they are.
+LOCAL_ONLY = ("config.json", "jsconfig.json", "highlight-grammars.json")
 LOCAL_ONLY_DIRS = ("vendor",)
 VERSION_LENGTH = 16
 ESBUILD = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "esbuild"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,12 +12,10 @@ import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra import bedrock_access, cancel_table, limits_table, provider_secret
+from infra import bedrock_access, provider_secret, ttl_table
 from infra.cancel_function import CancelFunction
-from infra.cancel_table import CancelTable
 from infra.deploy_settings import ORIGIN_READ_TIMEOUT_S, DeploySettings
 from infra.function_bundle import function_code
-from infra.limits_table import LimitsTable
 from infra.observability import Observability
 from infra.provider_secret import ProviderSecret
 from infra.rate_limit import REGION as WAF_REGION
@@ -24,7 +23,9 @@ from infra.rate_limit import RateLimitAcl
 from infra.sign_in import SignIn
 from infra.site import Site
 from infra.streaming_function import StreamingFunction
+from infra.ttl_table import TtlTable
 from stream_chat.settings import ENV, Settings
+from stream_chat.stores.tables import CANCEL_TABLE, LIMITS_TABLE
 from stream_chat_page import page_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,32 +35,8 @@ LAMBDA_LOCK = ROOT / "requirements.txt"
 DEPLOY_TIME = re.compile(r"\$\{Token\[[^\]]*\]\}")
 NODE_MODULES = ROOT / "node_modules"
 HIGHLIGHT = NODE_MODULES / "@highlightjs" / "cdn-assets" / "es"
-# The grammars the page highlights (web/js/highlight.js); the Makefile copies the same list.
-HIGHLIGHT_LANGUAGES = [
-    "bash",
-    "c",
-    "cpp",
-    "csharp",
-    "css",
-    "diff",
-    "dockerfile",
-    "go",
-    "ini",
-    "java",
-    "javascript",
-    "json",
-    "kotlin",
-    "markdown",
-    "php",
-    "python",
-    "ruby",
-    "rust",
-    "sql",
-    "swift",
-    "typescript",
-    "xml",
-    "yaml",
-]
+# The grammars the page highlights, listed once for the deployment and `make web/vendor`.
+HIGHLIGHT_GRAMMARS: list[str] = json.loads((ROOT / "web" / "highlight-grammars.json").read_text())
 # The browser libraries come from npm (package-lock.json), never from the repository.
 VENDOR_FILES = {
     "vendor/marked.esm.js": NODE_MODULES / "marked" / "lib" / "marked.esm.js",
@@ -68,7 +45,7 @@ VENDOR_FILES = {
     "vendor/highlight/core.min.js": HIGHLIGHT / "core.min.js",
     **{
         f"vendor/highlight/languages/{name}.min.js": HIGHLIGHT / "languages" / f"{name}.min.js"
-        for name in HIGHLIGHT_LANGUAGES
+        for name in HIGHLIGHT_GRAMMARS
     },
 }
 
@@ -87,7 +64,13 @@ class StreamChatStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         # aws-cdk-lib makes every function DependsOn its role as well as referencing it (W3005).
         self.template_options.metadata = {"cfn-lint": {"config": {"ignore_checks": ["W3005"]}}}
-        table = CancelTable(self, "CancelTable", point_in_time_recovery=settings.cancel_table_pitr)
+        table = TtlTable(
+            self,
+            "CancelTable",
+            layout=CANCEL_TABLE,
+            point_in_time_recovery=settings.cancel_table_pitr,
+            no_recovery_reason=ttl_table.CANCEL_NO_PITR_REASON,
+        )
         secret = None
         if settings.function.provider == "anthropic":
             secret = ProviderSecret(
@@ -96,7 +79,7 @@ class StreamChatStack(cdk.Stack):
         sign_in = self._sign_in(settings)
         # Both functions check the same tokens: a cancel counts only from the stream's owner.
         auth = sign_in.function_env if sign_in else {ENV["auth"]: "none"}
-        limits = LimitsTable(self, "LimitsTable") if settings.function.limited else None
+        limits = self._limits_table() if settings.function.limited else None
         code = function_code(ROOT / "functions" / "stream_chat", LAMBDA_LOCK)
         function = self._function(settings, code, table, secret, auth=auth, limits=limits)
         cancel = self._cancel_function(settings, code, table, auth=auth)
@@ -155,11 +138,11 @@ class StreamChatStack(cdk.Stack):
         self,
         settings: DeploySettings,
         code: lambda_.Code,
-        table: CancelTable,
+        table: TtlTable,
         secret: ProviderSecret | None,
         *,
         auth: Mapping[str, str],
-        limits: LimitsTable | None,
+        limits: TtlTable | None,
     ) -> StreamingFunction:
         environment = {
             **settings.function_env,
@@ -167,7 +150,7 @@ class StreamChatStack(cdk.Stack):
             ENV["cancel_table"]: table.table.table_name,
             **({ENV["anthropic_secret_arn"]: secret.secret_id} if secret else {}),
             **auth,
-            **(limits.function_env if limits else {}),
+            **(limits_env(limits) if limits else {}),
             "POWERTOOLS_SERVICE_NAME": "stream-chat",
         }
         check_readable(environment)
@@ -181,14 +164,23 @@ class StreamChatStack(cdk.Stack):
             log_retention_days=settings.log_retention_days,
             reserved_concurrency=settings.reserved_concurrency,
         )
-        function.allow(cancel_table.STREAM_ACTIONS, table.table.table_arn)
+        function.allow(ttl_table.CANCEL_STREAM_ACTIONS, table.table.table_arn)
         if secret is not None:
             function.allow(provider_secret.FUNCTION_ACTIONS, secret.policy_arn)
         if settings.function.provider == "bedrock":
             function.allow(bedrock_access.FUNCTION_ACTIONS, *self._bedrock_models(settings))
         if limits:
-            function.allow(limits_table.FUNCTION_ACTIONS, limits.table.table_arn)
+            function.allow(ttl_table.LIMITS_ACTIONS, limits.table.table_arn)
         return function
+
+    def _limits_table(self) -> TtlTable:
+        return TtlTable(
+            self,
+            "LimitsTable",
+            layout=LIMITS_TABLE,
+            point_in_time_recovery=False,
+            no_recovery_reason=ttl_table.LIMITS_NO_PITR_REASON,
+        )
 
     def _bedrock_models(self, settings: DeploySettings) -> list[str]:
         """The model ARNs, in the Bedrock region the function will call (its own by default)."""
@@ -204,7 +196,7 @@ class StreamChatStack(cdk.Stack):
         self,
         settings: DeploySettings,
         code: lambda_.Code,
-        table: CancelTable,
+        table: TtlTable,
         *,
         auth: Mapping[str, str],
     ) -> CancelFunction:
@@ -225,7 +217,7 @@ class StreamChatStack(cdk.Stack):
             log_retention_days=settings.log_retention_days,
             reserved_concurrency=settings.cancel_reserved_concurrency,
         )
-        function.allow(cancel_table.CANCEL_ACTIONS, table.table.table_arn)
+        function.allow(ttl_table.CANCEL_ACTIONS, table.table.table_arn)
         return function
 
     def _web_acl_arn(self, rate_limit: int | None) -> str | None:
@@ -282,6 +274,10 @@ class StreamChatStack(cdk.Stack):
             outputs["UserPoolId"] = (sign_in.pool.user_pool_id, "The user pool")
         for name, (value, description) in outputs.items():
             cdk.CfnOutput(self, name, value=value, description=description)
+
+
+def limits_env(limits: TtlTable) -> dict[str, str]:
+    return {ENV["limits_backend"]: "dynamodb", ENV["limits_table"]: limits.table.table_name}
 
 
 def check_readable(environment: Mapping[str, str]) -> None:

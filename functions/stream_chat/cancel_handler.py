@@ -30,7 +30,7 @@ from stream_chat.errors import (
     StreamChatError,
 )
 from stream_chat.json_response import JsonResponse, error_response, json_response
-from stream_chat.routes import CANCEL_PATH, STREAM_ID
+from stream_chat.routes import CANCEL_PATH, STREAM_ID, route_key
 from stream_chat.runtime.entry import LambdaEntry
 from stream_chat.settings import Settings
 
@@ -60,8 +60,7 @@ class CancelFunction:
             return refuse(InternalError("The cancel failed unexpectedly."))
 
     def route(self, event: Mapping[str, Any], request_id: str | None) -> JsonResponse:
-        path = str(event.get("rawPath", ""))
-        method = str(event.get("requestContext", {}).get("http", {}).get("method", ""))
+        path, method = route_key(event)
         cancel = CANCEL_PATH.match(path)
         if cancel is None or self.registry is None:
             raise NotFound(f"no route for {path}")

@@ -25,7 +25,6 @@ from stream_chat.chat_request import ChatRequest, parse_chat_request, read_body
 from stream_chat.deadline import Deadline, RemainingTime
 from stream_chat.errors import (
     InternalError,
-    InvalidEvent,
     MethodNotAllowed,
     NotFound,
     StreamChatError,
@@ -34,7 +33,7 @@ from stream_chat.json_response import JsonResponse, error_response
 from stream_chat.limits import Lease, Limiter
 from stream_chat.protocol.sse import HEADERS
 from stream_chat.providers import Provider, make_provider
-from stream_chat.routes import CHAT_PATH
+from stream_chat.routes import CHAT_PATH, route_key
 from stream_chat.runtime import snapstart
 from stream_chat.runtime.entry import LambdaEntry
 from stream_chat.runtime.response import StreamingResponse
@@ -98,7 +97,7 @@ class ChatFunction:
         return _streamed(error_response(error))
 
     def route(self, event: LambdaFunctionUrlEvent, context: RemainingTime) -> StreamingResponse:
-        path, method = route_key(event)
+        path, method = route_key(event.raw_event)
         if path != CHAT_PATH:
             raise NotFound(f"no route for {path}")
         if method != "POST":
@@ -149,19 +148,6 @@ class ChatFunction:
 
 def _streamed(response: JsonResponse) -> StreamingResponse:
     return StreamingResponse(response.status_code, response.headers, (response.body,))
-
-
-def route_key(event: LambdaFunctionUrlEvent) -> tuple[str, str]:
-    """(path, method); an event without them is no function URL event: a 400, not a crash."""
-    path: object
-    method: object
-    try:
-        path, method = event.raw_path, event.request_context.http.method
-    except (KeyError, TypeError, AttributeError):
-        path = method = None
-    if not isinstance(path, str) or not isinstance(method, str):
-        raise InvalidEvent("The event has no rawPath or requestContext.http.method.")
-    return path, method
 
 
 def build() -> ChatFunction:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Mapping
+from typing import Any
+
+from stream_chat.errors import InvalidEvent
 
 CHAT_PATH = "/api/chat/stream"
 CANCEL_PATH = re.compile(r"^/api/chat/stream/(?P<stream_id>[^/]*)/cancel$")
@@ -21,3 +25,15 @@ STREAM_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 def is_cancel_route(path: str) -> bool:
     """Whether CloudFront's cancel behaviour (not ``/api/*``) takes ``path``."""
     return fnmatch.fnmatchcase(path, CANCEL_PATTERN)
+
+
+def route_key(event: Mapping[str, Any]) -> tuple[str, str]:
+    """(path, method) of a function URL event; an event without them is no function URL event,
+    whichever function it reached: a 400, not a crash and not a 404."""
+    context = event.get("requestContext")
+    http = context.get("http") if isinstance(context, Mapping) else None
+    path = event.get("rawPath")
+    method = http.get("method") if isinstance(http, Mapping) else None
+    if not isinstance(path, str) or not isinstance(method, str):
+        raise InvalidEvent("The event has no rawPath or requestContext.http.method.")
+    return path, method

@@ -83,27 +83,19 @@ def _servers(env: dict[str, str], cold: bool) -> Iterator[Any]:
 
 
 def _through_dynamodb() -> list[float]:
-    import boto3
-    from moto import mock_aws
-
     from stream_chat.cancel_handler import CancelFunction
     from stream_chat.cancellation.dynamodb import DynamoDBRegistry
     from stream_chat.handler import ChatFunction
     from stream_chat.runtime.context import LambdaContext
     from stream_chat.settings import Settings
+    from stream_chat.stores.tables import CANCEL_TABLE
+    from tests.support.stores import moto_tables
 
     delays = []
     os.environ.update(
         AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing"
     )
-    with mock_aws(), FakeAnthropic(SLOW) as fake:
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName="cancels",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "stream_id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "stream_id", "KeyType": "HASH"}],
-        )
+    with moto_tables({"cancels": CANCEL_TABLE}), FakeAnthropic(SLOW) as fake:
         # The SDK reads its base URL and key from the environment, as it does on Lambda.
         os.environ.update(ANTHROPIC_BASE_URL=fake.base_url, ANTHROPIC_API_KEY=fake.api_key)
         settings = Settings(
@@ -113,7 +105,7 @@ def _through_dynamodb() -> list[float]:
             cancel_poll_s=POLL_S,
         )
         running = ChatFunction.from_settings(settings)
-        cancel = CancelFunction(DynamoDBRegistry.create("cancels", ttl_s=600))
+        cancel = CancelFunction(DynamoDBRegistry("cancels", ttl_s=600))
         for index in range(RUNS):
             event = _event("/api/chat/stream", json.dumps(CHAT))
             response = running(event, LambdaContext.local("a", 60))
@@ -135,7 +127,7 @@ def _event(path: str, body: str) -> dict[str, Any]:
         "body": body,
         "isBase64Encoded": False,
         "headers": {},
-        "requestContext": {"http": {"method": "POST", "path": path}},
+        "requestContext": {"http": {"method": "POST", "path": path, "sourceIp": "127.0.0.1"}},
     }
 
 

@@ -128,6 +128,34 @@ def chat_event(
     return event
 
 
+def malformed_event(name: str, flaw: str) -> dict[str, Any]:
+    """Event ``name`` with one flaw that makes it no function URL event: each handler answers
+    it the same way (400 ``invalid_event``), whatever route it names."""
+    event = load_event(name)
+    if flaw == "no rawPath":
+        del event["rawPath"]
+    elif flaw == "no requestContext":
+        del event["requestContext"]
+    elif flaw == "no method":
+        del event["requestContext"]["http"]["method"]
+    elif flaw == "http not an object":
+        event["requestContext"]["http"] = "POST"
+    elif flaw == "rawPath not a string":
+        event["rawPath"] = ["/api/chat/stream"]
+    else:
+        raise ValueError(flaw)
+    return event
+
+
+FLAWS = [
+    "no rawPath",
+    "no requestContext",
+    "no method",
+    "http not an object",
+    "rawPath not a string",
+]
+
+
 def user(text: str = "Hello") -> dict[str, Any]:
     return {"messages": [{"role": "user", "content": text}]}
 

@@ -37,6 +37,7 @@ from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.identity_provider import FakeIdentityProvider, User
 from tests.function.conftest import build_function, chat_event, user
 from tests.support.protocol import iter_frames, read_frames, text_of
+from tests.support.stores import is_cancelled
 
 Frames = list[dict[str, Any]]
 
@@ -478,8 +479,8 @@ def test_a_cancel_needs_a_valid_token(
     assert answer["headers"]["www-authenticate"].startswith("Bearer")
     assert json.loads(answer["body"])["error"]["code"] == "unauthorized"
     registry = SQLiteRegistry(signed.cancel_sqlite_path, ttl_s=60)
-    assert not registry.is_cancelled(STREAM_ID)  # nothing was recorded, under any owner
-    assert not registry.is_cancelled(STREAM_ID, idp.user.sub)
+    assert not is_cancelled(registry, STREAM_ID)  # nothing was recorded, under any owner
+    assert not is_cancelled(registry, STREAM_ID, idp.user.sub)
 
 
 def cancel_event(stream_id: str, authorization: str) -> dict[str, Any]:

@@ -7,16 +7,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from stream_chat.cancel_handler import CancelFunction
 from stream_chat.cancellation.sqlite import SQLiteRegistry
 from stream_chat.routes import is_cancel_route
 from stream_chat.runtime.context import LambdaContext
-from tests.function.conftest import chat_event, load_event
+from stream_chat.stores.tables import CANCEL_TABLE
+from tests.function.conftest import FLAWS, chat_event, load_event, malformed_event
 from tests.support.imports import modules_loaded_by, top_level
+from tests.support.stores import is_cancelled, moto_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 STREAM_ID = "3q2-example-stream-id-0123456789AB"
@@ -36,25 +36,18 @@ def test_a_cancel_is_recorded_and_answered_202(tmp_path: Path) -> None:
     status, body = call(CancelFunction(registry), load_event("cancel"))
     assert status == 202
     assert body == {"stream_id": STREAM_ID, "cancelled": True}
-    assert registry.is_cancelled(STREAM_ID)
+    assert is_cancelled(registry, STREAM_ID)
 
 
 def test_a_cancel_on_dynamodb_is_one_put_with_a_ttl() -> None:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName="cancels",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "stream_id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "stream_id", "KeyType": "HASH"}],
-        )
+    with moto_tables({"cancels": CANCEL_TABLE}) as client:
         from stream_chat.cancellation.dynamodb import DynamoDBRegistry
 
         calls: list[str] = []
         client.meta.events.register(
             "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
         )
-        function = CancelFunction(DynamoDBRegistry(client, "cancels", ttl_s=600))
+        function = CancelFunction(DynamoDBRegistry("cancels", ttl_s=600, client=client))
         assert call(function, load_event("cancel"))[0] == 202
         assert calls == ["PutItem"]
         item = client.get_item(TableName="cancels", Key={"stream_id": {"S": STREAM_ID}})["Item"]
@@ -79,6 +72,15 @@ def test_other_routes_and_methods_are_refused(tmp_path: Path) -> None:
     result = function(wrong_method, LambdaContext.local("r", 5))
     assert result["statusCode"] == 405 and result["headers"]["allow"] == "POST"
     assert call(CancelFunction(None), load_event("cancel"))[0] == 404  # cancels switched off
+
+
+@pytest.mark.parametrize("flaw", FLAWS)
+def test_an_event_that_is_no_function_url_event_is_a_400(tmp_path: Path, flaw: str) -> None:
+    """As the streaming function answers it: the same code for the same malformed event."""
+    registry = SQLiteRegistry(str(tmp_path / "c.sqlite3"), ttl_s=60)
+    status, body = call(CancelFunction(registry), malformed_event("cancel", flaw))
+    assert (status, body["error"]["code"]) == (400, "invalid_event")
+    assert registry.cancelled_at(STREAM_ID) is None
 
 
 def test_a_failing_registry_is_a_json_500_without_internals() -> None:

@@ -11,10 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from stream_chat.cancel_handler import CancelFunction
 from stream_chat.cancellation import CancelRegistry
@@ -25,37 +23,32 @@ from stream_chat.handler import ChatFunction
 from stream_chat.providers import make_provider
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
+from stream_chat.stores.tables import CANCEL_TABLE
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.function.conftest import chat_event, user
 from tests.support.protocol import iter_frames, types_of
+from tests.support.stores import is_cancelled, moto_tables
 
 TABLE = "stream-chat-cancel"
 
 
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "stream_id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "stream_id", "KeyType": "HASH"}],
-        )
+    with moto_tables({TABLE: CANCEL_TABLE}) as client:
         yield client
 
 
 def test_dynamodb_registry_round_trip(dynamodb: Any) -> None:
-    registry = DynamoDBRegistry(dynamodb, TABLE, ttl_s=600)
+    registry = DynamoDBRegistry(TABLE, ttl_s=600, client=dynamodb)
     reads: list[dict[str, Any]] = []
     dynamodb.meta.events.register(
         "provide-client-params.dynamodb.GetItem", lambda params, **_: reads.append(params)
     )
-    assert not registry.is_cancelled("stream-a")
+    assert not is_cancelled(registry, "stream-a")
     before = int(time.time())
     registry.cancel("stream-a")
     registry.cancel("stream-a")  # idempotent
-    assert registry.is_cancelled("stream-a") and not registry.is_cancelled("stream-b")
+    assert is_cancelled(registry, "stream-a") and not is_cancelled(registry, "stream-b")
     items = dynamodb.scan(TableName=TABLE)["Items"]
     assert len(items) == 1
     expires = int(items[0]["expires_at"]["N"])
@@ -64,7 +57,7 @@ def test_dynamodb_registry_round_trip(dynamodb: Any) -> None:
 
 
 def test_the_watcher_survives_throttling(dynamodb: Any) -> None:
-    registry = DynamoDBRegistry(dynamodb, TABLE, ttl_s=600)
+    registry = DynamoDBRegistry(TABLE, ttl_s=600, client=dynamodb)
     throttles = [2]
 
     def throttle(**_: Any) -> None:
@@ -104,16 +97,16 @@ def test_sqlite_registry_is_shared_between_processes(tmp_path: Path) -> None:
         timeout=30,
         env={"PYTHONPATH": str(Path(__file__).resolve().parents[2] / "functions")},
     )
-    assert registry.is_cancelled("from-another-process")
-    assert not registry.is_cancelled("another")
+    assert is_cancelled(registry, "from-another-process")
+    assert not is_cancelled(registry, "another")
 
 
 def test_expired_cancels_are_ignored(tmp_path: Path) -> None:
     registry = SQLiteRegistry(str(tmp_path / "c.sqlite3"), ttl_s=1)
     registry.cancel("old")
-    assert registry.is_cancelled("old")
+    assert is_cancelled(registry, "old")
     time.sleep(1.1)
-    assert not registry.is_cancelled("old")
+    assert not is_cancelled(registry, "old")
 
 
 class Counting:
@@ -182,7 +175,7 @@ def test_cancel_stops_the_upstream_with_sqlite(
 def test_cancel_stops_the_upstream_with_dynamodb(
     fake_anthropic: FakeAnthropic, dynamodb: Any, settings: Settings
 ) -> None:
-    registry = DynamoDBRegistry(dynamodb, TABLE, ttl_s=60)
+    registry = DynamoDBRegistry(TABLE, ttl_s=60, client=dynamodb)
     frames, delay = stream_then_cancel(settings, registry, fake_anthropic)
     check_cancelled(frames, delay, settings.cancel_poll_s)
     assert fake_anthropic.streams[0].client_closed
@@ -193,8 +186,8 @@ def test_registries_tell_when_a_stream_was_cancelled(tmp_path: Path, dynamodb: A
     pairs = [
         (SQLiteRegistry(path, ttl_s=60), SQLiteRegistry(path, ttl_s=3600)),
         (
-            DynamoDBRegistry(dynamodb, TABLE, ttl_s=60),
-            DynamoDBRegistry(dynamodb, TABLE, ttl_s=3600),
+            DynamoDBRegistry(TABLE, ttl_s=60, client=dynamodb),
+            DynamoDBRegistry(TABLE, ttl_s=3600, client=dynamodb),
         ),
     ]
     for writer, reader in pairs:  # a reader configured differently reads the same time
@@ -211,7 +204,7 @@ def test_a_cancel_is_recorded_for_its_owner_only(
     store: str, dynamodb: Any, settings: Settings
 ) -> None:
     registry: CancelRegistry = (
-        DynamoDBRegistry(dynamodb, TABLE, ttl_s=600)
+        DynamoDBRegistry(TABLE, ttl_s=600, client=dynamodb)
         if store == "dynamodb"
         else SQLiteRegistry(settings.cancel_sqlite_path, ttl_s=600)
     )

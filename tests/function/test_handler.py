@@ -12,7 +12,7 @@ from stream_chat.handler import ChatFunction
 from stream_chat.providers.demo import DemoProvider
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
-from tests.function.conftest import Invoke, chat_event, load_event
+from tests.function.conftest import FLAWS, Invoke, chat_event, load_event, malformed_event
 from tests.support.protocol import text_of, types_of
 
 DEMO = {"provider": "demo"}
@@ -59,6 +59,13 @@ def test_refused_events_get_json_errors(invoke: Invoke, event: str, status: int,
     assert body["error"]["code"] == code and body["error"]["message"]
     if status == 405:
         assert response.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize("flaw", FLAWS)
+def test_an_event_that_is_no_function_url_event_is_a_400(invoke: Invoke, flaw: str) -> None:
+    response, (body,) = invoke(malformed_event("chat", flaw), **DEMO)
+    assert (response.status_code, body["error"]["code"]) == (400, "invalid_event")
+    assert response.headers["content-type"] == "application/json"
 
 
 def test_the_chat_function_does_not_serve_cancels(invoke: Invoke) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.support.protocol import ProtocolReader, text_of, types_of
+from tests.support.stores import is_cancelled
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,4 +113,4 @@ def test_invoke_runs_a_cancel_event_through_the_cancel_function(tmp_path: Path) 
 
     from stream_chat.cancellation.sqlite import SQLiteRegistry
 
-    assert SQLiteRegistry(path, ttl_s=60).is_cancelled("3q2-example-stream-id-0123456789AB")
+    assert is_cancelled(SQLiteRegistry(path, ttl_s=60), "3q2-example-stream-id-0123456789AB")

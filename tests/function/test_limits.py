@@ -11,10 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from stream_chat.access import Viewer, viewer_address
 from stream_chat.cancel_handler import CancelFunction
@@ -27,10 +25,12 @@ from stream_chat.limits.sqlite import SQLiteLimits
 from stream_chat.providers import make_provider
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
+from stream_chat.stores.tables import LIMITS_TABLE
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.function.conftest import build_function, chat_event, user
 from tests.support.limits_race import admit_in_process
 from tests.support.protocol import iter_frames, read_frames
+from tests.support.stores import moto_tables
 
 TABLE = "stream-chat-limits"
 NOON = 1_795_521_630.0  # 2026-11-24 12:00:30 UTC: 30 s into a minute, mid-day
@@ -41,14 +41,7 @@ MakeStore = Callable[[Limits], LimitStore]
 
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "limit_key", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "limit_key", "KeyType": "HASH"}],
-        )
+    with moto_tables({TABLE: LIMITS_TABLE}) as client:
         yield client
 
 
@@ -75,7 +68,7 @@ class Atomic:
 def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> MakeStore:
     if request.param == "dynamodb":
         client = Atomic(request.getfixturevalue("dynamodb"))
-        return lambda limits: DynamoDBLimits(client, TABLE, limits)  # type: ignore[arg-type]
+        return lambda limits: DynamoDBLimits(TABLE, limits, client)  # type: ignore[arg-type]
     return lambda limits: SQLiteLimits(str(tmp_path / "limits.sqlite3"), limits)
 
 
@@ -361,7 +354,7 @@ def test_twenty_parallel_requests_against_a_limit_of_three(
     limiter = Limiter.from_settings(settings)
     if store == "dynamodb":
         client = Atomic(request.getfixturevalue("dynamodb"))
-        on_dynamodb = DynamoDBLimits(client, TABLE, Limits(concurrent_streams=3))  # type: ignore[arg-type]
+        on_dynamodb = DynamoDBLimits(TABLE, Limits(concurrent_streams=3), client)  # type: ignore[arg-type]
         limiter = Limiter(on_dynamodb)
     function = ChatFunction(settings, make_provider(settings), None, limiter=limiter)
     barrier = threading.Barrier(20)
@@ -412,10 +405,10 @@ class Contended:
 def test_conflicting_transactions_are_retried_briefly(dynamodb: Any) -> None:
     limits = Limits(concurrent_streams=1, requests_per_minute=10)
     client = Contended(dynamodb, conflicts=3)
-    store = DynamoDBLimits(client, TABLE, limits)  # type: ignore[arg-type]
+    store = DynamoDBLimits(TABLE, limits, client)  # type: ignore[arg-type]
     assert store.admit(ALICE, "a", NOON + 60, NOON) == f"{ALICE}#stream#0"
     assert client.attempts == 4
-    hammered = DynamoDBLimits(Contended(dynamodb, conflicts=100), TABLE, limits)  # type: ignore[arg-type]
+    hammered = DynamoDBLimits(TABLE, limits, Contended(dynamodb, conflicts=100))  # type: ignore[arg-type]
     with pytest.raises(TooManyRequests) as refused:
         hammered.admit("user:bob", "b", NOON + 60, NOON)
     assert refused.value.retry_after_s == 1

@@ -9,9 +9,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from stream_chat.cancellation.dynamodb import DynamoDBRegistry
 from stream_chat.limits import Limits
@@ -19,9 +17,11 @@ from stream_chat.limits.dynamodb import DynamoDBLimits
 from stream_chat.providers.anthropic import AnthropicProvider
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
+from stream_chat.stores.tables import CANCEL_TABLE, LIMITS_TABLE
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.function.conftest import EVENTS, build_function, chat_event, user
 from tests.support.protocol import read_frames
+from tests.support.stores import is_cancelled, moto_tables
 
 ROOT = EVENTS.parent
 
@@ -78,25 +78,18 @@ def test_a_restored_copy_reads_the_secret_again(
 
 
 def test_the_dynamodb_registry_closes_its_pool_and_builds_a_new_client() -> None:
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        dynamodb.create_table(
-            TableName="cancels",
-            KeySchema=[{"AttributeName": "stream_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "stream_id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        registry = DynamoDBRegistry.create("cancels", ttl_s=60)
+    with moto_tables({"cancels": CANCEL_TABLE}):
+        registry = DynamoDBRegistry("cancels", ttl_s=60)
         registry.cancel("before")
         old = registry._client
 
         registry.before_snapshot()
-        assert registry.is_cancelled("before"), "a closed pool opens new connections"
+        assert is_cancelled(registry, "before"), "a closed pool opens new connections"
         registry.reset_after_restore()
         wait_for(lambda: registry._client is not old)
 
         registry.cancel("after")
-        assert registry.is_cancelled("after")
+        assert is_cancelled(registry, "after")
 
 
 def test_the_handler_registers_its_hooks_with_the_managed_registry(tmp_path: Path) -> None:
@@ -119,15 +112,8 @@ def test_the_handler_registers_its_hooks_with_the_managed_registry(tmp_path: Pat
 
 
 def test_the_dynamodb_limit_store_closes_its_pool_and_builds_a_new_client() -> None:
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        dynamodb.create_table(
-            TableName="limits",
-            KeySchema=[{"AttributeName": "limit_key", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "limit_key", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        store = DynamoDBLimits.create("limits", Limits(requests_per_minute=5))
+    with moto_tables({"limits": LIMITS_TABLE}):
+        store = DynamoDBLimits("limits", Limits(requests_per_minute=5))
         old = store._client
 
         store.before_snapshot()

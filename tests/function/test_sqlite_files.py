@@ -17,6 +17,7 @@ import pytest
 from stream_chat.cancellation.sqlite import SQLiteRegistry
 from stream_chat.limits import Limits
 from stream_chat.limits.sqlite import SQLiteLimits
+from tests.support.stores import is_cancelled
 
 Exercise = Callable[[Path], None]
 
@@ -24,7 +25,7 @@ Exercise = Callable[[Path], None]
 def _cancel_both_ways(tmp_path: Path) -> None:
     registry = SQLiteRegistry(str(tmp_path / "c.sqlite3"), ttl_s=60)
     registry.cancel("a", owner="alice")
-    assert registry.is_cancelled("a", owner="alice")
+    assert is_cancelled(registry, "a", owner="alice")
     assert registry.cancelled_at("b") is None
 
 
@@ -40,15 +41,10 @@ def _admit_count_release(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("module", "exercise"),
-    [
-        ("stream_chat.cancellation.sqlite", _cancel_both_ways),
-        ("stream_chat.limits.sqlite", _admit_count_release),
-    ],
-    ids=["cancel-registry", "limits"],
+    "exercise", [_cancel_both_ways, _admit_count_release], ids=["cancel-registry", "limits"]
 )
 def test_every_connection_is_closed_when_its_call_returns(
-    module: str, exercise: Exercise, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    exercise: Exercise, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[sqlite3.Connection] = []
     real_connect = sqlite3.connect
@@ -57,7 +53,7 @@ def test_every_connection_is_closed_when_its_call_returns(
         opened.append(real_connect(*args, **kwargs))
         return opened[-1]
 
-    monkeypatch.setattr(f"{module}.sqlite3.connect", connect)
+    monkeypatch.setattr("stream_chat.stores.sqlite.sqlite3.connect", connect)
     exercise(tmp_path)
     assert len(opened) >= 3
     assert [conn for conn in opened if _is_open(conn)] == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from infra.page_assets import stage_page, versioned
+from infra.stack import ROOT, VENDOR_FILES
 
 PAGE = """<link rel="icon" href="favicon.svg">
 <script src="js/theme.js"></script>
@@ -44,3 +45,18 @@ def test_the_version_follows_the_content(tmp_path: Path) -> None:
     assert stage_page(web, vendor, tmp_path / "stage").version == first.version
     library.write_text("export const lib = 2;")
     assert stage_page(web, vendor, tmp_path / "stage").version != first.version
+
+
+def test_make_web_vendor_copies_exactly_what_the_deployment_ships(tmp_path: Path) -> None:
+    """`make dev` serves the same browser libraries, byte for byte, as the site (``make test``
+    builds web/vendor before the tests)."""
+    web = ROOT / "web"
+    staged = stage_page(web, VENDOR_FILES, tmp_path / "stage")
+    deployed = staged.assets / "assets" / staged.version
+    assert _vendor_files(deployed) == _vendor_files(web), "after a change: make web/vendor"
+    assert len(_vendor_files(web)) == len(VENDOR_FILES) > 20
+
+
+def _vendor_files(page: Path) -> dict[str, bytes]:
+    files = (path for path in (page / "vendor").rglob("*") if path.is_file())
+    return {path.relative_to(page).as_posix(): path.read_bytes() for path in files}

@@ -14,12 +14,12 @@ from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk.assertions import Match, Template
 
 from infra import cancel_function
-from infra.cancel_table import PARTITION_KEY, TTL_ATTRIBUTE
 from infra.page_assets import minify
 from infra.python_function import EXEC_WRAPPER
 from infra.streaming_function import ALIAS, HANDLER
 from stream_chat.routes import CANCEL_PATTERN
 from stream_chat.settings import ENV, Settings
+from stream_chat.stores.tables import CANCEL_TABLE
 from tests.infra.conftest import ACCOUNT, OPTIONS, ROOT, Synth, cdk_json_context
 
 pytestmark = pytest.mark.infra
@@ -33,7 +33,7 @@ def only(template: Template, resource_type: str, **props: Any) -> tuple[str, dic
 
 
 def cancel_table_id(template: Template) -> str:
-    key = [{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}]
+    key = [{"AttributeName": CANCEL_TABLE.partition_key, "KeyType": "HASH"}]
     return only(template, "AWS::DynamoDB::Table", KeySchema=key)[0]
 
 
@@ -358,10 +358,11 @@ def test_waf_rate_rule_is_attached_only_when_asked(default: Template, options: T
 
 def test_cancel_table_is_on_demand_with_ttl(default: Template, options: Template) -> None:
     props = default.find_resources("AWS::DynamoDB::Table")[cancel_table_id(default)]["Properties"]
-    assert props["KeySchema"] == [{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}]
+    assert props["KeySchema"] == [{"AttributeName": CANCEL_TABLE.partition_key, "KeyType": "HASH"}]
     assert props["AttributeDefinitions"] == [{"AttributeName": "stream_id", "AttributeType": "S"}]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
-    assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+    ttl = {"AttributeName": CANCEL_TABLE.ttl_attribute, "Enabled": True}
+    assert props["TimeToLiveSpecification"] == ttl
     pitr = options.find_resources("AWS::DynamoDB::Table")[cancel_table_id(options)]
     assert pitr["Properties"]["PointInTimeRecoverySpecification"] == {
         "PointInTimeRecoveryEnabled": True
@@ -548,7 +549,7 @@ def test_the_page_ships_versioned_with_the_locked_browser_libraries(
         p
         for p in page
         if not p.startswith("vendor/")
-        and p not in ("index.html", "config.json", "jsconfig.json")
+        and p not in ("index.html", "config.json", "jsconfig.json", "highlight-grammars.json")
         and not p.endswith(".d.ts")
     }
     ours = {p.removeprefix(base) for p in files if not p.startswith(base + "vendor/")}

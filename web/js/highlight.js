@@ -4,25 +4,10 @@
  * first has code in a language it knows: the core, then each grammar on its first use. Its
  * output is class-based markup, sanitised like everything else before it reaches the page.
  */
+import { grammarOf } from "./grammars.js";
 import { sanitizeHighlighted } from "./markdown.js";
 
 /** @typedef {import("../vendor/highlight/core.min.js").HighlightApi} HighlightApi */
-
-// The languages bundled (a grammar file each) and the names answers commonly use for them.
-const GRAMMARS = /** @type {Record<string, string>} */ ({
-  bash: "bash", sh: "bash", shell: "bash", zsh: "bash", console: "bash",
-  c: "c", h: "c", cpp: "cpp", "c++": "cpp", cc: "cpp", hpp: "cpp",
-  csharp: "csharp", cs: "csharp", "c#": "csharp",
-  css: "css", diff: "diff", patch: "diff", dockerfile: "dockerfile", docker: "dockerfile",
-  go: "go", golang: "go", java: "java", javascript: "javascript", js: "javascript",
-  jsx: "javascript", mjs: "javascript", json: "json", jsonc: "json", kotlin: "kotlin",
-  kt: "kotlin", markdown: "markdown", md: "markdown", php: "php", python: "python", py: "python",
-  ruby: "ruby", rb: "ruby", rust: "rust", rs: "rust", sql: "sql", swift: "swift", toml: "ini",
-  ini: "ini", typescript: "typescript", ts: "typescript", tsx: "typescript", html: "xml",
-  xml: "xml", svg: "xml", yaml: "yaml", yml: "yaml",
-});
-
-export const HIGHLIGHT_GRAMMARS = Object.freeze([...new Set(Object.values(GRAMMARS))]);
 
 /** @type {Promise<HighlightApi> | undefined} */
 let core;
@@ -32,16 +17,6 @@ let ready;
 const grammars = new Map();
 /** @type {Set<string>} grammars that could not be loaded */
 const failed = new Set();
-
-/**
- * The grammar file a fenced block's language name maps to, if one is bundled.
- * @param {string} language
- */
-export function grammarOf(language) {
-  return Object.hasOwn(GRAMMARS, language.toLowerCase())
-    ? GRAMMARS[language.toLowerCase()]
-    : undefined;
-}
 
 /**
  * Start loading what `language` needs, so it is likely there when its block finishes.

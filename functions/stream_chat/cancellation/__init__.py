@@ -40,7 +40,7 @@ def make_registry(settings: Settings) -> CancelRegistry | None:
         from stream_chat.cancellation.dynamodb import DynamoDBRegistry
 
         assert settings.cancel_table is not None  # enforced by Settings
-        return DynamoDBRegistry.create(settings.cancel_table, ttl_s=settings.cancel_ttl_s)
+        return DynamoDBRegistry(settings.cancel_table, ttl_s=settings.cancel_ttl_s)
     if settings.cancel_backend == "sqlite":
         from stream_chat.cancellation.sqlite import SQLiteRegistry
 

@@ -87,7 +87,7 @@ class Limiter:
             from stream_chat.limits.dynamodb import DynamoDBLimits
 
             assert settings.limits_table is not None  # enforced by Settings
-            return cls(DynamoDBLimits.create(settings.limits_table, limits))
+            return cls(DynamoDBLimits(settings.limits_table, limits))
         from stream_chat.limits.sqlite import SQLiteLimits
 
         return cls(SQLiteLimits(settings.limits_sqlite_path, limits))

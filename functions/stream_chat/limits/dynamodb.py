@@ -1,6 +1,7 @@
 """Limits on DynamoDB: one transaction per admission, exact under concurrency.
 
-Table: partition key ``limit_key`` (String), TTL attribute ``expires_at``. Items:
+Table: ``stores.tables.LIMITS_TABLE`` (partition key ``limit_key``, TTL attribute ``expires_at``).
+Items:
 
     <subject>#rate#<utc minute>   requests    counted with a conditional ADD
     <subject>#tokens#<utc day>    output_tokens  checked in the transaction, added after a stream
@@ -13,50 +14,34 @@ in the condition, so a dead instance's lease frees itself without waiting for TT
 from __future__ import annotations
 
 import random
-import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from stream_chat.errors import TokenBudgetSpent, TooManyRequests, TooManyStreams
 from stream_chat.limits import CONCURRENT_RETRY_S, Limits, day_window, minute_window
+from stream_chat.stores.dynamodb import DynamoDBStore
+from stream_chat.stores.tables import LIMITS_TABLE
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-_CLIENT_CONFIG = Config(
-    connect_timeout=1, read_timeout=2, retries={"max_attempts": 2, "mode": "standard"}
-)
-KEY = "limit_key"
-TTL_ATTRIBUTE = "expires_at"
+KEY = LIMITS_TABLE.partition_key
+TTL_ATTRIBUTE = LIMITS_TABLE.ttl_attribute
 CONFLICT_ATTEMPTS = 8  # concurrent transactions on one viewer's items are retried, briefly
 FAILED = "ConditionalCheckFailed"
 
 
-class DynamoDBLimits:
-    def __init__(self, client: DynamoDBClient, table: str, limits: Limits) -> None:
-        self._client = client
-        self._table = table
+class DynamoDBLimits(DynamoDBStore):
+    CLIENT_CONFIG = Config(
+        connect_timeout=1, read_timeout=2, retries={"max_attempts": 2, "mode": "standard"}
+    )
+
+    def __init__(self, table: str, limits: Limits, client: DynamoDBClient | None = None) -> None:
+        super().__init__(table, client)
         self.limits = limits
-
-    @classmethod
-    def create(cls, table: str, limits: Limits) -> DynamoDBLimits:
-        return cls(_new_client(), table, limits)
-
-    def before_snapshot(self) -> None:
-        """Close the client's pool: no connection goes into a SnapStart snapshot."""
-        self._client.close()
-
-    def reset_after_restore(self) -> None:
-        """A restored copy builds its own client in the background (see ``stream_chat.restore``);
-        meanwhile the old one, its pool closed, opens new connections."""
-        threading.Thread(target=self._renew, name="limits-renew", daemon=True).start()
-
-    def _renew(self) -> None:
-        self._client = _new_client()
 
     def admit(self, subject: str, lease_id: str, lease_expires_at: float, now: float) -> str | None:
         counters = self._counters(subject, now)
@@ -79,7 +64,7 @@ class DynamoDBLimits:
                     "Update": {
                         "TableName": self._table,
                         "Key": {KEY: {"S": f"{subject}#rate#{minute}"}},
-                        "UpdateExpression": "ADD requests :one SET expires_at = :expiry",
+                        "UpdateExpression": f"ADD requests :one SET {TTL_ATTRIBUTE} = :expiry",
                         "ConditionExpression": "attribute_not_exists(requests) OR requests < :max",
                         "ExpressionAttributeValues": {
                             ":one": {"N": "1"},
@@ -165,13 +150,9 @@ class DynamoDBLimits:
         self._client.update_item(
             TableName=self._table,
             Key={KEY: {"S": f"{subject}#tokens#{day}"}},
-            UpdateExpression="ADD output_tokens :n SET expires_at = :expiry",
+            UpdateExpression=f"ADD output_tokens :n SET {TTL_ATTRIBUTE} = :expiry",
             ExpressionAttributeValues={
                 ":n": {"N": str(tokens)},
                 ":expiry": {"N": str(int(expiry))},
             },
         )
-
-
-def _new_client() -> DynamoDBClient:
-    return boto3.client("dynamodb", config=_CLIENT_CONFIG)

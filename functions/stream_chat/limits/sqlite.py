@@ -7,42 +7,31 @@ the first read, so check-then-take is atomic across threads and processes.
 from __future__ import annotations
 
 import sqlite3
-import tempfile
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
-from pathlib import Path
 
 from stream_chat.errors import TokenBudgetSpent, TooManyRequests, TooManyStreams
 from stream_chat.limits import CONCURRENT_RETRY_S, Limits, day_window, minute_window
+from stream_chat.stores.sqlite import SQLiteStore
 
-DEFAULT_FILE = "stream-chat-limits.sqlite3"
-LOCK_TIMEOUT_S = 10.0  # many concurrent admissions queue on the write lock
-
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS limit_leases"
-    " (lease_id TEXT PRIMARY KEY, subject TEXT NOT NULL, expires_at REAL NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS limit_leases_subject ON limit_leases (subject, expires_at)",
-    "CREATE TABLE IF NOT EXISTS limit_counters"
-    " (counter TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at REAL NOT NULL)",
-)
 ADD = (
     "INSERT INTO limit_counters VALUES (?, ?, ?)"
     " ON CONFLICT (counter) DO UPDATE SET value = value + excluded.value"
 )
 
 
-class SQLiteLimits:
-    def __init__(self, path: str | None, limits: Limits) -> None:
-        self._path = path or str(Path(tempfile.gettempdir()) / DEFAULT_FILE)
-        self.limits = limits
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            for statement in SCHEMA:
-                db.execute(statement)
+class SQLiteLimits(SQLiteStore):
+    DEFAULT_FILE = "stream-chat-limits.sqlite3"
+    SCHEMA = (
+        "CREATE TABLE IF NOT EXISTS limit_leases"
+        " (lease_id TEXT PRIMARY KEY, subject TEXT NOT NULL, expires_at REAL NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS limit_leases_subject ON limit_leases (subject, expires_at)",
+        "CREATE TABLE IF NOT EXISTS limit_counters"
+        " (counter TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at REAL NOT NULL)",
+    )
+    LOCK_TIMEOUT_S = 10.0  # many concurrent admissions queue on the write lock
 
-    @property
-    def path(self) -> str:
-        return self._path
+    def __init__(self, path: str | None, limits: Limits) -> None:
+        super().__init__(path)
+        self.limits = limits
 
     def admit(self, subject: str, lease_id: str, lease_expires_at: float, now: float) -> str | None:
         with self._connect() as db:
@@ -89,15 +78,6 @@ class SQLiteLimits:
         day, _, expiry = day_window(now)
         with self._connect() as db:
             db.execute(ADD, (f"{subject}#tokens#{day}", tokens, expiry))
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        # A connection per call: stores are shared across threads and processes. Closed on the
-        # spot, since a connection's own ``with`` only commits and leaves the file handle open.
-        with closing(
-            sqlite3.connect(self._path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
-        ) as db:
-            yield db
 
 
 def _active(db: sqlite3.Connection, subject: str, now: float) -> int:

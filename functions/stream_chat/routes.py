@@ -28,12 +28,15 @@ def is_cancel_route(path: str) -> bool:
 
 
 def route_key(event: Mapping[str, Any]) -> tuple[str, str]:
-    """(path, method) of a function URL event; an event without them is no function URL event,
+    """(path, method) of a function URL event; an event without them (or without the source IP
+    every function URL event carries, which sign-in and limits read) is no function URL event,
     whichever function it reached: a 400, not a crash and not a 404."""
     context = event.get("requestContext")
-    http = context.get("http") if isinstance(context, Mapping) else None
-    path = event.get("rawPath")
-    method = http.get("method") if isinstance(http, Mapping) else None
-    if not isinstance(path, str) or not isinstance(method, str):
-        raise InvalidEvent("The event has no rawPath or requestContext.http.method.")
+    http = context.get("http") if isinstance(context, Mapping) else {}
+    http = http if isinstance(http, Mapping) else {}
+    path, method, source = event.get("rawPath"), http.get("method"), http.get("sourceIp")
+    if not (isinstance(path, str) and isinstance(method, str) and isinstance(source, str)):
+        raise InvalidEvent(
+            "The event has no rawPath, requestContext.http.method or requestContext.http.sourceIp."
+        )
     return path, method

@@ -142,6 +142,8 @@ def malformed_event(name: str, flaw: str) -> dict[str, Any]:
         event["requestContext"]["http"] = "POST"
     elif flaw == "rawPath not a string":
         event["rawPath"] = ["/api/chat/stream"]
+    elif flaw == "no sourceIp":
+        del event["requestContext"]["http"]["sourceIp"]
     else:
         raise ValueError(flaw)
     return event
@@ -153,6 +155,7 @@ FLAWS = [
     "no method",
     "http not an object",
     "rawPath not a string",
+    "no sourceIp",
 ]
 
 

@@ -116,6 +116,19 @@ def test_options_size_the_function(options: Template) -> None:
     assert function_environment(options)[ENV["model"]] == "claude-haiku-4-5"
 
 
+def test_thinking_and_the_server_tools_reach_the_function_as_set(
+    default: Template, options: Template
+) -> None:
+    assert function_environment(default)[ENV["web_search"]] == "false"
+    env = function_environment(options)
+    assert (env[ENV["thinking"]], env[ENV["thinking_budget_tokens"]]) == ("true", "8000")
+    assert env[ENV["web_search"]] == env[ENV["web_fetch"]] == "true"
+    assert env[ENV["web_search_allowed_domains"]] == "docs.python.org,Example.COM/blog"
+    settings = Settings.from_env({k: resolved(v) for k, v in env.items()})
+    assert settings.web_search_allowed_domains == ("docs.python.org", "example.com/blog")
+    assert (settings.web_search_max_uses, settings.web_fetch_max_uses) == (5, 2)
+
+
 def test_function_url_streams_and_requires_iam(default: Template) -> None:
     function_id = streaming_function(default)[0]
     only(

@@ -63,6 +63,7 @@ BEDROCK = {
     "stream-chat:provider": "bedrock",
     "stream-chat:model": BEDROCK_MODELS[0],
     "stream-chat:allowed_models": BEDROCK_MODELS,
+    "stream-chat:thinking": True,
 }
 
 

@@ -511,7 +511,22 @@ def test_page_config_and_entry_files_are_never_stale(
         "stallTimeoutS": context["stream-chat:stall_timeout_s"],
         "heartbeatS": context["stream-chat:heartbeat_s"],
         "firstTokenTimeoutS": context["stream-chat:first_token_timeout_s"],
+        "features": {
+            "thinking": context["stream-chat:thinking"],
+            "search": context["stream-chat:web_search"] or context["stream-chat:web_fetch"],
+        },
     }
+    assert config["features"] == {"thinking": False, "search": False}
+
+
+def test_the_deployed_page_offers_what_the_function_allows(
+    options: Template, options_synth: Synth, bedrock: Template, bedrock_synth: Synth
+) -> None:
+    offered = page_config_json(options_synth, deployments(options)["entry"])
+    assert offered["features"] == {"thinking": True, "search": True}
+    # Bedrock thinks, but offers no server tools: a deployment on it never offers search.
+    on_bedrock = page_config_json(bedrock_synth, deployments(bedrock)["entry"])
+    assert on_bedrock["features"] == {"thinking": True, "search": False}
 
 
 def page_config_json(synth: Synth, entry: dict[str, Any]) -> dict[str, Any]:

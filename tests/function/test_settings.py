@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -295,3 +296,10 @@ def test_bedrock_refuses_the_server_tools_at_start_up(tool: str) -> None:
     # Thinking is Claude's own, and Bedrock offers it.
     thinking = Settings.from_env({**env, ENV[tool]: "false", ENV["thinking"]: "true"})
     assert thinking.thinking and not thinking.search
+
+
+def test_every_variable_is_in_the_readme_configuration_table() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip().strip("`") for line in table.splitlines() if "| `" in line}
+    assert set(ENV.values()) - rows == set()

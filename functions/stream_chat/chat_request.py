@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from stream_chat.errors import (
+    FeatureNotAllowed,
     InvalidBody,
     InvalidContent,
     InvalidField,
@@ -31,7 +32,9 @@ from stream_chat.errors import (
 from stream_chat.settings import Settings
 
 Role = Literal["user", "assistant"]
-_TOP_LEVEL = frozenset({"messages", "system", "max_tokens", "model"})
+_TOP_LEVEL = frozenset({"messages", "system", "max_tokens", "model", "thinking", "search"})
+# What each switch of a request asks for, in the words of its refusal.
+_FEATURES = {"thinking": "extended thinking", "search": "web search or web fetch"}
 _MESSAGE_KEYS = frozenset({"role", "content"})
 _INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
 
@@ -54,6 +57,8 @@ class ChatRequest:
     system: str
     max_tokens: int
     model: str
+    thinking: bool = False  # extended thinking asked for, and allowed
+    search: bool = False  # the server tools the deployment allows, asked for
 
 
 def read_body(body: str | None, is_base64: bool, max_bytes: int) -> bytes:
@@ -89,6 +94,8 @@ def parse_chat_request(raw: bytes, settings: Settings) -> ChatRequest:
         system=system,
         max_tokens=_max_tokens(body, settings),
         model=_model(body, settings),
+        thinking=_feature(body, "thinking", allowed=settings.thinking),
+        search=_feature(body, "search", allowed=settings.search),
     )
 
 
@@ -209,4 +216,13 @@ def _model(body: Mapping[str, object], settings: Settings) -> str:
     if not isinstance(value, str) or value not in settings.allowed_models:
         allowed: Sequence[str] = settings.allowed_models
         raise ModelNotAllowed(f"model must be one of: {', '.join(allowed)}", field="model")
+    return value
+
+
+def _feature(body: Mapping[str, object], name: str, *, allowed: bool) -> bool:
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise InvalidField(f"{name} must be true or false", field=name)
+    if value and not allowed:
+        raise FeatureNotAllowed(f"this server does not offer {_FEATURES[name]}", field=name)
     return value

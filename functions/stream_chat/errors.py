@@ -154,6 +154,13 @@ class SystemNotAllowed(InvalidRequest):
     code = "system_not_allowed"
 
 
+class FeatureNotAllowed(InvalidRequest):
+    """``thinking`` or ``search`` is true, but this server does not offer it (the page learns
+    what it offers from ``features`` in its ``config.json``); ``field`` names which."""
+
+    code = "feature_not_allowed"
+
+
 class TooManyMessages(InvalidRequest):
     """The conversation has more messages than the server allows."""
 

@@ -18,6 +18,8 @@ Provider = Literal["anthropic", "bedrock", "demo"]
 CancelBackend = Literal["dynamodb", "sqlite", "none"]
 Auth = Literal["none", "cognito"]
 LimitsBackend = Literal["dynamodb", "sqlite"]
+ThinkingMode = Literal["auto", "adaptive", "budget"]
+ThinkingDisplay = Literal["summarized", "omitted", "default"]
 T = TypeVar("T")
 
 ENV = {
@@ -57,6 +59,17 @@ ENV = {
     "limits_backend": "STREAM_CHAT_LIMITS_BACKEND",
     "limits_table": "STREAM_CHAT_LIMITS_TABLE",
     "limits_sqlite_path": "STREAM_CHAT_LIMITS_SQLITE_PATH",
+    "thinking": "STREAM_CHAT_THINKING",
+    "thinking_mode": "STREAM_CHAT_THINKING_MODE",
+    "thinking_budget_tokens": "STREAM_CHAT_THINKING_BUDGET_TOKENS",
+    "thinking_display": "STREAM_CHAT_THINKING_DISPLAY",
+    "web_search": "STREAM_CHAT_WEB_SEARCH",
+    "web_search_max_uses": "STREAM_CHAT_WEB_SEARCH_MAX_USES",
+    "web_search_allowed_domains": "STREAM_CHAT_WEB_SEARCH_ALLOWED_DOMAINS",
+    "web_fetch": "STREAM_CHAT_WEB_FETCH",
+    "web_fetch_max_uses": "STREAM_CHAT_WEB_FETCH_MAX_USES",
+    "web_fetch_allowed_domains": "STREAM_CHAT_WEB_FETCH_ALLOWED_DOMAINS",
+    "web_fetch_max_content_tokens": "STREAM_CHAT_WEB_FETCH_MAX_CONTENT_TOKENS",
 }
 
 # Read by the anthropic SDK itself; we only look at them to pick the default provider.
@@ -81,6 +94,9 @@ _COUNTS = (
     "max_chars",
     "provider_attempts",
     "cancel_ttl_s",
+    "web_search_max_uses",
+    "web_fetch_max_uses",
+    "web_fetch_max_content_tokens",
 )
 _POSITIVE = (
     "heartbeat_s",
@@ -94,6 +110,17 @@ _SECONDS = (*_POSITIVE, "demo_token_delay_s", "deadline_margin_s")
 _LIMITS = ("limit_concurrent_streams", "limit_requests_per_minute", "limit_output_tokens_per_day")
 # Plain http only for a stand-in issuer on this machine (local runs and tests).
 _LOCAL_HOSTS = ("127.0.0.1", "localhost")
+# The Messages API refuses a thinking budget below this.
+MIN_THINKING_BUDGET_TOKENS = 1024
+# The most output any current Claude model gives one request (Opus 4.6; Sonnet 4.6 gives 64K):
+# the answer's cap and the thinking budget share it.
+MAX_OUTPUT_TOKENS = 128_000
+# A domain as the server tools' filters take it: ASCII (a look-alike letter is another domain),
+# no scheme, optionally a path with at most one wildcard, which only a path may hold.
+_DOMAIN = re.compile(
+    r"^(?=[^/]{1,253}(?:/|$))(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+    r"(?:/[A-Za-z0-9._~!$&'()+,;=:@%/-]*\*?[A-Za-z0-9._~!$&'()+,;=:@%/-]*)?$"
+)
 
 
 class SettingsError(ValueError):
@@ -138,6 +165,24 @@ class Settings:
     limits_backend: LimitsBackend = "sqlite"
     limits_table: str | None = None
     limits_sqlite_path: str | None = None
+    # What a message may ask for (``thinking`` and ``search`` in the request); all off by default.
+    thinking: bool = False
+    thinking_mode: ThinkingMode = "auto"
+    # Output tokens a thinking answer may spend on thinking, on top of the answer's max_tokens.
+    thinking_budget_tokens: int = 4096
+    thinking_display: ThinkingDisplay = "summarized"
+    web_search: bool = False
+    web_search_max_uses: int = 5
+    web_search_allowed_domains: tuple[str, ...] = ()
+    web_fetch: bool = False
+    web_fetch_max_uses: int = 3
+    web_fetch_allowed_domains: tuple[str, ...] = ()
+    web_fetch_max_content_tokens: int = 20_000
+
+    @property
+    def search(self) -> bool:
+        """Whether a message may use server tools (web search, web fetch)."""
+        return self.web_search or self.web_fetch
 
     @property
     def limited(self) -> bool:
@@ -155,6 +200,8 @@ class Settings:
             raise SettingsError(f"{ENV['limits_table']} is required with the dynamodb backend")
         if self.auth == "cognito":
             self._check_cognito()
+        self._check_thinking()
+        self._check_server_tools()
 
     def _check_numbers(self) -> None:
         for name in _COUNTS:
@@ -166,6 +213,29 @@ class Settings:
         for name in _LIMITS:
             if (limit := getattr(self, name)) is not None and limit < 1:
                 raise SettingsError(f"{ENV[name]} must be at least 1 (unset it for no limit)")
+
+    def _check_thinking(self) -> None:
+        budget, name = self.thinking_budget_tokens, ENV["thinking_budget_tokens"]
+        if budget < MIN_THINKING_BUDGET_TOKENS:
+            raise SettingsError(
+                f"{name} must be at least {MIN_THINKING_BUDGET_TOKENS} (the API's minimum)"
+            )
+        if self.thinking and budget + self.max_tokens > MAX_OUTPUT_TOKENS:
+            raise SettingsError(
+                f"{name} plus {ENV['max_tokens']} must stay within {MAX_OUTPUT_TOKENS} output "
+                f"tokens (thinking is given its budget on top of the answer's cap)"
+            )
+
+    def _check_server_tools(self) -> None:
+        if self.provider != "bedrock":
+            return
+        for tool, what in (("web_search", "web search"), ("web_fetch", "web fetch")):
+            if getattr(self, tool):
+                raise SettingsError(
+                    f"{ENV[tool]}=true: Amazon Bedrock does not offer Anthropic's {what} tool "
+                    f"(a server tool of the Claude API only); leave it off with "
+                    f"{ENV['provider']}=bedrock"
+                )
 
     def _check_cognito(self) -> None:
         if not self.auth_client_id:
@@ -248,14 +318,43 @@ def _names(raw: str) -> tuple[str, ...]:
     return names
 
 
+def _domains(raw: str) -> tuple[str, ...]:
+    domains = tuple(_lower_host(name) for name in _names(raw))
+    for domain in domains:
+        if "://" in domain:
+            raise ValueError(f"{domain!r}: leave out the scheme (example.com, not https://…)")
+        if domain.count("*") > 1 or "*" in domain.partition("/")[0]:
+            raise ValueError(f"{domain!r}: one wildcard at most, in the path (example.com/*/news)")
+        if not _DOMAIN.match(domain):
+            raise ValueError(
+                f"{domain!r} is not a domain: expected an ASCII name such as example.com, "
+                "optionally with a path (example.com/blog, example.com/*/news)"
+            )
+    return domains
+
+
+def _lower_host(name: str) -> str:
+    """Hosts are case-insensitive, paths are not."""
+    host, slash, path = name.partition("/")
+    return host.lower() + slash + path
+
+
 _PARSERS: dict[str, Callable[[str], object]] = {
     "provider": _choice("anthropic", "bedrock", "demo"),
     "cancel_backend": _choice("dynamodb", "sqlite", "none"),
     "auth": _choice("none", "cognito"),
     "limits_backend": _choice("dynamodb", "sqlite"),
+    "thinking_mode": _choice("auto", "adaptive", "budget"),
+    "thinking_display": _choice("summarized", "omitted", "default"),
     "allowed_models": _names,
+    "web_search_allowed_domains": _domains,
+    "web_fetch_allowed_domains": _domains,
     "allow_client_system": _boolean,
     "log_content": _boolean,
+    "thinking": _boolean,
+    "web_search": _boolean,
+    "web_fetch": _boolean,
+    "thinking_budget_tokens": int,
     "prices": parse_prices,
     **{name: int for name in (*_COUNTS, *_LIMITS)},
     **{name: float for name in _SECONDS},

@@ -50,8 +50,9 @@ class PageAuth:
 
 def page_config(settings: Settings, auth: PageAuth | None = None) -> dict[str, Any]:
     """Same origin for ``/api/*``, who answers (the page says when it is the offline demo model),
-    the function's timing the page should expect, and how to sign in (``auth``: null when the API
-    is open)."""
+    the function's timing the page should expect, how to sign in (``auth``: null when the API
+    is open), and what a message may ask for (``features``: the switches the page shows, each
+    refused by the function when off; search is never on with Bedrock, which refuses it)."""
     return {
         "apiBase": "",
         "provider": settings.provider,
@@ -59,6 +60,7 @@ def page_config(settings: Settings, auth: PageAuth | None = None) -> dict[str, A
         "heartbeatS": settings.heartbeat_s,
         "firstTokenTimeoutS": settings.first_token_timeout_s,
         "auth": auth.config() if auth else None,
+        "features": {"thinking": settings.thinking, "search": settings.search},
     }
 
 

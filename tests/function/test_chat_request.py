@@ -109,6 +109,66 @@ def test_each_rule_names_its_problem(body: Any, code: str, field: str | None) ->
 
 
 ALLOWING = replace(SETTINGS, allow_client_system=True)
+# Thinking and web search both offered; web fetch alone would offer ``search`` too.
+FEATURES = replace(SETTINGS, thinking=True, web_search=True)
+
+
+def test_thinking_and_search_are_off_unless_asked_for() -> None:
+    request = parse({"messages": [msg(U)]}, FEATURES)
+    assert (request.thinking, request.search) == (False, False)
+    # false is always accepted, offered or not.
+    request = parse({"messages": [msg(U)], "thinking": False, "search": False})
+    assert (request.thinking, request.search) == (False, False)
+
+
+@pytest.mark.parametrize(
+    ("asked", "offered"),
+    [
+        ({"thinking": True}, FEATURES),
+        ({"search": True}, FEATURES),
+        ({"thinking": True, "search": True}, FEATURES),
+        ({"search": True}, replace(SETTINGS, web_fetch=True)),
+    ],
+)
+def test_what_the_server_offers_is_carried_by_the_request(
+    asked: dict[str, bool], offered: Settings
+) -> None:
+    request = parse({"messages": [msg(U)], **asked}, offered)
+    assert (request.thinking, request.search) == (
+        asked.get("thinking", False),
+        asked.get("search", False),
+    )
+
+
+@pytest.mark.parametrize(
+    ("asked", "offered", "field"),
+    [
+        ({"thinking": True}, SETTINGS, "thinking"),
+        ({"search": True}, SETTINGS, "search"),
+        ({"thinking": True, "search": True}, replace(SETTINGS, thinking=True), "search"),
+        ({"thinking": True, "search": True}, replace(SETTINGS, web_search=True), "thinking"),
+    ],
+)
+def test_asking_for_what_the_server_does_not_offer_is_refused(
+    asked: dict[str, bool], offered: Settings, field: str
+) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        parse({"messages": [msg(U)], **asked}, offered)
+    assert (caught.value.code, caught.value.field, caught.value.status) == (
+        "feature_not_allowed",
+        field,
+        400,
+    )
+    assert "this server does not offer" in caught.value.message
+
+
+@pytest.mark.parametrize("value", ["true", 1, 0, None, [], {}])
+@pytest.mark.parametrize("name", ["thinking", "search"])
+def test_thinking_and_search_must_be_true_or_false(name: str, value: Any) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        parse({"messages": [msg(U)], name: value}, FEATURES)
+    assert (caught.value.code, caught.value.field) == ("invalid_field", name)
+    assert caught.value.message == f"{name} must be true or false"
 
 
 def test_a_client_system_prompt_only_when_allowed() -> None:

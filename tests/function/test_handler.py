@@ -12,6 +12,7 @@ from stream_chat.handler import ChatFunction
 from stream_chat.providers.demo import DemoProvider
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings
+from tests.fakes.anthropic_server import FakeAnthropic
 from tests.function.conftest import FLAWS, Invoke, chat_event, load_event, malformed_event
 from tests.support.protocol import text_of, types_of
 
@@ -68,6 +69,18 @@ def test_an_event_that_is_no_function_url_event_is_a_400(invoke: Invoke, flaw: s
     assert response.headers["content-type"] == "application/json"
 
 
+@pytest.mark.parametrize("field", ["thinking", "search"])
+def test_a_feature_the_server_does_not_offer_is_refused_before_the_provider(
+    invoke: Invoke, fake_anthropic: FakeAnthropic, field: str
+) -> None:
+    body = {"messages": [{"role": "user", "content": "Hi"}], field: True}
+    response, (refusal,) = invoke(chat_event(body))
+    assert (response.status_code, response.headers["content-type"]) == (400, "application/json")
+    assert refusal["error"]["code"] == "feature_not_allowed"
+    assert refusal["error"]["field"] == field
+    assert fake_anthropic.requests == []
+
+
 def test_the_chat_function_does_not_serve_cancels(invoke: Invoke) -> None:
     # CloudFront routes cancels to the cancel function; reaching this one is a wrong route.
     response, (body,) = invoke("cancel", **DEMO)
@@ -118,8 +131,9 @@ def test_no_body_ever_gets_a_500(body: str, b64: bool) -> None:
 # st.text() never draws a surrogate, whatever its alphabet: join drawn characters instead.
 any_text = st.lists(st.characters(categories=("Cs",)) | st.characters(), max_size=6).map("".join)
 request_objects = st.dictionaries(
-    any_text | st.sampled_from(["messages", "model", "max_tokens"]),
+    any_text | st.sampled_from(["messages", "model", "max_tokens", "thinking", "search"]),
     any_text
+    | st.booleans()
     | st.lists(st.fixed_dictionaries({"role": st.just("user"), "content": any_text}), max_size=2),
     max_size=3,
 )

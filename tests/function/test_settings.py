@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -195,3 +196,110 @@ def test_cognito_needs_a_client_id() -> None:
 def test_bad_auth_and_limit_values_are_refused(env: dict[str, str], match: str) -> None:
     with pytest.raises(SettingsError, match=match):
         Settings.from_env(env)
+
+
+def test_thinking_and_the_server_tools_are_off_by_default() -> None:
+    settings = Settings.from_env({})
+    assert (settings.thinking, settings.web_search, settings.web_fetch) == (False, False, False)
+    assert not settings.search
+    assert (settings.thinking_mode, settings.thinking_display) == ("auto", "summarized")
+    assert settings.thinking_budget_tokens == 4096
+    assert (settings.web_search_max_uses, settings.web_fetch_max_uses) == (5, 3)
+    assert settings.web_search_allowed_domains == settings.web_fetch_allowed_domains == ()
+
+
+def test_thinking_and_server_tool_variables_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            ENV["thinking"]: "true",
+            ENV["thinking_mode"]: "budget",
+            ENV["thinking_budget_tokens"]: "2048",
+            ENV["thinking_display"]: "omitted",
+            ENV["web_search"]: "on",
+            ENV["web_search_max_uses"]: "2",
+            ENV["web_search_allowed_domains"]: "Docs.Python.org, example.com/Blog/*",
+            ENV["web_fetch"]: "yes",
+            ENV["web_fetch_max_uses"]: "1",
+            ENV["web_fetch_allowed_domains"]: "example.org",
+            ENV["web_fetch_max_content_tokens"]: "5000",
+        }
+    )
+    assert settings.thinking and settings.search
+    assert (settings.thinking_mode, settings.thinking_budget_tokens) == ("budget", 2048)
+    assert settings.thinking_display == "omitted"
+    assert (settings.web_search, settings.web_search_max_uses) == (True, 2)
+    # Hosts are case-insensitive, paths are not.
+    assert settings.web_search_allowed_domains == ("docs.python.org", "example.com/Blog/*")
+    assert (settings.web_fetch, settings.web_fetch_max_uses) == (True, 1)
+    assert settings.web_fetch_allowed_domains == ("example.org",)
+    assert settings.web_fetch_max_content_tokens == 5000
+    assert Settings.from_env({ENV["web_fetch"]: "true"}).search  # fetch alone is a server tool
+
+
+@pytest.mark.parametrize(
+    ("env", "match"),
+    [
+        ({ENV["thinking_budget_tokens"]: "1023"}, "STREAM_CHAT_THINKING_BUDGET_TOKENS must be"),
+        ({ENV["thinking_budget_tokens"]: "lots"}, ENV["thinking_budget_tokens"]),
+        ({ENV["thinking_mode"]: "manual"}, ENV["thinking_mode"]),
+        ({ENV["thinking_display"]: "full"}, ENV["thinking_display"]),
+        ({ENV["thinking"]: "sometimes"}, ENV["thinking"]),
+        ({ENV["web_search"]: "maybe"}, ENV["web_search"]),
+        ({ENV["web_search_max_uses"]: "0"}, "STREAM_CHAT_WEB_SEARCH_MAX_USES must be at least 1"),
+        ({ENV["web_fetch_max_uses"]: "-2"}, "STREAM_CHAT_WEB_FETCH_MAX_USES must be at least 1"),
+        ({ENV["web_fetch_max_content_tokens"]: "0"}, ENV["web_fetch_max_content_tokens"]),
+    ],
+)
+def test_bad_thinking_and_server_tool_values_name_their_variable(
+    env: dict[str, str], match: str
+) -> None:
+    with pytest.raises(SettingsError, match=match):
+        Settings.from_env(env)
+
+
+def test_the_thinking_budget_and_the_answer_cap_share_one_output_limit() -> None:
+    # Thinking gets its budget on top of the answer's cap: together within the API's output.
+    on = {ENV["thinking"]: "true", ENV["max_tokens"]: "64000"}
+    assert Settings.from_env({**on, ENV["thinking_budget_tokens"]: "64000"}).thinking
+    with pytest.raises(SettingsError, match=r"THINKING_BUDGET_TOKENS plus STREAM_CHAT_MAX_TOKENS"):
+        Settings.from_env({**on, ENV["thinking_budget_tokens"]: "64001"})
+    # Off, the budget is never spent, so only its own range is checked.
+    off = {ENV["max_tokens"]: "128000", ENV["thinking_budget_tokens"]: "4096"}
+    assert not Settings.from_env(off).thinking
+
+
+@pytest.mark.parametrize(
+    ("domain", "why"),
+    [
+        ("https://example.com", "leave out the scheme"),
+        ("*.example.com", "one wildcard at most, in the path"),
+        ("ex*.com", "one wildcard at most, in the path"),
+        ("example.com/*/news/*", "one wildcard at most, in the path"),
+        ("аmazon.com", "not a domain"),  # a Cyrillic а: a look-alike of another site
+        ("localhost", "not a domain"),
+        ("exa mple.com", "not a domain"),
+        ("-example.com", "not a domain"),
+        ("example.com?q=1", "not a domain"),
+    ],
+)
+def test_allowed_domains_must_be_plain_domains(domain: str, why: str) -> None:
+    for name in ("web_search_allowed_domains", "web_fetch_allowed_domains"):
+        with pytest.raises(SettingsError, match=rf"^{ENV[name]}=.*{why}"):
+            Settings.from_env({ENV[name]: f"example.org, {domain}"})
+
+
+@pytest.mark.parametrize("tool", ["web_search", "web_fetch"])
+def test_bedrock_refuses_the_server_tools_at_start_up(tool: str) -> None:
+    env = {ENV["provider"]: "bedrock", "AWS_REGION": "us-east-1", ENV[tool]: "true"}
+    with pytest.raises(SettingsError, match=rf"^{ENV[tool]}=true: Amazon Bedrock does not offer"):
+        Settings.from_env(env)
+    # Thinking is Claude's own, and Bedrock offers it.
+    thinking = Settings.from_env({**env, ENV[tool]: "false", ENV["thinking"]: "true"})
+    assert thinking.thinking and not thinking.search
+
+
+def test_every_variable_is_in_the_readme_configuration_table() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip().strip("`") for line in table.splitlines() if "| `" in line}
+    assert set(ENV.values()) - rows == set()

@@ -38,6 +38,12 @@ OPTIONS = {
     "stream-chat:alarm_email": "ops@example.com",
     "stream-chat:daily_cost_budget_usd": 25,
     "stream-chat:error_endings_alarm": 3,
+    "stream-chat:thinking": True,
+    "stream-chat:thinking_budget_tokens": 8000,
+    "stream-chat:web_search": True,
+    "stream-chat:web_search_allowed_domains": ["docs.python.org", "Example.COM/blog"],
+    "stream-chat:web_fetch": True,
+    "stream-chat:web_fetch_max_uses": 2,
 }
 # Sign-in and every limit switched off: a deliberately open deployment.
 OPEN = {
@@ -57,6 +63,7 @@ BEDROCK = {
     "stream-chat:provider": "bedrock",
     "stream-chat:model": BEDROCK_MODELS[0],
     "stream-chat:allowed_models": BEDROCK_MODELS,
+    "stream-chat:thinking": True,
 }
 
 

@@ -191,3 +191,57 @@ def test_alarm_settings_and_the_price_table_from_context() -> None:
     assert json.loads(deploy.function_env[ENV["prices"]]) == table
     assert set(deploy.function.prices) == {"claude-sonnet-4-6"}
     assert DeploySettings.from_values({}).alarm_email is None
+
+
+def test_thinking_and_the_server_tools_are_off_in_cdk_json_and_switch_on_by_key() -> None:
+    shipped = DeploySettings.from_values(json.loads((ROOT / "cdk.json").read_text())["context"])
+    assert not shipped.function.thinking and not shipped.function.search
+    deploy = settings(
+        thinking=True,
+        thinking_budget_tokens=8000,
+        web_search=True,
+        web_search_max_uses=2,
+        web_search_allowed_domains=["docs.python.org", "Example.COM/blog"],
+        web_fetch="true",
+        web_fetch_allowed_domains=[],
+    )
+    assert {k: v for k, v in deploy.function_env.items() if "THINKING" in k or "WEB_" in k} == {
+        ENV["thinking"]: "true",
+        ENV["thinking_budget_tokens"]: "8000",
+        ENV["web_search"]: "true",
+        ENV["web_search_max_uses"]: "2",
+        ENV["web_search_allowed_domains"]: "docs.python.org,Example.COM/blog",
+        ENV["web_fetch"]: "true",
+        ENV["web_fetch_allowed_domains"]: "",
+    }
+    function = deploy.function
+    assert function.web_search_allowed_domains == ("docs.python.org", "example.com/blog")
+    assert function.web_fetch_allowed_domains == ()  # an empty list: any domain
+    assert function.thinking_budget_tokens == 8000 and function.search
+
+
+@pytest.mark.parametrize(
+    ("context", "named"),
+    [
+        ({"thinking_budget_tokens": 512}, "stream-chat:thinking_budget_tokens"),
+        (
+            {"thinking": True, "max_tokens": 100_000, "thinking_budget_tokens": 30_000},
+            "stream-chat:max_tokens, stream-chat:thinking_budget_tokens",
+        ),
+        ({"web_search_max_uses": 0}, "stream-chat:web_search_max_uses"),
+        ({"web_fetch_allowed_domains": ["https://example.com"]}, "web_fetch_allowed_domains"),
+        ({"thinking_mode": "manual"}, "stream-chat:thinking_mode"),
+    ],
+)
+def test_a_bad_thinking_or_tool_value_fails_at_synth(context: dict[str, Any], named: str) -> None:
+    with pytest.raises(DeploySettingsError, match=named):
+        settings(**context)
+
+
+@pytest.mark.parametrize("tool", ["web_search", "web_fetch"])
+def test_bedrock_deployments_refuse_the_server_tools_at_synth(tool: str) -> None:
+    model = "global.anthropic.claude-sonnet-4-6"
+    context = {"provider": "bedrock", "model": model, "allowed_models": [model], tool: True}
+    with pytest.raises(DeploySettingsError, match=rf"stream-chat:{tool}.*Amazon Bedrock"):
+        settings(**context)
+    assert settings(**{**context, tool: False, "thinking": True}).function.thinking

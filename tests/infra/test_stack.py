@@ -117,6 +117,19 @@ def test_options_size_the_function(options: Template) -> None:
     assert function_environment(options)[ENV["model"]] == "claude-haiku-4-5"
 
 
+def test_thinking_and_the_server_tools_reach_the_function_as_set(
+    default: Template, options: Template
+) -> None:
+    assert function_environment(default)[ENV["web_search"]] == "false"
+    env = function_environment(options)
+    assert (env[ENV["thinking"]], env[ENV["thinking_budget_tokens"]]) == ("true", "8000")
+    assert env[ENV["web_search"]] == env[ENV["web_fetch"]] == "true"
+    assert env[ENV["web_search_allowed_domains"]] == "docs.python.org,Example.COM/blog"
+    settings = Settings.from_env({k: resolved(v) for k, v in env.items()})
+    assert settings.web_search_allowed_domains == ("docs.python.org", "example.com/blog")
+    assert (settings.web_search_max_uses, settings.web_fetch_max_uses) == (5, 2)
+
+
 def test_function_url_streams_and_requires_iam(default: Template) -> None:
     function_id = streaming_function(default)[0]
     only(
@@ -500,7 +513,22 @@ def test_page_config_and_entry_files_are_never_stale(
         "stallTimeoutS": context["stream-chat:stall_timeout_s"],
         "heartbeatS": context["stream-chat:heartbeat_s"],
         "firstTokenTimeoutS": context["stream-chat:first_token_timeout_s"],
+        "features": {
+            "thinking": context["stream-chat:thinking"],
+            "search": context["stream-chat:web_search"] or context["stream-chat:web_fetch"],
+        },
     }
+    assert config["features"] == {"thinking": False, "search": False}
+
+
+def test_the_deployed_page_offers_what_the_function_allows(
+    options: Template, options_synth: Synth, bedrock: Template, bedrock_synth: Synth
+) -> None:
+    offered = page_config_json(options_synth, deployments(options)["entry"])
+    assert offered["features"] == {"thinking": True, "search": True}
+    # Bedrock thinks, but offers no server tools: a deployment on it never offers search.
+    on_bedrock = page_config_json(bedrock_synth, deployments(bedrock)["entry"])
+    assert on_bedrock["features"] == {"thinking": True, "search": False}
 
 
 def page_config_json(synth: Synth, entry: dict[str, Any]) -> dict[str, Any]:

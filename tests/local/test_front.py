@@ -9,7 +9,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from stream_chat.cancellation.sqlite import SQLiteRegistry
+from stream_chat.settings import ENV, Settings, SettingsError
+from stream_chat_page import page_config
 from tests.local.conftest import StartServe, alive
 from tests.local.test_serve import DEMO, chat, read_stream
 from tests.support.serve import ROOT, clean_env
@@ -52,7 +56,29 @@ def test_config_json_comes_from_the_settings(start_serve: StartServe) -> None:
         "heartbeatS": 3.0,
         "firstTokenTimeoutS": 40.0,
         "auth": None,
+        "features": {"thinking": False, "search": False},
     }
+
+
+def test_config_json_says_what_a_message_may_ask_for(start_serve: StartServe) -> None:
+    serve = start_serve(STREAM_CHAT_THINKING="true", STREAM_CHAT_WEB_FETCH="true")
+
+    client = serve.request("GET", "/config.json")
+
+    assert client.head()[0] == 200
+    # Web fetch alone is a server tool: search is offered.
+    assert json.loads(client.body())["features"] == {"thinking": True, "search": True}
+
+
+def test_config_json_never_offers_search_on_bedrock() -> None:
+    bedrock = {ENV["provider"]: "bedrock", "AWS_REGION": "eu-west-1", ENV["thinking"]: "true"}
+    assert page_config(Settings.from_env(bedrock))["features"] == {
+        "thinking": True,
+        "search": False,
+    }
+    # Search cannot be switched on there: the function would not start.
+    with pytest.raises(SettingsError, match=ENV["web_search"]):
+        Settings.from_env({**bedrock, ENV["web_search"]: "true"})
 
 
 def test_config_json_tells_the_page_how_to_sign_in(start_serve: StartServe) -> None:

@@ -19,6 +19,7 @@ export const SERVER_TITLES = Object.freeze({
   invalid_content: "A message has no text the server can accept.",
   invalid_max_tokens: "The server did not accept this request.",
   model_not_allowed: "This model is not available on this server.",
+  feature_not_allowed: "Thinking or web search is not available on this server.",
   system_not_allowed: "This server does not accept a custom system prompt.",
   too_many_messages: "This conversation is too long. Start a new chat.",
   too_many_characters: "This conversation is too long. Start a new chat.",

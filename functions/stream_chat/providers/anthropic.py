@@ -27,6 +27,7 @@ from stream_chat.providers.abortable_http import Attempt, abortable_client
 from stream_chat.providers.anthropic_errors import map_error
 from stream_chat.providers.anthropic_events import field, optional, translated
 from stream_chat.providers.events import MessageEnd, ProviderEvent
+from stream_chat.providers.message_params import message_params
 from stream_chat.settings import Settings
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ class AnthropicProvider:
         return request.model
 
     def open(self, request: ChatRequest, deadline: Deadline) -> AnthropicStream:
-        send = messages_sender(self._client(), request, deadline, self._settings.connect_timeout_s)
+        send = messages_sender(self._client(), request, deadline, self._settings)
         return AnthropicStream(send)
 
     def _client(self) -> anthropic.Anthropic:
@@ -140,17 +141,21 @@ def messages_sender(
     client: anthropic.Anthropic | AnthropicBedrock,
     request: ChatRequest,
     deadline: Deadline,
-    connect_timeout_s: float,
+    settings: Settings,
 ) -> Callable[[], anthropic.Stream[Any]]:
     """A streamed Messages request, sent when called, within the time left at that moment."""
+    params = message_params(request, settings)
+    connect_timeout_s = settings.connect_timeout_s
 
     def send() -> anthropic.Stream[Any]:
         remaining = max(0.001, deadline.remaining())
         return client.messages.create(  # type: ignore[return-value]  # stream=True: a Stream
             model=request.model,
-            max_tokens=request.max_tokens,
+            max_tokens=params.max_tokens,
             system=request.system,
             messages=[message.to_api() for message in request.messages],  # type: ignore[misc]
+            thinking=params.thinking,
+            tools=params.tools,
             stream=True,
             timeout=httpx2.Timeout(remaining, connect=min(connect_timeout_s, remaining)),
         )

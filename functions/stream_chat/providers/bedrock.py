@@ -98,7 +98,7 @@ class BedrockProvider:
     def open(self, request: ChatRequest, deadline: Deadline) -> AnthropicStream:
         with self._lock:
             client = self._client
-        send = messages_sender(client, request, deadline, self._settings.connect_timeout_s)
+        send = messages_sender(client, request, deadline, self._settings)
         return AnthropicStream(send, BEDROCK_WIRE)
 
 

@@ -23,7 +23,7 @@ from tests.support.web_module import exported
 
 ROOT = Path(__file__).resolve().parents[1]
 ROW = re.compile(r"^\| `(?P<type>[a-z_]+)` \|(?P<required>[^|]*)\|(?P<optional>[^|]*)\|")
-JS_TYPES = {str: "string", int: "number", float: "number", bool: "boolean"}
+JS_TYPES = {str: "string", int: "number", float: "number", bool: "boolean", dict: "object"}
 
 
 def names(cell: str) -> list[str]:
@@ -46,7 +46,7 @@ def web_required() -> dict[str, dict[str, str]]:
 
 def js_type(frame_type: type[Frame], name: str) -> str:
     hint = typing.get_type_hints(frame_type)[name]
-    return JS_TYPES[hint]
+    return JS_TYPES[typing.get_origin(hint) or hint]
 
 
 def test_the_protocol_document_lists_exactly_the_frame_types_and_their_fields() -> None:

@@ -4,7 +4,7 @@ Every concrete error class declares a stable ``code`` (clients switch on it), an
 and two flags that answer different questions: ``retryable``, sent to the client, says whether
 the same request sent again *by the user* may succeed; ``transient``, never sent, says whether
 *the server* retries the failure on its own before giving up (only a provider's failure, before
-any text). Each class's docstring says what its code means. Before the first byte of a stream
+any content). Each class's docstring says what its code means. Before the first byte of a stream
 an error becomes a JSON response with that status; after it, an in-band ``error`` frame followed
 by ``done``. ``ERROR_CODES`` maps each code to its class: it is the one list that
 ``docs/protocol.md`` and the web client's messages are checked against.
@@ -42,7 +42,7 @@ class StreamChatError(Exception):
     the user, may succeed. Nothing on the server reads it."""
     transient: ClassVar[bool] = False
     """The server's flag, never sent: the upstream retries this provider failure itself, with
-    jittered backoff, while no text has been sent and attempts and time remain. Independent of
+    jittered backoff, while no content has been sent and attempts and time remain. Independent of
     ``retryable``: a timeout is worth a retry by the user, but not an automatic one."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -305,13 +305,14 @@ class StreamTimeout(StreamChatError):
 
 
 class FirstTokenTimeout(StreamTimeout):
-    """The model did not start answering in time."""
+    """The model sent no content (text, thinking, a tool call) in time."""
 
     code = "first_token_timeout"
 
 
 class StallTimeout(StreamTimeout):
-    """The model sent no text for too long."""
+    """The model sent nothing (text, thinking, a tool's call or result, a citation) for too
+    long; while a server tool runs, the silence may last longer (``answer.watch``)."""
 
     code = "stall_timeout"
 

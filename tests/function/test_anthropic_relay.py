@@ -32,6 +32,7 @@ def test_a_normal_answer_is_relayed_exactly(
             "cache_read_input_tokens": 0,
             # claude-sonnet-4-6: 21 × $3 + 7 × $15 per million tokens
             "cost_usd": 0.000168,
+            "stop_reason": "end_turn",
         },
         {"type": "done", "stop_reason": "end_turn"},
     ]

@@ -58,6 +58,7 @@ def test_an_answer_streams_with_the_same_frames(invoke: Invoke, fake_bedrock: Fa
             "cache_read_input_tokens": 0,
             # A Bedrock id is priced as its base model: $3 / $15 per million tokens.
             "cost_usd": round((21 * 3 + 7 * 15) / 1e6, 6),
+            "stop_reason": "end_turn",
         },
         {"type": "done", "stop_reason": "end_turn"},
     ]

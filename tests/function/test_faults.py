@@ -239,7 +239,7 @@ class FailingProvider:
     def model_label(self, request: ChatRequest) -> str:
         return request.model
 
-    def open(self, request: ChatRequest, deadline: Deadline) -> FailingCall:
+    def open(self, request: ChatRequest, deadline: Deadline, paused: Any = ()) -> FailingCall:
         self.attempts += 1
         return FailingCall(self.error)
 

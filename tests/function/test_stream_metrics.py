@@ -125,7 +125,7 @@ class BrokenProvider:
     def model_label(self, request: ChatRequest) -> str:
         return request.model
 
-    def open(self, request: ChatRequest, deadline: Deadline) -> Any:
+    def open(self, request: ChatRequest, deadline: Deadline, paused: Any = ()) -> Any:
         raise RuntimeError("a bug in a provider")
 
 
@@ -243,6 +243,7 @@ def test_a_completed_stream_measures_what_the_client_received(
         "cache_creation_input_tokens": 0,
         "cache_read_input_tokens": 0,
         "cost_usd": 0.000255,  # 40 × $3 + 9 × $15 per million tokens
+        "stop_reason": "end_turn",
     }
     (summary,) = output.logs("stream ended")
     assert summary["stop_reason"] == "end_turn" and summary["cost_usd"] == 0.000255

@@ -58,7 +58,7 @@ class Double:
     def model_label(self, request: ChatRequest) -> str:
         return request.model
 
-    def open(self, request: ChatRequest, deadline: Deadline) -> Any:
+    def open(self, request: ChatRequest, deadline: Deadline, paused: Any = ()) -> Any:
         return self._open_stream()
 
 

@@ -20,12 +20,13 @@ from aws_lambda_powertools import Logger
 
 from stream_chat.accounting.pricing import Prices
 from stream_chat.accounting.record import Outcome
+from stream_chat.answer.content import frame_of, generated_chars, refusal_of
 from stream_chat.answer.inbox import CancelRequested
 from stream_chat.answer.watch import Watched
 from stream_chat.errors import InternalError, StreamChatError
-from stream_chat.protocol.frames import Done, Frame, Start, Text, Usage
+from stream_chat.protocol.frames import Done, Frame, Start, Usage
 from stream_chat.protocol.sse import Heartbeat
-from stream_chat.providers.events import MessageEnd, TextDelta, UsageUpdate
+from stream_chat.providers.events import CONTENT, MessageEnd, UsageUpdate
 
 logger = Logger(service="stream-chat", child=True)
 
@@ -38,6 +39,7 @@ class UsageTally:
     reported: UsageUpdate = field(default_factory=UsageUpdate)
     chars: int = 0
     final: bool = False
+    stop_reason: str | None = None
 
     def add(self, update: UsageUpdate) -> None:
         newer = {
@@ -56,6 +58,9 @@ class UsageTally:
             output_tokens=reported.output_tokens or 0,
             cache_creation_input_tokens=reported.cache_creation_input_tokens,
             cache_read_input_tokens=reported.cache_read_input_tokens,
+            stop_reason=self.stop_reason,
+            web_search_requests=reported.web_search_requests,
+            web_fetch_requests=reported.web_fetch_requests,
         )
         if not self.final:
             # Stopped early: the provider's count lags; ~4 characters per token is the estimate,
@@ -81,7 +86,7 @@ class Relay:
         self._on_end, self._clock = on_end, clock
 
     def frames(self, events: Iterable[Watched]) -> Iterator[Frame | Heartbeat]:
-        """``start``, then text and heartbeats, then ``usage`` and ``done`` on every path."""
+        """``start``, then content and heartbeats, then ``usage`` and ``done`` on every path."""
         yield self._sent(self._start)
         try:
             stop_reason = yield from self._content(events)
@@ -99,15 +104,18 @@ class Relay:
         yield self._sent(Done(stop_reason))
 
     def _content(self, events: Iterable[Watched]) -> Generator[Frame | Heartbeat, None, str]:
-        """Text frames and heartbeats; returns the stop reason."""
+        """Content frames and heartbeats, a refusal; returns the stop reason."""
         for event in events:
-            if isinstance(event, TextDelta):
-                self._tally.chars += len(event.text)
-                yield self._sent(Text(event.text))
+            if isinstance(event, CONTENT):
+                self._tally.chars += generated_chars(event)
+                yield self._sent(frame_of(event))
             elif isinstance(event, UsageUpdate):
                 self._tally.add(event)
             elif isinstance(event, MessageEnd):
                 self._tally.final = True
+                self._tally.stop_reason = event.stop_reason
+                if event.stop_reason == "refusal":
+                    yield self._sent(refusal_of(event.details))
                 return event.stop_reason
             elif isinstance(event, CancelRequested):
                 return "cancelled"

@@ -2,11 +2,13 @@
 
 The thread puts provider events on an inbox queue; the relay reads the inbox with deadlines, so
 heartbeats, timeouts and cancellation keep working while the provider is silent. Transient
-failures (``StreamChatError.transient``) before the first text are retried with jittered
-exponential backoff within the remaining time; after text has been sent they are reported, never
+failures (``StreamChatError.transient``) before any content are retried with jittered
+exponential backoff within the remaining time; after content has been sent they are reported, never
 retried silently. ``abort()`` reaches the
 attempt in progress at every moment (before its request is sent, waiting for the response head,
-mid-stream) and ends the retries: no new attempt starts after it.
+mid-stream) and ends the retries: no new attempt starts after it. A turn the model paused
+(``pause_turn``) is continued by the same thread (``answer.continuation``): the relay sees one
+answer.
 """
 
 from __future__ import annotations
@@ -14,15 +16,17 @@ from __future__ import annotations
 import random
 import threading
 import time
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from stream_chat.answer.continuation import CONTINUE_FLOOR_S, MAX_CONTINUATIONS, SummedUsage
 from stream_chat.answer.inbox import Failed, Finished, Inbox
 from stream_chat.chat_request import ChatRequest
 from stream_chat.deadline import Deadline
 from stream_chat.errors import InternalError, StreamChatError
 from stream_chat.providers import Provider
-from stream_chat.providers.events import ProviderCall, TextDelta
+from stream_chat.providers.events import CONTENT, MessageEnd, ProviderCall, UsageUpdate
 
 logger = Logger(service="stream-chat", child=True)
 
@@ -94,7 +98,7 @@ class Upstream:
         """One request; None when it ended (or was aborted), else the error that ended it."""
         self._content_sent = False
         try:
-            self._forward(self._provider.open(self._request, self._deadline))
+            self._forward_turn()
             return None
         except StreamChatError as error:
             return None if self._aborted.is_set() else error
@@ -104,22 +108,50 @@ class Upstream:
             logger.exception("provider failed unexpectedly")
             return InternalError("The answer failed unexpectedly.")
 
-    def _forward(self, call: ProviderCall) -> None:
-        """Iterate ``call`` into the inbox, abortable from its very start."""
+    def _forward_turn(self) -> None:
+        """The turn's calls, into the inbox: the first, and the continuations of a pause."""
+        paused: list[dict[str, Any]] = []
+        usage = SummedUsage()
+        for number in range(MAX_CONTINUATIONS + 1):
+            call = self._provider.open(self._request, self._deadline, paused)
+            more = self._forward(call, usage, may_continue=number < MAX_CONTINUATIONS)
+            if more is None:
+                break
+            paused = [*paused, *more]
+            usage.next_call()
+        self._inbox.put(Finished())
+
+    def _forward(
+        self, call: ProviderCall, usage: SummedUsage, *, may_continue: bool
+    ) -> list[dict[str, Any]] | None:
+        """Iterate ``call`` into the inbox, abortable from its very start; the content of the
+        turn when it paused and is to be continued, else None."""
         try:
             with self._lock:
                 if self._aborted.is_set():
-                    return
+                    return None
                 self._call = call
-            for event in call:
-                self._content_sent = self._content_sent or isinstance(event, TextDelta)
-                self._inbox.put(event)
-            self._inbox.put(Finished())
+            paused: list[dict[str, Any]] | None = None
+            for event in call:  # after MessageEnd, the call only reads the rest of its response
+                self._content_sent = self._content_sent or isinstance(event, CONTENT)
+                if isinstance(event, MessageEnd) and self._continues(event, may_continue):
+                    paused = call.content()
+                    continue
+                self._inbox.put(usage.add(event) if isinstance(event, UsageUpdate) else event)
+            return paused
         finally:
             self._request_id = call.request_id or self._request_id
             with self._lock:
                 self._call = None
             call.close()
+
+    def _continues(self, end: MessageEnd, may_continue: bool) -> bool:
+        return (
+            end.stop_reason == "pause_turn"
+            and may_continue
+            and self._deadline.remaining() > CONTINUE_FLOOR_S
+            and not self._aborted.is_set()
+        )
 
     def _retry_after(self, error: StreamChatError, attempt: int, took_s: float) -> bool:
         """Wait out a jittered backoff when a retry is allowed and it and its attempt fit."""

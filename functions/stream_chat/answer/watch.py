@@ -15,10 +15,20 @@ from stream_chat.answer.inbox import CancelRequested, Failed, Finished, Inbox
 from stream_chat.deadline import Deadline
 from stream_chat.errors import DeadlineExceeded, FirstTokenTimeout, StallTimeout, StreamChatError
 from stream_chat.protocol.sse import HEARTBEAT_MARK, Heartbeat
-from stream_chat.providers.events import MessageEnd, ProviderEvent, TextDelta
+from stream_chat.providers.events import (
+    CONTENT,
+    MessageEnd,
+    ProviderEvent,
+    ToolCall,
+    ToolResult,
+)
 from stream_chat.settings import Settings
 
 Watched = ProviderEvent | Heartbeat | CancelRequested
+# A server tool (a web search, a page fetched) runs on the provider's side between its call and
+# its result, and the stream is silent meanwhile: that silence may last this long (the deadline
+# still holds).
+SERVER_TOOL_SILENCE_S = 120.0
 
 
 def watch(
@@ -29,14 +39,15 @@ def watch(
 ) -> Iterator[Watched]:
     """Yield inbox events, a heartbeat whenever nothing was sent for an interval; raise on timeouts.
 
-    Only text counts as progress: Anthropic ``ping`` events and our own heartbeats do not reset
-    the stall timer (the SDK's read timeout is reset by pings, so it cannot see a stall). The
-    stream ends at ``MessageEnd``, not when the provider has read the rest of its response.
+    Only content (text, thinking, a tool's call or result, a citation) counts as progress:
+    Anthropic ``ping`` events and our own heartbeats do not reset the stall timer (the SDK's read
+    timeout is reset by pings, so it cannot see a stall). The stream ends at ``MessageEnd``, not
+    when the provider has read the rest of its response.
     """
     started = last_sent = clock()
-    last_text: float | None = None
+    progress = Progress()
     while True:
-        error_at, error = _next_timeout(started, last_text, settings, deadline)
+        error_at, error = progress.timeout(started, settings, deadline)
         if clock() >= error_at:
             raise error
         item = _receive(inbox, min(last_sent + settings.heartbeat_s, error_at) - clock())
@@ -47,11 +58,49 @@ def watch(
             continue
         if isinstance(item, Finished):
             return
-        if isinstance(item, TextDelta):
-            last_text = last_sent = clock()
+        if progress.note(item, clock()):
+            last_sent = clock()
         yield item
         if isinstance(item, MessageEnd | CancelRequested):
             return
+
+
+class Progress:
+    """When content last came, and which server tools are running (called, no result yet)."""
+
+    def __init__(self) -> None:
+        self.last_content: float | None = None
+        self.tools_running: set[str] = set()
+
+    def note(self, item: ProviderEvent | CancelRequested, now: float) -> bool:
+        """Take ``item`` into account; True when it is content (sent to the page)."""
+        if isinstance(item, ToolCall):
+            self.tools_running.add(item.id)
+        elif isinstance(item, ToolResult):
+            self.tools_running.discard(item.tool_use_id)
+        if not isinstance(item, CONTENT):
+            return False
+        self.last_content = now
+        return True
+
+    def timeout(
+        self, started: float, settings: Settings, deadline: Deadline
+    ) -> tuple[float, StreamChatError]:
+        """When the answer fails if nothing comes, and with which error."""
+        if self.last_content is None:
+            at = started + settings.first_token_timeout_s
+            error: StreamChatError = FirstTokenTimeout(
+                f"The model sent nothing for {settings.first_token_timeout_s:g} s."
+            )
+        else:
+            stall_s = settings.stall_timeout_s
+            if self.tools_running:
+                stall_s = max(stall_s, SERVER_TOOL_SILENCE_S)
+            at = self.last_content + stall_s
+            error = StallTimeout(f"The model stalled for {stall_s:g} s.")
+        if deadline.at <= at:
+            return deadline.at, DeadlineExceeded("The answer ran out of time and was cut short.")
+        return at, error
 
 
 def _receive(inbox: Inbox, timeout: float) -> ProviderEvent | Finished | CancelRequested | None:
@@ -63,19 +112,3 @@ def _receive(inbox: Inbox, timeout: float) -> ProviderEvent | Finished | CancelR
     if isinstance(item, Failed):
         raise item.error
     return item
-
-
-def _next_timeout(
-    started: float, last_text: float | None, settings: Settings, deadline: Deadline
-) -> tuple[float, StreamChatError]:
-    if last_text is None:
-        at = started + settings.first_token_timeout_s
-        error: StreamChatError = FirstTokenTimeout(
-            f"The model sent nothing for {settings.first_token_timeout_s:g} s."
-        )
-    else:
-        at = last_text + settings.stall_timeout_s
-        error = StallTimeout(f"The model stalled for {settings.stall_timeout_s:g} s.")
-    if deadline.at <= at:
-        return deadline.at, DeadlineExceeded("The answer ran out of time and was cut short.")
-    return at, error

@@ -49,12 +49,71 @@ class Text(Frame):
 
 
 @dataclass(frozen=True, slots=True)
+class Thinking(Frame):
+    """A piece of the model's thinking, or (``redacted``) a thinking block it encrypted."""
+
+    kind = "thinking"
+    optional = frozenset({"text", "redacted"})
+    text: str | None = None
+    redacted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Tool(Frame):
+    """A server tool's call (``web_search``, ``web_fetch``), once its input is complete."""
+
+    kind = "tool"
+    id: str
+    name: str
+    input: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult(Frame):
+    """A server tool's result: the sources it found (``{"url", "title"}``) or its error code."""
+
+    kind = "tool_result"
+    optional = frozenset({"results", "error_code"})
+    tool_use_id: str
+    results: list[dict[str, str]] | None = None
+    error_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Citation(Frame):
+    """A source the text that follows cites, in stream order."""
+
+    kind = "citation"
+    url: str
+    title: str
+    cited_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal(Frame):
+    """The model declined to answer; ``usage`` follows."""
+
+    kind = "refusal"
+    optional = frozenset({"category", "explanation"})
+    category: str | None = None
+    explanation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Usage(Frame):
-    """The answer's token counts and cost, once, before ``done``."""
+    """The answer's token counts, cost and stop reason, once, before ``done``."""
 
     kind = "usage"
     optional = frozenset(
-        {"cache_creation_input_tokens", "cache_read_input_tokens", "estimated", "cost_usd"}
+        {
+            "cache_creation_input_tokens",
+            "cache_read_input_tokens",
+            "estimated",
+            "cost_usd",
+            "stop_reason",
+            "web_search_requests",
+            "web_fetch_requests",
+        }
     )
     input_tokens: int
     output_tokens: int
@@ -62,6 +121,9 @@ class Usage(Frame):
     cache_read_input_tokens: int | None = None
     estimated: bool = False  # the provider had not reported its final count
     cost_usd: float | None = None
+    stop_reason: str | None = None  # the provider's; None when the answer ended before it said
+    web_search_requests: int | None = None
+    web_fetch_requests: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +146,18 @@ class Done(Frame):
     stop_reason: str
 
 
-FRAME_TYPES: tuple[type[Frame], ...] = (Start, Text, Usage, Error, Done)
+FRAME_TYPES: tuple[type[Frame], ...] = (
+    Start,
+    Text,
+    Thinking,
+    Tool,
+    ToolResult,
+    Citation,
+    Refusal,
+    Usage,
+    Error,
+    Done,
+)
 
 
 def fields_of(frame_type: type[Frame]) -> tuple[list[str], list[str]]:

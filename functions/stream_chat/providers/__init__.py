@@ -1,14 +1,17 @@
 """Providers turn a chat request into a stream of normalised events (``providers.events``).
 
 ``open()`` prepares one upstream request and returns its ``ProviderCall`` without touching
-the network, so the request can be aborted at every moment, even before it is sent.
+the network, so the request can be aborted at every moment, even before it is sent. ``paused``
+is the content of a turn the model paused (``pause_turn``): the request continues it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from stream_chat.chat_request import ChatRequest
     from stream_chat.deadline import Deadline
     from stream_chat.providers.events import ProviderCall
@@ -18,7 +21,9 @@ if TYPE_CHECKING:
 class Provider(Protocol):
     def model_label(self, request: ChatRequest) -> str: ...
 
-    def open(self, request: ChatRequest, deadline: Deadline) -> ProviderCall: ...
+    def open(
+        self, request: ChatRequest, deadline: Deadline, paused: Sequence[dict[str, Any]] = ()
+    ) -> ProviderCall: ...
 
 
 def make_provider(settings: Settings) -> Provider:

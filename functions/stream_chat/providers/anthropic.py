@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +24,9 @@ from stream_chat.deadline import Deadline
 from stream_chat.errors import ProviderProtocolError, ProviderRejected, StreamChatError
 from stream_chat.providers import sdk_internals
 from stream_chat.providers.abortable_http import Attempt, abortable_client
+from stream_chat.providers.anthropic_blocks import BlockReader
 from stream_chat.providers.anthropic_errors import map_error
-from stream_chat.providers.anthropic_events import field, optional, translated
+from stream_chat.providers.anthropic_events import field
 from stream_chat.providers.events import MessageEnd, ProviderEvent
 from stream_chat.providers.message_params import message_params
 from stream_chat.settings import Settings
@@ -106,8 +107,10 @@ class AnthropicProvider:
     def model_label(self, request: ChatRequest) -> str:
         return request.model
 
-    def open(self, request: ChatRequest, deadline: Deadline) -> AnthropicStream:
-        send = messages_sender(self._client(), request, deadline, self._settings)
+    def open(
+        self, request: ChatRequest, deadline: Deadline, paused: Sequence[dict[str, Any]] = ()
+    ) -> AnthropicStream:
+        send = messages_sender(self._client(), request, deadline, self._settings, paused)
         return AnthropicStream(send)
 
     def _client(self) -> anthropic.Anthropic:
@@ -142,18 +145,26 @@ def messages_sender(
     request: ChatRequest,
     deadline: Deadline,
     settings: Settings,
+    paused: Sequence[dict[str, Any]] = (),
 ) -> Callable[[], anthropic.Stream[Any]]:
-    """A streamed Messages request, sent when called, within the time left at that moment."""
+    """A streamed Messages request, sent when called, within the time left at that moment.
+
+    ``paused``: the content of a turn that paused (``pause_turn``), sent back as the assistant's
+    message so the model continues it, with the same thinking and tools.
+    """
     params = message_params(request, settings)
     connect_timeout_s = settings.connect_timeout_s
+    messages: list[Any] = [message.to_api() for message in request.messages]
+    if paused:
+        messages.append({"role": "assistant", "content": list(paused)})
 
     def send() -> anthropic.Stream[Any]:
         remaining = max(0.001, deadline.remaining())
-        return client.messages.create(  # type: ignore[return-value]  # stream=True: a Stream
+        return client.messages.create(
             model=request.model,
             max_tokens=params.max_tokens,
             system=request.system,
-            messages=[message.to_api() for message in request.messages],  # type: ignore[misc]
+            messages=messages,
             thinking=params.thinking,
             tools=params.tools,
             stream=True,
@@ -173,6 +184,7 @@ class AnthropicStream:
         self._wire = wire
         self._attempt = Attempt()
         self._events: anthropic.Stream[Any] | None = None
+        self._reader = BlockReader()
         self.request_id: str | None = None
 
     def __iter__(self) -> Iterator[ProviderEvent]:
@@ -191,20 +203,20 @@ class AnthropicStream:
                 error.request_id = error.request_id or self.request_id
                 raise error from exc
 
+    def content(self) -> list[dict[str, Any]]:
+        """The turn's complete content blocks so far, as a request carries them."""
+        return self._reader.content()
+
     def _translate(self, events: anthropic.Stream[Any]) -> Iterator[ProviderEvent]:
-        stop_reason = "end_turn"
+        reader = self._reader
         for event in events:
             kind = field(event, "type", str)
             if kind == "message_stop":
                 self._attempt.release()  # nothing is left to stop: an abort must not cut the drain
-                yield MessageEnd(stop_reason)
+                yield MessageEnd(reader.stop_reason, reader.details)
                 _drain(events)
                 return
-            if kind == "message_delta":
-                delta = field(event, "delta", object)
-                stop_reason = optional(delta, "stop_reason", str) or stop_reason
-            if (normalised := translated(event, kind)) is not None:
-                yield normalised
+            yield from reader.read(event, kind)
         raise ProviderProtocolError(
             "The model provider's stream ended before message_stop.", request_id=self.request_id
         )

@@ -24,6 +24,8 @@ from __future__ import annotations
 import contextlib
 import importlib
 import threading
+from collections.abc import Sequence
+from typing import Any
 
 import httpx2
 from anthropic.lib.bedrock import AnthropicBedrock
@@ -95,10 +97,12 @@ class BedrockProvider:
     def model_label(self, request: ChatRequest) -> str:
         return request.model
 
-    def open(self, request: ChatRequest, deadline: Deadline) -> AnthropicStream:
+    def open(
+        self, request: ChatRequest, deadline: Deadline, paused: Sequence[dict[str, Any]] = ()
+    ) -> AnthropicStream:
         with self._lock:
             client = self._client
-        send = messages_sender(client, request, deadline, self._settings)
+        send = messages_sender(client, request, deadline, self._settings, paused)
         return AnthropicStream(send, BEDROCK_WIRE)
 
 

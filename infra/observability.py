@@ -22,7 +22,13 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from stream_chat.accounting.endings import ALARMING, Ending
-from stream_chat.accounting.names import NAMESPACE, TOKEN_METRICS, Dimension, Metric
+from stream_chat.accounting.names import (
+    NAMESPACE,
+    SERVER_TOOL_METRICS,
+    TOKEN_METRICS,
+    Dimension,
+    Metric,
+)
 
 FIVE_MINUTES = cdk.Duration.minutes(5)
 HOUR = cdk.Duration.hours(1)
@@ -119,6 +125,13 @@ class Observability(Construct):
                 [
                     _sum(_by_ending(name, "Sum", ENDINGS), HOUR, name)
                     for name in TOKEN_METRICS.values()
+                ],
+            ),
+            _graph(
+                "Server tool uses per hour",
+                [
+                    _sum(_by_ending(name, "Sum", ENDINGS), HOUR, name)
+                    for name in SERVER_TOOL_METRICS.values()
                 ],
             ),
             _graph(

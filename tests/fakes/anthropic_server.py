@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
+from tests.fakes.anthropic_blocks import Block
+
 # The shapes every platform shares; a platform's own fake adds its faults (any other string).
 Fault = Literal[
     "http_429",
@@ -64,6 +66,11 @@ class Reply:
     fault: Fault | str | None = None
     fault_after: int = 2  # deltas sent before a mid-stream fault
     stall_s: float = 30.0  # how long `stall_with_pings` pings, or `no_head` stays silent, at most
+    # Content blocks to play instead of ``texts`` (``tests.fakes.anthropic_blocks``).
+    blocks: tuple[Block, ...] | None = None
+    stop_details: dict[str, Any] | None = None  # message_delta's, e.g. a refusal's category
+    server_tool_use: dict[str, int] | None = None  # the final usage's server tool counts
+    chunk_bytes: int | None = None  # cut every event into chunks this long (inside characters)
 
 
 @dataclass
@@ -307,6 +314,7 @@ class _MessagesHandler(BaseHTTPRequestHandler):
         self.send_header("transfer-encoding", "chunked")
         self.send_header(self.request_id_header, record.request_id)
         self.end_headers()
+        self.chunk_bytes = reply.chunk_bytes
         try:
             _Script(self, record, body, reply).play()
         except (ClientGone, BrokenPipeError, ConnectionResetError):
@@ -316,9 +324,14 @@ class _MessagesHandler(BaseHTTPRequestHandler):
             record.close(client=False)
 
     # -- low-level writing, used by _Script ------------------------------------------------
+    chunk_bytes: int | None = None
+
     def send_event(self, name: str, data: dict[str, Any] | str) -> None:
-        payload = data if isinstance(data, str) else json.dumps(data)
-        self.send_chunk(f"event: {name}\ndata: {payload}\n\n".encode())
+        payload = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+        encoded = f"event: {name}\ndata: {payload}\n\n".encode()
+        size = self.chunk_bytes or len(encoded)
+        for start in range(0, len(encoded), size):
+            self.send_chunk(encoded[start : start + size])
 
     def send_chunk(self, data: bytes) -> None:
         self._check_client()
@@ -362,6 +375,9 @@ class _Script:
     def play(self) -> None:
         out, reply = self.out, self.reply
         out.send_event("message_start", self._message_start())
+        if reply.blocks is not None:
+            self._play_blocks(reply.blocks)
+            return
         out.send_event(
             "content_block_start",
             {
@@ -388,6 +404,21 @@ class _Script:
         if reply.fault and len(reply.texts) <= reply.fault_after and self._fault():
             return
         self._finish()
+
+    def _play_blocks(self, blocks: tuple[Block, ...]) -> None:
+        out = self.out
+        for index, block in enumerate(blocks):
+            start = {"type": "content_block_start", "index": index, "content_block": block.start}
+            out.send_event("content_block_start", start)
+            if index == 0:
+                out.send_event("ping", {"type": "ping"})
+            for delta in block.deltas:
+                self._pause(self.reply.delay_s)
+                event = {"type": "content_block_delta", "index": index, "delta": delta}
+                out.send_event("content_block_delta", event)
+                self.record.deltas_sent += 1
+            out.send_event("content_block_stop", {"type": "content_block_stop", "index": index})
+        self._end(sum(len(block.deltas) for block in blocks))
 
     def _pause(self, seconds: float) -> None:
         every = self.reply.ping_every_s
@@ -452,17 +483,19 @@ class _Script:
         }
 
     def _finish(self) -> None:
+        self.out.send_event("content_block_stop", {"type": "content_block_stop", "index": 0})
+        self._end(len(self.reply.texts))
+
+    def _end(self, deltas: int) -> None:
         out, reply = self.out, self.reply
-        out_tokens = reply.output_tokens if reply.output_tokens is not None else len(reply.texts)
-        out.send_event("content_block_stop", {"type": "content_block_stop", "index": 0})
-        out.send_event(
-            "message_delta",
-            {
-                "type": "message_delta",
-                "delta": {"stop_reason": reply.stop_reason, "stop_sequence": None},
-                "usage": {"output_tokens": out_tokens},
-            },
-        )
+        out_tokens = reply.output_tokens if reply.output_tokens is not None else deltas
+        delta: dict[str, Any] = {"stop_reason": reply.stop_reason, "stop_sequence": None}
+        if reply.stop_details is not None:
+            delta["stop_details"] = reply.stop_details
+        usage: dict[str, Any] = {"output_tokens": out_tokens}
+        if reply.server_tool_use is not None:
+            usage["server_tool_use"] = reply.server_tool_use
+        out.send_event("message_delta", {"type": "message_delta", "delta": delta, "usage": usage})
         out.send_event("message_stop", {"type": "message_stop"})
         out.end_chunks()
         self.record.complete()
@@ -473,8 +506,10 @@ def _check_request(body: dict[str, Any]) -> None:
         raise ValueError("stream: this fake only streams")
     if not isinstance(body["model"], str) or not isinstance(body["max_tokens"], int):
         raise TypeError("model and max_tokens are required")
-    if not body["messages"] or body["messages"][-1]["role"] != "user":
-        raise ValueError("messages: must end with a user turn")
+    roles = [message["role"] for message in body["messages"]]
+    # A paused turn is continued by sending it back: the assistant's, after the user's.
+    if roles[-1:] != ["user"] and roles[-2:] != ["user", "assistant"]:
+        raise ValueError("messages: must end with a user turn, or an assistant turn to continue")
 
 
 def _error_body(kind: str, message: str) -> dict[str, Any]:

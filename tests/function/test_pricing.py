@@ -37,6 +37,12 @@ def test_cost_counts_every_kind_of_token_to_the_micro_dollar() -> None:
     assert SONNET.cost(Usage(0, 0)) == 0.0
 
 
+def test_web_searches_cost_ten_dollars_per_thousand_and_fetches_nothing_more() -> None:
+    assert SONNET.cost(Usage(0, 0, web_search_requests=3)) == 0.03
+    assert SONNET.cost(Usage(1_000, 100, web_search_requests=1)) == 0.0145  # 0.003 + 0.0015 + 0.01
+    assert SONNET.cost(Usage(0, 0, web_fetch_requests=5)) == 0.0
+
+
 @pytest.mark.parametrize(
     "model",
     [

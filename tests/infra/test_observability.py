@@ -72,6 +72,12 @@ def test_tokens_and_cost_per_hour_add_up_every_ending(default: Template) -> None
     assert all(m[-1]["period"] == 3600 for m in cost["metrics"])
 
 
+def test_web_searches_and_fetches_per_hour_add_up_every_ending(default: Template) -> None:
+    tools = widget(default, "Server tool uses per hour")
+    for name in ("WebSearchRequests", "WebFetchRequests"):
+        assert len(stream_metrics(tools, name)) == len(list(Ending))
+
+
 def test_errors_throttles_concurrency_duration_and_cancel_latency(default: Template) -> None:
     errors = widget(default, "Errors")["metrics"]
     assert any("AWS/Lambda" in m and "Errors" in m for m in errors)

@@ -17,7 +17,13 @@ from __future__ import annotations
 
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from stream_chat.accounting.names import NAMESPACE, TOKEN_METRICS, Dimension, Metric
+from stream_chat.accounting.names import (
+    NAMESPACE,
+    SERVER_TOOL_METRICS,
+    TOKEN_METRICS,
+    Dimension,
+    Metric,
+)
 from stream_chat.accounting.record import AnswerRecord
 
 MS = MetricUnit.Milliseconds
@@ -54,7 +60,7 @@ def _values(record: AnswerRecord) -> list[tuple[str, MetricUnit, float]]:
     if record.cancel_latency_s is not None:
         values.append((Metric.CANCEL_LATENCY, MS, _ms(record.cancel_latency_s)))
     usage = outcome.usage
-    for field, metric in TOKEN_METRICS.items():
+    for field, metric in {**TOKEN_METRICS, **SERVER_TOOL_METRICS}.items():
         values.append((metric, COUNT, (getattr(usage, field) if usage else None) or 0))
     if usage is not None and usage.cost_usd is not None:
         values.append((Metric.ESTIMATED_COST, MetricUnit.NoUnit, usage.cost_usd))

@@ -23,6 +23,8 @@ class Metric(StrEnum):
     CACHE_READ_INPUT_TOKENS = "CacheReadInputTokens"
     CACHE_CREATION_INPUT_TOKENS = "CacheCreationInputTokens"
     ESTIMATED_COST = "EstimatedCost"
+    WEB_SEARCH_REQUESTS = "WebSearchRequests"
+    WEB_FETCH_REQUESTS = "WebFetchRequests"
     # One per request refused before any answer (dimension Code): 4xx, then 5xx.
     REJECTED_REQUESTS = "RejectedRequests"
     FAILED_REQUESTS = "FailedRequests"
@@ -40,4 +42,10 @@ TOKEN_METRICS: dict[str, Metric] = {
     "output_tokens": Metric.OUTPUT_TOKENS,
     "cache_read_input_tokens": Metric.CACHE_READ_INPUT_TOKENS,
     "cache_creation_input_tokens": Metric.CACHE_CREATION_INPUT_TOKENS,
+}
+
+# The ``usage`` frame's server tool counts, and the metric each is published as.
+SERVER_TOOL_METRICS: dict[str, Metric] = {
+    "web_search_requests": Metric.WEB_SEARCH_REQUESTS,
+    "web_fetch_requests": Metric.WEB_FETCH_REQUESTS,
 }

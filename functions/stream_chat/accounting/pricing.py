@@ -12,6 +12,10 @@ table, e.g. ``{"claude-sonnet-4-6": {"input": 3, "output": 15, "cache_write": 3.
 Bedrock model ids (``anthropic.claude-haiku-4-5-20251001-v1:0``, with a ``us.``/``eu.``/
 ``global.`` inference-profile prefix) and dated Anthropic ids resolve to the base model's price.
 Bedrock's regional-endpoint surcharge is not modelled; list an exact id to price it differently.
+
+Web search is billed per use, whatever the model: $10 per 1,000 searches
+(https://platform.claude.com/docs/en/agents-and-tools/tool-use/web-search-tool, "Usage and
+pricing"). Web fetch has no charge of its own: the pages it reads are input tokens.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 from stream_chat.protocol.frames import Usage
 
 PER_TOKENS = 1_000_000
+WEB_SEARCH_USD = 10 / 1000  # per search
 # Micro-dollars: finer than any single token's price, so nothing is rounded away.
 DIGITS = 6
 
@@ -43,14 +48,15 @@ class Prices:
     cache_read: float
 
     def cost(self, usage: Usage) -> float:
-        """The cost of the token counts in a ``usage`` frame, in USD."""
+        """The cost of the token counts and searches in a ``usage`` frame, in USD."""
         total: float = (
             usage.input_tokens * self.input
             + usage.output_tokens * self.output
             + (usage.cache_creation_input_tokens or 0) * self.cache_write
             + (usage.cache_read_input_tokens or 0) * self.cache_read
         )
-        return round(total / PER_TOKENS, DIGITS)
+        searches = (usage.web_search_requests or 0) * WEB_SEARCH_USD
+        return round(total / PER_TOKENS + searches, DIGITS)
 
 
 PriceTable = Mapping[str, Prices]

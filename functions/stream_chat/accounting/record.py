@@ -20,6 +20,8 @@ TOKEN_FIELDS = (
     "output_tokens",
     "cache_creation_input_tokens",
     "cache_read_input_tokens",
+    "web_search_requests",
+    "web_fetch_requests",
 )
 
 

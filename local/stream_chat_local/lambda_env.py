@@ -23,6 +23,9 @@ def worker_env(
     env.setdefault("STREAM_CHAT_CANCEL_SQLITE_PATH", str(scratch / "cancel.sqlite3"))
     env.setdefault("STREAM_CHAT_LIMITS_SQLITE_PATH", str(scratch / "limits.sqlite3"))
     env.setdefault("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1"))
+    if _demo(env):  # the offline model shows thinking and search too, so the page offers them
+        env.setdefault("STREAM_CHAT_THINKING", "true")
+        env.setdefault("STREAM_CHAT_WEB_SEARCH", "true")
     env.update(
         {
             "_HANDLER": args.handler,
@@ -34,6 +37,14 @@ def worker_env(
         }
     )
     return env
+
+
+def _demo(env: Mapping[str, str]) -> bool:
+    """Whether answers come from the offline model (``Settings``' choice with these variables)."""
+    provider = env.get("STREAM_CHAT_PROVIDER", "").strip()
+    if provider:
+        return provider == "demo"
+    return not (env.get("ANTHROPIC_API_KEY") or env.get("STREAM_CHAT_ANTHROPIC_SECRET_ARN"))
 
 
 def cancel_env(env: Mapping[str, str]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from typing import Any
 class Block:
     start: dict[str, Any]  # the content_block of content_block_start
     deltas: tuple[dict[str, Any], ...] = ()
+    pause_s: float = 0.0  # silence before the block starts (pings only, if the reply sends them)
 
 
 def text(*pieces: str) -> Block:

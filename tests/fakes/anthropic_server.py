@@ -408,6 +408,7 @@ class _Script:
     def _play_blocks(self, blocks: tuple[Block, ...]) -> None:
         out = self.out
         for index, block in enumerate(blocks):
+            self._pause(block.pause_s)
             start = {"type": "content_block_start", "index": index, "content_block": block.start}
             out.send_event("content_block_start", start)
             if index == 0:

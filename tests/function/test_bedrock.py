@@ -17,6 +17,7 @@ from stream_chat.providers import make_provider
 from stream_chat.providers.bedrock import BedrockProvider
 from stream_chat.runtime.context import LambdaContext
 from stream_chat.settings import Settings, SettingsError
+from tests.fakes import anthropic_blocks as blocks
 from tests.fakes.bedrock_server import FakeBedrock, Reply
 from tests.function.answers import SILENT, Answer, assert_cancelled, cancel, closed_after, warm
 from tests.function.conftest import Invoke, build_function, chat_event, timed_invoke, user
@@ -63,6 +64,24 @@ def test_an_answer_streams_with_the_same_frames(invoke: Invoke, fake_bedrock: Fa
         {"type": "done", "stop_reason": "end_turn"},
     ]
     assert fake_bedrock.wait_for_end(0, timeout=5).completed
+
+
+def test_thinking_streams_with_the_same_frames_and_its_signature_stays(
+    invoke: Invoke, fake_bedrock: FakeBedrock
+) -> None:
+    turn = (blocks.thinking("Let me ", "thínk."), blocks.redacted_thinking(), blocks.text("Done."))
+    fake_bedrock.enqueue(Reply(blocks=turn, stop_reason="max_tokens"))
+    body = {**user(), "thinking": True}
+    _, frames = invoke(chat_event(body), thinking=True)
+    assert frames[1:-2] == [
+        {"type": "thinking", "text": "Let me "},
+        {"type": "thinking", "text": "thínk."},
+        {"type": "thinking", "redacted": True},
+        {"type": "text", "text": "Done."},
+    ]
+    assert frames[-2]["stop_reason"] == "max_tokens" == frames[-1]["stop_reason"]
+    assert blocks.SIGNATURE not in str(frames)
+    assert fake_bedrock.requests[0]["thinking"]["type"] == "adaptive"
 
 
 def test_the_request_is_signed_for_bedrock_in_the_region(

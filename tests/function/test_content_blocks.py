@@ -3,6 +3,7 @@ wire server: thinking, server tool calls and results, citations, refusals, pause
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from typing import Any
 
@@ -255,3 +256,31 @@ def test_a_tool_input_that_is_not_json_is_a_protocol_error(
     frames = ask(invoke, provider_attempts=1)
     assert [f["type"] for f in frames] == ["start", "error", "usage", "done"]
     assert frames[1]["code"] == "provider_protocol_error"
+
+
+def test_a_running_server_tool_may_be_silent_longer_than_the_stall_timeout(
+    invoke: Invoke, fake_anthropic: FakeAnthropic
+) -> None:
+    searched = dataclasses.replace(blocks.search_results("srvtoolu_1", (URL, "W")), pause_s=1.2)
+    fake_anthropic.enqueue(
+        Reply(
+            blocks=(
+                blocks.server_tool("srvtoolu_1", "web_search", '{"query": "x"}'),
+                searched,
+                blocks.text("Found."),
+            ),
+            ping_every_s=0.1,
+        )
+    )
+    frames = ask(invoke, stall_timeout_s=0.3)
+    assert [f["type"] for f in frames] == ["start", "tool", "tool_result", "text", "usage", "done"]
+
+
+def test_silence_with_no_tool_running_is_still_a_stall(
+    invoke: Invoke, fake_anthropic: FakeAnthropic
+) -> None:
+    late = dataclasses.replace(blocks.text("late"), pause_s=1.2)
+    fake_anthropic.enqueue(Reply(blocks=(blocks.thinking("hm"), late), ping_every_s=0.1))
+    frames = ask(invoke, stall_timeout_s=0.3)
+    assert [f["type"] for f in frames] == ["start", "thinking", "error", "usage", "done"]
+    assert frames[2]["code"] == "stall_timeout"

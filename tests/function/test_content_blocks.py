@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from stream_chat.answer.continuation import MAX_CONTINUATIONS
+from stream_chat.answer.continuation import MAX_CONTINUATIONS, output_cap
+from stream_chat.chat_request import ChatRequest
 from tests.fakes import anthropic_blocks as blocks
 from tests.fakes.anthropic_blocks import SIGNATURE, Block
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
@@ -284,3 +285,12 @@ def test_silence_with_no_tool_running_is_still_a_stall(
     frames = ask(invoke, stall_timeout_s=0.3)
     assert [f["type"] for f in frames] == ["start", "thinking", "error", "usage", "done"]
     assert frames[2]["code"] == "stall_timeout"
+
+
+def test_the_output_estimate_is_capped_by_every_call_an_answer_may_make() -> None:
+    asked = ChatRequest((), "", max_tokens=100, model="m")
+    assert output_cap(asked, thinking_budget_tokens=2048) == 100
+    thinking = dataclasses.replace(asked, thinking=True)
+    assert output_cap(thinking, thinking_budget_tokens=2048) == 2148
+    searching = dataclasses.replace(thinking, search=True)
+    assert output_cap(searching, thinking_budget_tokens=2048) == 2148 * (1 + MAX_CONTINUATIONS)

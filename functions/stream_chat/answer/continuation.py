@@ -10,11 +10,19 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 
+from stream_chat.chat_request import ChatRequest
 from stream_chat.providers.events import UsageUpdate
 
 MAX_CONTINUATIONS = 3
 # A continuation needs at least this long left before the deadline, or it could not answer.
 CONTINUE_FLOOR_S = 1.0
+
+
+def output_cap(request: ChatRequest, thinking_budget_tokens: int) -> int:
+    """The most output tokens an answer can bill: each call's cap (the thinking budget comes on
+    top of the answer's, as ``message_params`` asks) times the calls a paused turn may take."""
+    per_call = request.max_tokens + (thinking_budget_tokens if request.thinking else 0)
+    return per_call * (1 + MAX_CONTINUATIONS if request.search else 1)
 
 
 class SummedUsage:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from stream_chat.accounting.pricing import price_of
 from stream_chat.accounting.record import AnswerRecord, Outcome
 from stream_chat.accounting.settle import settle
+from stream_chat.answer.continuation import output_cap
 from stream_chat.answer.inbox import CancelRequested, Failed, Inbox
 from stream_chat.answer.relay import Relay
 from stream_chat.answer.upstream import Upstream
@@ -89,7 +90,7 @@ class AnswerPipeline:
         relay = Relay(
             Start(answer.stream_id, answer.model),
             outcome,
-            max_tokens=answer.request.max_tokens,
+            max_tokens=output_cap(answer.request, self.settings.thinking_budget_tokens),
             prices=price_of(self.settings.prices, answer.model),
             on_end=upstream.abort,
         )

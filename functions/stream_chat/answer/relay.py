@@ -35,7 +35,7 @@ logger = Logger(service="stream-chat", child=True)
 class UsageTally:
     """Token counts as reported, and an estimate for text the provider has not counted yet."""
 
-    max_tokens: int  # the request's: the provider never generates more
+    max_tokens: int  # the answer's cap over all its calls: the provider never generates more
     reported: UsageUpdate = field(default_factory=UsageUpdate)
     chars: int = 0
     final: bool = False

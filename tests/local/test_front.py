@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import pytest
 
 from stream_chat.cancellation.sqlite import SQLiteRegistry
 from stream_chat.settings import ENV, Settings, SettingsError
+from stream_chat_local.lambda_env import worker_env
 from stream_chat_page import page_config
 from tests.local.conftest import StartServe, alive
 from tests.local.test_serve import DEMO, chat, read_stream
@@ -56,12 +58,15 @@ def test_config_json_comes_from_the_settings(start_serve: StartServe) -> None:
         "heartbeatS": 3.0,
         "firstTokenTimeoutS": 40.0,
         "auth": None,
-        "features": {"thinking": False, "search": False},
+        # serve's demo model shows thinking and search, so they are offered unless turned off.
+        "features": {"thinking": True, "search": True},
     }
 
 
 def test_config_json_says_what_a_message_may_ask_for(start_serve: StartServe) -> None:
-    serve = start_serve(STREAM_CHAT_THINKING="true", STREAM_CHAT_WEB_FETCH="true")
+    serve = start_serve(
+        STREAM_CHAT_THINKING="true", STREAM_CHAT_WEB_SEARCH="false", STREAM_CHAT_WEB_FETCH="true"
+    )
 
     client = serve.request("GET", "/config.json")
 
@@ -178,3 +183,21 @@ def test_cancels_on_disconnect_share_one_registry() -> None:
         front.cancel(stream_id)
 
     assert registry.cancelled == ["a", "b", "a"]  # one registry, built once by serve
+
+
+@pytest.mark.parametrize(
+    ("environ", "thinking", "search"),
+    [
+        ({}, "true", "true"),  # the demo model: offered
+        ({"STREAM_CHAT_THINKING": "false"}, "false", "true"),  # turned off: stays off
+        ({"ANTHROPIC_API_KEY": "k"}, None, None),  # Claude: the settings' own default (off)
+        ({"STREAM_CHAT_PROVIDER": "bedrock"}, None, None),
+    ],
+)
+def test_serve_offers_thinking_and_search_only_with_the_demo_model(
+    tmp_path: Path, environ: dict[str, str], thinking: str | None, search: str | None
+) -> None:
+    args = argparse.Namespace(handler="stream_chat.handler.lambda_handler", timeout=30.0)
+    env = worker_env(environ, args, tmp_path)
+    assert env.get("STREAM_CHAT_THINKING") == thinking
+    assert env.get("STREAM_CHAT_WEB_SEARCH") == search

@@ -14,8 +14,11 @@ from stream_chat.protocol.frames import (
     Done,
     Error,
     Frame,
+    Refusal,
     Start,
     Text,
+    Thinking,
+    ToolResult,
     Usage,
     fields_of,
 )
@@ -78,3 +81,26 @@ def test_a_frame_is_its_type_first_then_its_fields_and_never_a_null() -> None:
         "retryable": True,
     }
     assert Done("end_turn").data() == {"type": "done", "stop_reason": "end_turn"}
+
+
+def test_the_v2_frames_leave_out_what_they_do_not_carry() -> None:
+    assert Thinking(text="hm").data() == {"type": "thinking", "text": "hm"}
+    assert Thinking(redacted=True).data() == {"type": "thinking", "redacted": True}
+    assert ToolResult("t1", error_code="unavailable").data() == {
+        "type": "tool_result",
+        "tool_use_id": "t1",
+        "error_code": "unavailable",
+    }
+    assert ToolResult("t1", results=[]).data() == {
+        "type": "tool_result",
+        "tool_use_id": "t1",
+        "results": [],  # a search that found nothing: an empty list, not an absent field
+    }
+    assert Refusal().data() == {"type": "refusal"}
+    assert Usage(1, 2, stop_reason="pause_turn", web_search_requests=0).data() == {
+        "type": "usage",
+        "input_tokens": 1,
+        "output_tokens": 2,
+        "stop_reason": "pause_turn",
+        "web_search_requests": 0,
+    }

@@ -8,13 +8,22 @@ import { ProtocolError } from "./chat-errors.js";
 /**
  * @typedef {{type: "start", stream_id: string, model: string}} StartEvent
  * @typedef {{type: "text", text: string}} TextEvent
+ * @typedef {{type: "thinking", text?: string, redacted?: boolean}} ThinkingEvent
+ * @typedef {{type: "tool", id: string, name: string, input: Record<string, unknown>}} ToolEvent
+ * @typedef {{url: string, title: string}} ToolResultItem
+ * @typedef {{type: "tool_result", tool_use_id: string, results?: ToolResultItem[],
+ *   error_code?: string}} ToolResultEvent
+ * @typedef {{type: "citation", url: string, title: string, cited_text: string}} CitationEvent
+ * @typedef {{type: "refusal", category?: string, explanation?: string}} RefusalEvent
  * @typedef {{type: "usage", input_tokens: number, output_tokens: number, estimated?: boolean,
  *   cache_creation_input_tokens?: number, cache_read_input_tokens?: number,
- *   cost_usd?: number}} UsageEvent
+ *   cost_usd?: number, stop_reason?: string, web_search_requests?: number,
+ *   web_fetch_requests?: number}} UsageEvent
  * @typedef {{type: "error", code: string, message: string, retryable: boolean,
  *   request_id?: string}} ErrorEvent
  * @typedef {{type: "done", stop_reason: string}} DoneEvent
- * @typedef {StartEvent | TextEvent | UsageEvent | ErrorEvent | DoneEvent} StreamEvent
+ * @typedef {StartEvent | TextEvent | ThinkingEvent | ToolEvent | ToolResultEvent | CitationEvent
+ *   | RefusalEvent | UsageEvent | ErrorEvent | DoneEvent} StreamEvent
  * @typedef {import("./sse-parser.js").SseEvent} SseEvent
  */
 
@@ -22,6 +31,11 @@ import { ProtocolError } from "./chat-errors.js";
 export const REQUIRED = {
   start: { stream_id: "string", model: "string" },
   text: { text: "string" },
+  thinking: {},
+  tool: { id: "string", name: "string", input: "object" },
+  tool_result: { tool_use_id: "string" },
+  citation: { url: "string", title: "string", cited_text: "string" },
+  refusal: {},
   usage: { input_tokens: "number", output_tokens: "number" },
   error: { code: "string", message: "string", retryable: "boolean" },
   done: { stop_reason: "string" },

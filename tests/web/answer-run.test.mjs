@@ -34,6 +34,15 @@ class RecordingView {
   showError(error) {
     this.error = error;
   }
+  setParts(parts) {
+    this.parts = parts;
+  }
+  partsChanged() {
+    this.partsChanges = (this.partsChanges ?? 0) + 1;
+  }
+  cite(source) {
+    this.texts.push(`[${source}]`);
+  }
 }
 
 const server = useServer();

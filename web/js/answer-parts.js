@@ -201,6 +201,14 @@ export function stepLine(step) {
   return `${action} · ${step.results} result${step.results === 1 ? "" : "s"}`;
 }
 
+/**
+ * Whether a usage or done frame's reason is worth a sentence (and the answer's parts keeping).
+ * @param {string | undefined} reason
+ */
+export function stopTellsWhy(reason) {
+  return Boolean(reason && !NOT_PROVIDER_REASONS.includes(reason) && stopSentence({ reason }));
+}
+
 /** @type {Record<string, string | undefined>} */
 const STOP_SENTENCES = {
   end_turn: undefined,

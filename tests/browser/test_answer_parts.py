@@ -48,7 +48,8 @@ def expect_parts(turn: Locator) -> None:
     expect(turn.locator(".thinking-duration")).to_have_text("Thought for 1 s")
     thinking.click()
     expect(thinking).to_have_attribute("aria-expanded", "true")
-    expect(turn.locator(".thinking-text")).to_have_text("The user asks about Paris. I should search.")
+    thought = "The user asks about Paris. I should search."
+    expect(turn.locator(".thinking-text")).to_have_text(thought)
     expect(turn.locator(".thinking-redacted")).to_contain_text("encrypted")
     thinking.click()
     expect(turn.locator(".thinking-text")).to_be_hidden()

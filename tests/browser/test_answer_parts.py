@@ -149,3 +149,36 @@ def test_the_switches_are_hidden_and_never_sent_when_not_offered(page: Page) -> 
     expect(page.get_by_role("button", name="Search the web", exact=True)).to_have_count(0)
     expect_status(send(page, "Plain"), "done")
     assert set(bodies[0]) == {"messages"}
+
+
+def test_thinking_is_open_while_it_streams_and_closes_when_the_answer_starts(page: Page) -> None:
+    """A canned response arrives whole; the page's own turn view is fed frame by frame instead."""
+    page.evaluate(
+        """async () => {
+          const { TurnView } = await import("./js/turn-view.js");
+          const { emptyParts, foldEvent } = await import("./js/answer-parts.js");
+          const noop = () => {};
+          const view = new TurnView("Q", {
+            onRegenerate: noop, onContinue: noop, onShowVersion: noop, onChange: noop,
+            onEdit: noop,
+          });
+          document.getElementById("turns").append(view.element);
+          view.startAnswer("Q");
+          const parts = emptyParts();
+          view.setParts(parts);
+          window.__feed = (event) => {
+            foldEvent(parts, event, 0, performance.now());
+            if (event.type === "text") view.appendText(event.text);
+            view.partsChanged();
+          };
+        }"""
+    )
+    page.evaluate("window.__feed({type: 'thinking', text: 'Considering'})")
+    thinking = page.get_by_role("button", name="Thinking", exact=True)
+    expect(thinking).to_have_attribute("aria-expanded", "true")
+    expect(page.locator(".thinking-text")).to_have_text("Considering")
+    page.evaluate("window.__feed({type: 'thinking', text: ' more.'})")
+    expect(page.locator(".thinking-text")).to_have_text("Considering more.")
+    page.evaluate("window.__feed({type: 'text', text: 'The answer.'})")
+    expect(thinking).to_have_attribute("aria-expanded", "false")
+    expect(page.locator(".thinking-text")).to_be_hidden()

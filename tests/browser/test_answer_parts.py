@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.canned_stream import answer_with, ending, start, text, with_features
-from tests.browser.chat_page import answer, expect_status, send
+from tests.browser.chat_page import answer, axe_violations, expect_status, screenshots, send
 
 pytestmark = pytest.mark.browser
 
@@ -84,6 +84,9 @@ def test_thinking_steps_sources_and_citations_show_and_replay(page: Page) -> Non
     turn = send(page, "Tell me about Paris")
     expect_status(turn, "done")
     expect_parts(turn)
+    turn.get_by_role("button", name="Thinking", exact=True).click()
+    assert axe_violations(page) == []
+    screenshots(page, "answer-parts")
 
     page.reload()
     page.wait_for_selector("html[data-ready='true']")
@@ -125,6 +128,7 @@ def test_the_switches_are_sent_when_the_deployment_offers_them(page: Page) -> No
     expect_status(send(page, "Plain"), "done")
     think.click()
     expect(think).to_have_attribute("aria-pressed", "true")
+    assert axe_violations(page) == []
     expect_status(send(page, "Thinking"), "done")
     search.click()
     expect_status(send(page, "Both"), "done")

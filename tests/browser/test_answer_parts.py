@@ -84,6 +84,12 @@ def test_thinking_steps_sources_and_citations_show_and_replay(page: Page) -> Non
     turn = send(page, "Tell me about Paris")
     expect_status(turn, "done")
     expect_parts(turn)
+    turn.locator(".stats-details summary").click()
+    expect(turn.locator(".stats-list dt", has_text="Web searches")).to_be_visible()
+    expect(turn.locator(".stats-list dt", has_text="Web searches").locator("+ dd")).to_have_text(
+        "1"
+    )
+    turn.locator(".stats-details summary").click()
     turn.get_by_role("button", name="Thinking", exact=True).click()
     assert axe_violations(page) == []
     screenshots(page, "answer-parts")

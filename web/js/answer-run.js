@@ -231,6 +231,8 @@ export class AnswerRun {
       estimated: snapshot.estimated,
       inputTokens: usage?.input_tokens,
       costUsd: usage?.cost_usd,
+      webSearches: usage?.web_search_requests || undefined,
+      webFetches: usage?.web_fetch_requests || undefined,
     };
     if (this.#answer.parts) settleParts(this.#answer.parts, performance.now());
     const finalStats = formatStats(snapshot);

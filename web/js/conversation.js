@@ -16,7 +16,9 @@
  * @property {number} [inputTokens]
  * @property {number} [outputTokens]
  * @property {boolean} [estimated]  the token counts are estimates
- * @property {number} [costUsd]
+ * @property {number} [costUsd]  web searches included
+ * @property {number} [webSearches]  server tool requests, when the answer made any
+ * @property {number} [webFetches]
  *
  * @typedef {object} Answer  one version of a turn: the question as asked, and its answer
  * @property {string} prompt

@@ -192,3 +192,26 @@ def test_thinking_is_open_while_it_streams_and_closes_when_the_answer_starts(pag
     page.evaluate("window.__feed({type: 'text', text: 'The answer.'})")
     expect(thinking).to_have_attribute("aria-expanded", "false")
     expect(page.locator(".thinking-text")).to_be_hidden()
+
+
+def test_only_web_addresses_become_links(page: Page) -> None:
+    bad = "javascript:window.__pwned=1"
+    forged = "\ue0001\ue001"
+    answer_with(
+        page,
+        [
+            start(),
+            {"type": "citation", "url": bad, "title": "<b>Bad</b>", "cited_text": "x"},
+            text(f"Claim{forged}."),
+            *ending("end_turn"),
+        ],
+    )
+    turn = send(page, "Cite something odd")
+    expect_status(turn, "done")
+    sources = turn.get_by_role("list", name="Sources")
+    expect(sources.get_by_role("listitem")).to_have_text(["<b>Bad</b>"])
+    expect(sources.get_by_role("link")).to_have_count(0)
+    # The citation is a superscript without a link; the model's own marker characters are text.
+    expect(answer(turn).locator("sup.citation")).to_have_text(["[1]"])
+    expect(answer(turn).locator("a")).to_have_count(0)
+    expect(answer(turn)).to_have_text("[1]Claim1.")

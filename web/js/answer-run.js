@@ -88,8 +88,10 @@ export class AnswerRun {
    * @param {ChatMessage[]} history
    */
   async run(history) {
-    // A continuation goes on with what the answer streamed so far, but will stop anew.
+    // A continuation goes on with what the answer streamed so far, but will stop anew; a
+    // thinking left open by a page that closed was timed by that page's clock.
     if (this.#answer.parts) delete this.#answer.parts.stop;
+    delete this.#answer.parts?.thinking?.openedAt;
     this.#setStatus("sending");
     const accessToken = await this.#credentials?.accessToken();
     if (this.#credentials && !accessToken) {

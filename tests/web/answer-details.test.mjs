@@ -35,6 +35,15 @@ test("details list what is known, exact or marked as estimated", () => {
   assert.deepEqual(formatDetails(estimated), [["Output", "~20 tokens"]]);
 });
 
+test("the web searches and pages read are listed after the cost they are part of", () => {
+  const stats = { costUsd: 0.03, webSearches: 2, webFetches: 1 };
+  assert.deepEqual(formatDetails({ prompt: "Q", text: "A", status: "done", stats }), [
+    ["Cost", "$0.03"],
+    ["Web searches", "2"],
+    ["Pages read", "1"],
+  ]);
+});
+
 test("costs keep two significant digits below a cent", () => {
   assert.equal(formatUsd(0), "$0");
   assert.equal(formatUsd(0.00000004), "<$0.0001");

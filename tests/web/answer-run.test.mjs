@@ -34,6 +34,15 @@ class RecordingView {
   showError(error) {
     this.error = error;
   }
+  setParts(parts) {
+    this.parts = parts;
+  }
+  partsChanged() {
+    this.partsChanges = (this.partsChanges ?? 0) + 1;
+  }
+  cite(source) {
+    this.texts.push(`[${source}]`);
+  }
 }
 
 const server = useServer();
@@ -196,5 +205,65 @@ describe("stop", () => {
     await sleep(50);
     assert.equal(turn.status, "done");
     assert.equal(server.requests.length, 1);
+  });
+});
+
+describe("what an answer streams besides its text", () => {
+  test("thinking, steps and citations are kept with the answer; citations mark the text", async () => {
+    const citation = { type: "citation", url: "https://a.example", title: "A", cited_text: "a" };
+    serve([
+      START,
+      { type: "thinking", text: "Hm." },
+      text("Intro. "),
+      { type: "tool", id: "t1", name: "web_search", input: { query: "q" } },
+      { type: "tool_result", tool_use_id: "t1", results: [{ url: "https://a.example", title: "A" }] },
+      citation,
+      text("Cited."),
+      { type: "usage", input_tokens: 1, output_tokens: 2, stop_reason: "end_turn" },
+      done(),
+    ]);
+    const { run, turn, view, history } = newRun();
+    await run.run(history);
+    assert.equal(turn.text, "Intro. Cited.");
+    assert.deepEqual(view.texts, ["Intro. ", "[1]", "Cited."]);
+    assert.equal(view.parts, turn.parts);
+    assert.equal(turn.parts.thinking.text, "Hm.");
+    assert.deepEqual(turn.parts.steps, [{ id: "t1", name: "web_search", subject: "q", results: 1 }]);
+    assert.deepEqual(turn.parts.sources, [{ url: "https://a.example", title: "A" }]);
+    assert.deepEqual(turn.parts.citations, [{ source: 1, at: 7 }]);
+    assert.deepEqual(turn.parts.stop, { reason: "end_turn" });
+  });
+
+  test("an answer of plain text that simply ended keeps no parts", async () => {
+    serve([START, text("Hi"), { type: "usage", input_tokens: 1, output_tokens: 1 }, done()]);
+    const { run, turn, history } = newRun();
+    await run.run(history);
+    assert.equal(turn.parts, undefined);
+  });
+
+  test("a refusal is kept with its explanation, though no text came", async () => {
+    const refusal = { type: "refusal", explanation: "Not this." };
+    serve([START, refusal, { type: "usage", input_tokens: 1, output_tokens: 0 }, done("refusal")]);
+    const { run, turn, history } = newRun();
+    await run.run(history);
+    assert.equal(turn.text, "");
+    assert.deepEqual(turn.parts.stop, { reason: "refusal", explanation: "Not this." });
+  });
+
+  test("the asks go in the request", async () => {
+    serve([START, text("Hi"), done()]);
+    const conversation = new Conversation();
+    const turn = conversation.add("Hello");
+    const run = new AnswerRun({
+      answer: current(turn),
+      view: new RecordingView(),
+      config: { ...DEFAULT_CONFIG, apiBase: server.url },
+      onStatus: () => {},
+      asks: { search: true },
+    });
+    await run.run(conversation.historyFor(turn));
+    const body = JSON.parse(server.requests[0].body.toString("utf8"));
+    assert.equal(body.search, true);
+    assert.equal("thinking" in body, false);
   });
 });

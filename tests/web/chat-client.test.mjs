@@ -72,6 +72,35 @@ describe("streamChat", () => {
     assert.equal(request.headers["x-amz-content-sha256"], expected);
   });
 
+  test("thinking and search go in the body only when asked for", async () => {
+    for (const [asks, extra] of [
+      [{ thinking: true, search: false }, { thinking: true }],
+      [{ thinking: true, search: true }, { thinking: true, search: true }],
+      [{}, {}],
+    ]) {
+      server.handle(sse([frame(1, START), frame(2, DONE)]));
+      const { error } = await collect({ asks });
+      assert.equal(error, undefined);
+      const body = JSON.parse(server.requests.at(-1).body.toString("utf8"));
+      assert.deepEqual(body, { messages: MESSAGES, ...extra });
+    }
+  });
+
+  test("the v2 frames arrive typed, in stream order", async () => {
+    const v2 = [
+      { type: "thinking", text: "Hm" },
+      { type: "thinking", redacted: true },
+      { type: "tool", id: "t1", name: "web_search", input: { query: "q" } },
+      { type: "tool_result", tool_use_id: "t1", results: [{ url: "https://a.example", title: "A" }] },
+      { type: "citation", url: "https://a.example", title: "A", cited_text: "a" },
+      { type: "refusal", explanation: "No." },
+    ];
+    server.handle(sse([frame(1, START), ...v2.map((event, i) => frame(i + 2, event)), frame(9, DONE)]));
+    const { events, error } = await collect();
+    assert.equal(error, undefined);
+    assert.deepEqual(events, [START, ...v2, DONE]);
+  });
+
   test("heartbeats and unknown event types are skipped", async () => {
     const later = `event: future\ndata: {"type":"future"}\n\n`;
     server.handle(sse([": ping\n\n", frame(1, START), ": ping\n\n", later, frame(2, DONE)]));

@@ -112,3 +112,14 @@ test("the provider is one the function knows, or unknown", () => {
     assert.equal(parseConfig({ provider }).provider, "", JSON.stringify(provider));
   }
 });
+
+test("features: each switch is on only when config.json says true", () => {
+  assert.deepEqual(DEFAULT_CONFIG.features, { thinking: false, search: false });
+  assert.deepEqual(parseConfig({ features: { thinking: true, search: false } }).features, {
+    thinking: true,
+    search: false,
+  });
+  for (const features of [undefined, null, "yes", { thinking: "true", search: 1 }]) {
+    assert.deepEqual(parseConfig({ features }).features, { thinking: false, search: false });
+  }
+});

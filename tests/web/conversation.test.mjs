@@ -128,3 +128,23 @@ test("every branch survives a record round trip, and new turns get fresh ids", (
   assert.equal(current(restored.turns[1]).status, "incomplete");
   assert.equal(restored.add("Three").id, 3);
 });
+
+test("an answer's parts are stored and restored with it; an answer without any gains none", () => {
+  const conversation = new Conversation();
+  const plain = current(conversation.add("Old question"));
+  Object.assign(plain, { text: "Old answer", status: "done", stopReason: "end_turn" });
+  const searched = current(conversation.add("Search"));
+  const parts = {
+    thinking: { text: "Hm", redacted: 1, ms: 2000 },
+    steps: [{ id: "t", name: "web_search", subject: "q", results: 2 }],
+    sources: [{ url: "https://a.example", title: "A" }],
+    citations: [{ source: 1, at: 0 }],
+    stop: { reason: "refusal", explanation: "No." },
+  };
+  Object.assign(searched, { text: "A", status: "done", parts });
+  const restored = Conversation.fromRecord(structuredClone(conversation.toRecord()));
+  const [first, second] = restored.turns.map(current);
+  assert.deepEqual(first, plain);
+  assert.equal("parts" in first, false);
+  assert.deepEqual(second.parts, parts);
+});

@@ -19,6 +19,8 @@ export function formatDetails(answer) {
   if (stats.inputTokens !== undefined) rows.push(["Input", tokens(stats.inputTokens, approx)]);
   if (stats.outputTokens) rows.push(["Output", tokens(stats.outputTokens, approx)]);
   if (stats.costUsd !== undefined) rows.push(["Cost", formatUsd(stats.costUsd, approx)]);
+  if (stats.webSearches) rows.push(["Web searches", String(stats.webSearches)]);
+  if (stats.webFetches) rows.push(["Pages read", String(stats.webFetches)]);
   if (stats.ttftMs !== undefined) rows.push(["First token", formatMs(stats.ttftMs)]);
   if (stats.tokensPerSecond !== undefined) {
     rows.push(["Speed", `${Math.round(stats.tokensPerSecond)} tokens/s`]);

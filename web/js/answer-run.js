@@ -7,6 +7,7 @@
 import { cancelStream, streamChat } from "./chat-client.js";
 import { ChatError, HttpError, IncompleteStreamError, isAbortError } from "./chat-errors.js";
 import { watchdogTimeouts } from "./config.js";
+import { emptyParts, foldEvent, settleParts, stopTellsWhy } from "./answer-parts.js";
 import { describeError } from "./error-messages.js";
 import { formatStats, StreamStats } from "./stream-stats.js";
 
@@ -46,6 +47,7 @@ export class AnswerRun {
   #config;
   #onStatus;
   #credentials;
+  #asks;
   #controller = new AbortController();
   /** @type {string | undefined} */
   #streamId = undefined;
@@ -69,8 +71,11 @@ export class AnswerRun {
    * @param {(status: TurnStatus, detail?: string) => void} options.onStatus  after every change
    *   of the turn's status; `detail` is the note or the error's title, for announcing
    * @param {Credentials} [options.credentials]  when the API needs a signed-in user
+   * @param {import("./chat-client.js").Asks} [options.asks]  thinking, search: what the
+   *   message asks for
    */
   constructor(options) {
+    this.#asks = options.asks;
     this.#credentials = options.credentials;
     this.#answer = options.answer;
     this.#view = options.view;
@@ -83,6 +88,10 @@ export class AnswerRun {
    * @param {ChatMessage[]} history
    */
   async run(history) {
+    // A continuation goes on with what the answer streamed so far, but will stop anew; a
+    // thinking left open by a page that closed was timed by that page's clock.
+    if (this.#answer.parts) delete this.#answer.parts.stop;
+    delete this.#answer.parts?.thinking?.openedAt;
     this.#setStatus("sending");
     const accessToken = await this.#credentials?.accessToken();
     if (this.#credentials && !accessToken) {
@@ -95,6 +104,7 @@ export class AnswerRun {
       accessToken,
       ...watchdogTimeouts(this.#config),
       onStreamId: (/** @type {string} */ id) => this.#onStreamId(id),
+      asks: this.#asks,
     };
     try {
       for await (const event of streamChat(history, options)) {
@@ -135,6 +145,7 @@ export class AnswerRun {
         this.#setStatus("streaming");
         break;
       case "text":
+        if (this.#answer.parts) this.#fold(event);
         this.#answer.text += event.text;
         this.#stats.onText(event.text, performance.now());
         this.#view.appendText(event.text);
@@ -143,6 +154,7 @@ export class AnswerRun {
       case "usage":
         this.#stats.onUsage(event);
         this.#usage = event;
+        this.#fold(event);
         break;
       case "error":
         this.#inBandError = {
@@ -153,8 +165,30 @@ export class AnswerRun {
         break;
       case "done":
         this.#stopReason = event.stop_reason;
+        this.#fold(event);
         break;
+      default:
+        this.#fold(event);
     }
+  }
+
+  /**
+   * Fold an event into the answer's parts (answer-parts.js). An answer that streams nothing but
+   * text, and ends as answers do, is kept without any.
+   * @param {StreamEvent} event
+   */
+  #fold(event) {
+    const reason = event.type === "usage" || event.type === "done" ? event.stop_reason : undefined;
+    const plain = event.type === "text" || event.type === "usage" || event.type === "done";
+    if (!this.#answer.parts && plain && !stopTellsWhy(reason)) return;
+    if (!this.#answer.parts) {
+      this.#answer.parts = emptyParts();
+      this.#view.setParts(this.#answer.parts);
+    }
+    const at = this.#answer.text.length;
+    const citation = foldEvent(this.#answer.parts, event, at, performance.now());
+    if (citation) this.#view.cite(citation.source);
+    else this.#view.partsChanged();
   }
 
   /** @returns {Outcome} */
@@ -199,7 +233,10 @@ export class AnswerRun {
       estimated: snapshot.estimated,
       inputTokens: usage?.input_tokens,
       costUsd: usage?.cost_usd,
+      webSearches: usage?.web_search_requests || undefined,
+      webFetches: usage?.web_fetch_requests || undefined,
     };
+    if (this.#answer.parts) settleParts(this.#answer.parts, performance.now());
     const finalStats = formatStats(snapshot);
     if (finalStats) this.#view.setStats(finalStats);
     this.#view.finish();

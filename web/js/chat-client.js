@@ -32,6 +32,10 @@ import { SseParseError, SseParser } from "./sse-parser.js";
  * @property {number} [idleTimeoutMs]  watchdog between events after that; heartbeats don't count
  * @property {(streamId: string) => void} [onStreamId]  called as soon as the response headers
  *   name the stream, before any frame, so that a Stop can cancel it at once
+ * @property {Asks} [asks]  what the message asks for besides an answer
+ *
+ * @typedef {{thinking?: boolean, search?: boolean}} Asks  each sent only when true: a
+ *   deployment that does not offer it refuses the request
  */
 
 const DEFAULT_FIRST_TEXT_TIMEOUT_MS = 75_000;
@@ -44,7 +48,9 @@ export const AUTHORIZATION_HEADER = "x-authorization";
  * @returns {AsyncGenerator<StreamEvent, void, undefined>}
  */
 export async function* streamChat(messages, options = {}) {
-  const body = new TextEncoder().encode(JSON.stringify({ messages }));
+  const asks = Object.entries(options.asks ?? {}).filter(([, on]) => on === true);
+  const request = { messages, ...Object.fromEntries(asks) };
+  const body = new TextEncoder().encode(JSON.stringify(request));
   const headers = {
     "content-type": "application/json",
     accept: "text/event-stream",

@@ -13,6 +13,9 @@
  * @property {number} heartbeatS  the server sends `: ping` after this long without a frame
  * @property {number} firstTokenTimeoutS  the server waits this long for the first token
  * @property {AuthConfig | null} auth  how to sign in; null when the API is open (`make dev`)
+ * @property {Features} features  what a message may ask for; the function refuses the rest
+ *
+ * @typedef {{thinking: boolean, search: boolean}} Features
  *
  * @typedef {"anthropic" | "bedrock" | "demo"} Provider
  *
@@ -34,6 +37,7 @@ export const DEFAULT_CONFIG = Object.freeze({
   heartbeatS: 10,
   firstTokenTimeoutS: 60,
   auth: null,
+  features: Object.freeze({ thinking: false, search: false }),
 });
 
 /** @type {readonly Provider[]} */
@@ -78,7 +82,19 @@ export function parseConfig(raw) {
     if (typeof value === "number" && Number.isFinite(value) && value > 0) config[key] = value;
   }
   config.auth = parseAuth(values.auth);
+  config.features = parseFeatures(values.features);
   return config;
+}
+
+/**
+ * The `features` entry: each switch on only when it says `true`.
+ * @param {unknown} raw
+ * @returns {Features}
+ */
+export function parseFeatures(raw) {
+  if (typeof raw !== "object" || raw === null) return { thinking: false, search: false };
+  const values = /** @type {Record<string, unknown>} */ (raw);
+  return { thinking: values.thinking === true, search: values.search === true };
 }
 
 /**

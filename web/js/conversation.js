@@ -16,7 +16,9 @@
  * @property {number} [inputTokens]
  * @property {number} [outputTokens]
  * @property {boolean} [estimated]  the token counts are estimates
- * @property {number} [costUsd]
+ * @property {number} [costUsd]  web searches included
+ * @property {number} [webSearches]  server tool requests, when the answer made any
+ * @property {number} [webFetches]
  *
  * @typedef {object} Answer  one version of a turn: the question as asked, and its answer
  * @property {string} prompt
@@ -28,6 +30,8 @@
  * @property {string} [model]
  * @property {string} [streamId]  the server's id of the stream that answered, for support
  * @property {AnswerStats} [stats]
+ * @property {import("./answer-parts.js").AnswerParts} [parts]  thinking, tool steps, sources and
+ *   citations, why it stopped; absent from answers that streamed none (and from older ones)
  * @property {Turn[]} [later]  the turns that followed this version, kept while another is shown
  *
  * @typedef {object} Turn
@@ -48,6 +52,7 @@ export const FINAL_STATUSES = Object.freeze(["done", "stopped", "incomplete", "e
 export const CONTINUE_PROMPT =
   "Continue exactly where your previous answer stopped. Do not repeat anything already written.";
 const TITLE_LENGTH = 60;
+const CUT_REASONS = ["user", "max_tokens", "pause_turn"];
 /** @type {TurnStatus} */
 const INCOMPLETE = "incomplete";
 
@@ -181,11 +186,12 @@ export function current(turn) {
 }
 
 /**
- * Whether "Continue" makes sense: the answer was cut short by a Stop or the length limit.
+ * Whether "Continue" makes sense: the answer was cut short by a Stop or the length limit (or a
+ * paused tool turn the server did not take up again).
  * @param {Answer} answer
  */
 export function canContinue(answer) {
-  const cut = answer.stopReason === "user" || answer.stopReason === "max_tokens";
+  const cut = CUT_REASONS.includes(answer.stopReason ?? "");
   return cut && answer.text.trim() !== "" && FINAL_STATUSES.includes(answer.status);
 }
 

@@ -6,6 +6,7 @@
  */
 import { AccountView } from "./account-view.js";
 import { AnswerRun } from "./answer-run.js";
+import { AskToggles } from "./ask-toggles.js";
 import { AuthSession } from "./auth.js";
 import { AutoScroll } from "./auto-scroll.js";
 import { Composer } from "./composer.js";
@@ -70,6 +71,14 @@ const account =
   );
 const scroll = new AutoScroll(ui.log, ui.jump);
 const composer = new Composer(ui.form, ui.prompt, ui.send, ask);
+const asks = new AskToggles(
+  {
+    box: byId("asks", HTMLElement),
+    thinking: byId("ask-thinking", HTMLButtonElement),
+    search: byId("ask-search", HTMLButtonElement),
+  },
+  config.features,
+);
 const history = new HistoryView(
   {
     nav: byId("history", HTMLElement),
@@ -136,7 +145,14 @@ function start(turn, view, messages, options = {}) {
   const onStatus = (/** @type {TurnStatus} */ status, /** @type {string=} */ detail) => {
     changed(run, status, detail);
   };
-  const run = new AnswerRun({ answer, view, config, onStatus, credentials: session });
+  const run = new AnswerRun({
+    answer,
+    view,
+    config,
+    onStatus,
+    credentials: session,
+    asks: asks.asks(),
+  });
   active = { run, turn };
   refresh();
   void run.run(messages);

@@ -6,6 +6,7 @@
  */
 import { AnswerActions } from "./answer-actions.js";
 import { formatDetails } from "./answer-details.js";
+import { PartsView } from "./answer-parts-view.js";
 import { MarkdownView } from "./markdown-view.js";
 
 /**
@@ -13,6 +14,7 @@ import { MarkdownView } from "./markdown-view.js";
  * @typedef {import("./conversation.js").Answer} Answer
  * @typedef {import("./answer-actions.js").ActionHandlers} ActionHandlers
  * @typedef {import("./answer-actions.js").ActionState} ActionState
+ * @typedef {import("./answer-parts.js").AnswerParts} AnswerParts
  */
 
 /** @type {Record<TurnStatus, string>} */
@@ -43,7 +45,13 @@ export class TurnView {
   #detailList = element("dl", "stats-list");
   #body = element("div", "answer-body");
   #error = element("div", "answer-error");
-  #markdown = new MarkdownView(this.#body);
+  /** @type {AnswerParts | undefined} */
+  #answerParts = undefined;
+  #markdown = new MarkdownView(this.#body, (source) => this.#answerParts?.sources[source - 1]);
+  #parts = new PartsView();
+  #partsDirty = false;
+  // Answer text has begun: the thinking above it closes.
+  #answering = false;
   #actions;
   #dirty = false;
   #pendingStats = "";
@@ -77,7 +85,14 @@ export class TurnView {
     meta.append(this.#status, this.#model, this.#details);
     this.#error.hidden = true;
     this.#answer.setAttribute("aria-label", "Answer");
-    this.#answer.append(meta, this.#body, this.#error, this.#actions.element);
+    this.#answer.append(
+      meta,
+      this.#parts.top,
+      this.#body,
+      this.#parts.bottom,
+      this.#error,
+      this.#actions.element,
+    );
     this.element.append(this.#question, this.#answer);
     this.setStatus("sending");
   }
@@ -105,8 +120,33 @@ export class TurnView {
    */
   appendText(text) {
     this.#markdown.append(text);
+    this.#answering ||= text.trim() !== "";
     this.#dirty = true;
     this.#schedule();
+  }
+
+  /**
+   * What the answer streams besides its text: rendered in the same frames as the text.
+   * @param {AnswerParts} parts  kept by reference; call `partsChanged` after changing it
+   */
+  setParts(parts) {
+    this.#answerParts = parts;
+    this.partsChanged();
+  }
+
+  partsChanged() {
+    this.#partsDirty = true;
+    this.#schedule();
+  }
+
+  /**
+   * A citation of source number `source` (of the parts' sources), where the text has reached.
+   * @param {number} source
+   */
+  cite(source) {
+    this.#markdown.cite(source);
+    this.#dirty = true;
+    this.partsChanged();
   }
 
   /** @param {string} text  the live numbers of the streaming answer, e.g. "TTFT 412 ms · …" */
@@ -122,6 +162,8 @@ export class TurnView {
     this.#frame = 0;
     this.#markdown.finish();
     this.#dirty = false;
+    this.#parts.render(this.#answerParts, { streaming: false, answering: this.#answering });
+    this.#partsDirty = false;
     this.#flushStats();
     this.#onChange();
   }
@@ -133,7 +175,10 @@ export class TurnView {
   showAnswer(answer) {
     this.#stop();
     this.#bubble.textContent = answer.prompt;
-    this.#markdown.reset(answer.text);
+    this.#answerParts = answer.parts;
+    this.#markdown.reset(answer.text, answer.parts?.citations);
+    this.#parts.clear();
+    this.#parts.render(answer.parts, { streaming: false, answering: true });
     this.setModel(answer.model);
     this.setStatus(answer.status, answer.note);
     this.showDetails(answer);
@@ -148,10 +193,20 @@ export class TurnView {
   startAnswer(prompt, options = {}) {
     this.#stop();
     this.#bubble.textContent = prompt;
-    const kept = options.continuing ? this.#markdown.text : "";
+    const kept = options.continuing ? this.#markdown.marked : "";
     this.#markdown.reset("");
+    this.#answering = false;
+    if (!options.continuing) {
+      this.#answerParts = undefined;
+      this.#parts.clear();
+    }
     // A continuation reopens the answer: its last block may well go on growing.
-    if (kept) this.appendText(kept);
+    if (kept) {
+      this.#markdown.append(kept, { marked: true });
+      this.#answering = true;
+      this.#dirty = true;
+      this.partsChanged();
+    }
     this.#detailList.replaceChildren();
     this.#details.hidden = true;
     this.showError(undefined);
@@ -244,6 +299,7 @@ export class TurnView {
     clearTimeout(this.#timer);
     this.#frame = 0;
     this.#dirty = false;
+    this.#partsDirty = false;
     this.#pendingStats = "";
     this.#renderedAt = -Infinity;
   }
@@ -271,6 +327,10 @@ export class TurnView {
       return;
     }
     if (this.#dirty) this.#render();
+    if (this.#partsDirty) {
+      this.#parts.render(this.#answerParts, { streaming: true, answering: this.#answering });
+      this.#partsDirty = false;
+    }
     this.#renderedAt = now;
     this.#flushStats();
     this.#onChange();

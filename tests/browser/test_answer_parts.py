@@ -8,6 +8,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.canned_stream import answer_with, ending, start, text, with_features
 from tests.browser.chat_page import answer, axe_violations, expect_status, screenshots, send
+from tests.fakes import anthropic_blocks as blocks
+from tests.fakes.anthropic_server import FakeAnthropic, Reply
 
 pytestmark = pytest.mark.browser
 
@@ -215,3 +217,47 @@ def test_only_web_addresses_become_links(page: Page) -> None:
     expect(answer(turn).locator("sup.citation")).to_have_text(["[1]"])
     expect(answer(turn).locator("a")).to_have_count(0)
     expect(answer(turn)).to_have_text("[1]Claim1.")
+
+
+def test_through_serve_a_searched_cited_answer_and_a_refusal_reach_the_page(
+    page: Page, fake: FakeAnthropic
+) -> None:
+    """The whole path: the fake API's blocks, split at awkward bytes, through the function and
+    ``serve``, parsed and rendered by the page."""
+    weather = "https://example.com/weather"
+    explanation = "The request asks for something harmful."
+    fake.enqueue(
+        Reply(
+            blocks=(
+                blocks.thinking("Search ", "first."),
+                blocks.server_tool(
+                    "srvtoolu_1", "web_search", *blocks.split_json({"query": "weather"}, 5)
+                ),
+                blocks.search_results("srvtoolu_1", (weather, "Weather")),
+                blocks.cited_text(weather, "Weather", "Sunny.", "It is ", "sunny."),
+            ),
+            server_tool_use={"web_search_requests": 1},
+            chunk_bytes=5,
+        ),
+        Reply(
+            texts=[],
+            stop_reason="refusal",
+            stop_details={"category": "cyber", "explanation": explanation},
+        ),
+    )
+    turn = send(page, "Weather in Paris?")
+    expect_status(turn, "done")
+    expect(answer(turn)).to_contain_text("It is sunny.")
+    expect(turn.get_by_role("button", name="Thinking", exact=True)).to_be_visible()
+    steps = turn.get_by_role("list", name="Steps").get_by_role("listitem")
+    expect(steps).to_have_text(["Searched: weather · 1 result"])
+    expect(turn.get_by_role("list", name="Sources").get_by_role("link")).to_have_text(["Weather"])
+    expect(answer(turn).locator("sup.citation a")).to_have_text(["[1]"])
+
+    refused = send(page, "Something it will not do")
+    expect_status(refused, "done")
+    expect(refused.locator(".stop-notice")).to_contain_text(
+        "Claude declined to answer this request."
+    )
+    expect(refused.locator(".stop-notice")).to_contain_text(explanation)
+    expect(answer(refused)).to_be_empty()

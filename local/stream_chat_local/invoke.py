@@ -5,10 +5,11 @@ handler produces it. Logs and metric documents go to stderr so that stdout is ex
 response body. The event's path picks the function as CloudFront does: a cancel goes to the
 cancel function, whose buffered response body is printed whole, and a resume
 (``GET /api/chat/stream/{stream_id}``) to the resume function, which streams the journaled
-answer (the journal is the default SQLite file unless one is configured, so a resume can follow
-an answer an earlier ``invoke`` wrote). The event is passed to the
+answer. The event is passed to the
 handler as given, as Lambda passes it; a file that is not a JSON object is refused with one line
-and exit status 2. Cancels go to a throw-away SQLite file unless a cancel store is configured.
+and exit status 2. Cancels and the journal go to throw-away SQLite files unless a store is
+configured (``STREAM_CHAT_JOURNAL_SQLITE_PATH`` set for both runs: a resume follows an answer
+an earlier ``invoke`` wrote).
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
             ENV["cancel_sqlite_path"]
         ):
             os.environ[ENV["cancel_sqlite_path"]] = str(scratch / "cancel.sqlite3")
+        if not os.environ.get(ENV["journal_backend"]) and not os.environ.get(
+            ENV["journal_sqlite_path"]
+        ):
+            os.environ[ENV["journal_sqlite_path"]] = str(scratch / "journal.sqlite3")
         if is_cancel_route(str(event.get("rawPath", ""))):
             return _cancel(event, None if args.quiet else sys.stderr, args.timeout)
         return _invoke(event, args)

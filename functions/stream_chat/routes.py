@@ -18,6 +18,7 @@ CHAT_PATH = "/api/chat/stream"
 CANCEL_PATH = re.compile(r"^/api/chat/stream/(?P<stream_id>[^/]*)/cancel$")
 # A CloudFront path pattern: ``*`` matches any characters, ``/`` included, case-sensitively.
 CANCEL_PATTERN = "/api/chat/stream/*/cancel"
+RESUME_PATTERN = "/api/chat/stream/*"
 API_PATTERN = "/api/*"
 STREAM_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 

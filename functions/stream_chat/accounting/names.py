@@ -25,6 +25,8 @@ class Metric(StrEnum):
     ESTIMATED_COST = "EstimatedCost"
     WEB_SEARCH_REQUESTS = "WebSearchRequests"
     WEB_FETCH_REQUESTS = "WebFetchRequests"
+    JOURNAL_WRITES = "JournalWrites"
+    JOURNAL_FAILURES = "JournalFailures"
     # One per request refused before any answer (dimension Code): 4xx, then 5xx.
     REJECTED_REQUESTS = "RejectedRequests"
     FAILED_REQUESTS = "FailedRequests"

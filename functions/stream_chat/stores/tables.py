@@ -16,6 +16,7 @@ class TableLayout:
     """A table keyed by one String attribute, its items expired by DynamoDB's TTL."""
 
     partition_key: str
+    sort_key: str | None = None  # a Number attribute
     ttl_attribute: str = EXPIRES_AT  # epoch seconds; DynamoDB deletes the item some time after
 
 
@@ -23,3 +24,5 @@ class TableLayout:
 CANCEL_TABLE = TableLayout(partition_key="stream_id")
 # Counters per viewer and minute or day, and stream leases: ``limits.dynamodb``.
 LIMITS_TABLE = TableLayout(partition_key="limit_key")
+# One item per batch of an answer's frames, in order: ``journal.dynamodb``.
+JOURNAL_TABLE = TableLayout(partition_key="stream_id", sort_key="batch")

@@ -70,6 +70,11 @@ ENV = {
     "web_fetch_max_uses": "STREAM_CHAT_WEB_FETCH_MAX_USES",
     "web_fetch_allowed_domains": "STREAM_CHAT_WEB_FETCH_ALLOWED_DOMAINS",
     "web_fetch_max_content_tokens": "STREAM_CHAT_WEB_FETCH_MAX_CONTENT_TOKENS",
+    "journal_backend": "STREAM_CHAT_JOURNAL_BACKEND",
+    "journal_table": "STREAM_CHAT_JOURNAL_TABLE",
+    "journal_sqlite_path": "STREAM_CHAT_JOURNAL_SQLITE_PATH",
+    "journal_ttl_s": "STREAM_CHAT_JOURNAL_TTL_S",
+    "journal_flush_s": "STREAM_CHAT_JOURNAL_FLUSH_S",
 }
 
 # Read by the anthropic SDK itself; we only look at them to pick the default provider.

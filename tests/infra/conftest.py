@@ -27,6 +27,7 @@ OPTIONS = {
     "stream-chat:anthropic_secret_name": "prod/stream-chat/anthropic",
     "stream-chat:reserved_concurrency": 5,
     "stream-chat:cancel_reserved_concurrency": 2,
+    "stream-chat:resume_reserved_concurrency": 3,
     "stream-chat:cancel_table_pitr": True,
     "stream-chat:timeout_s": 300,
     "stream-chat:memory_mb": 1024,

@@ -30,6 +30,7 @@ OPTIONS = {
     "stream-chat:resume_reserved_concurrency": 3,
     "stream-chat:cancel_table_pitr": True,
     "stream-chat:timeout_s": 300,
+    "stream-chat:deadline_margin_s": 2.5,
     "stream-chat:memory_mb": 1024,
     "stream-chat:log_retention_days": 14,
     "stream-chat:model": "claude-haiku-4-5",

@@ -202,7 +202,7 @@ def test_the_streaming_function_journals_every_answer_to_the_table(
 
 
 def test_the_resume_function_reads_the_journal_and_the_same_tokens(
-    default: Template, open_: Template
+    default: Template, options: Template, open_: Template
 ) -> None:
     env = resume_environment(default)
     assert env.pop("AWS_LAMBDA_EXEC_WRAPPER") == EXEC_WRAPPER
@@ -216,6 +216,9 @@ def test_the_resume_function_reads_the_journal_and_the_same_tokens(
     }
     settings = Settings.from_env({k: resolved(v) for k, v in env.items()})
     assert settings.auth == "cognito" and settings.heartbeat_s == 10
+    # Its deadline margin too, when the context sets one.
+    chosen = ENV["deadline_margin_s"]
+    assert resume_environment(options)[chosen] == function_environment(options)[chosen] == "2.5"
     # No provider, no key, no cancel or limits table: it never reaches a model or a limit.
     without_sign_in = resume_environment(open_)
     assert without_sign_in[ENV["auth"]] == "none"

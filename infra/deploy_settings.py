@@ -32,6 +32,9 @@ INFRA_OWNED = frozenset(
         "limits_backend",
         "limits_table",
         "limits_sqlite_path",
+        "journal_backend",
+        "journal_table",
+        "journal_sqlite_path",
     }
 )
 FUNCTION_KEYS = tuple(f.name for f in fields(Settings) if f.name not in INFRA_OWNED)
@@ -59,6 +62,7 @@ class DeploySettings:
     timeout_s: int = 180
     reserved_concurrency: int | None = None
     cancel_reserved_concurrency: int | None = 5
+    resume_reserved_concurrency: int | None = None
     log_retention_days: int = 30
     waf_rate_limit: int | None = None
     anthropic_secret_name: str | None = None
@@ -268,6 +272,8 @@ _DEPLOY_PARSERS: dict[str, Callable[[Any], object]] = {
     # Instances kept for the cancel function alone, so streams can never throttle "Stop".
     # null turns the reservation off (new accounts may have no concurrency to reserve).
     "cancel_reserved_concurrency": _optional(_integer(1, 100)),
+    # Instances kept for resuming answers; null (the default) shares the account's pool.
+    "resume_reserved_concurrency": _optional(_integer(1, 10_000)),
     "log_retention_days": _retention,
     # Requests per 5 minutes per client IP address; AWS WAF accepts 10 and more.
     "waf_rate_limit": _optional(_integer(10, 2_000_000_000)),

@@ -4,7 +4,9 @@ The function writes one EMF document per answer (namespace ``StreamChat``, dimen
 (Ending, Model), (Ending) and (Model)); every name, and the endings, are the function's own
 (``stream_chat.accounting``). Totals are read from the (Ending) set: there are nine endings,
 whatever the models, so a total always fits CloudWatch's ten metrics per alarm.
-Percentiles cannot be added up, so time to first token is shown per model.
+Percentiles cannot be added up, so time to first token is shown per model. The journal's
+batches and failures are per answer too; the resume function is watched through Lambda's own
+metrics.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class Observability(Construct):
         construct_id: str,
         *,
         function: lambda_.IFunction,
+        resume: lambda_.IFunction,
         timeout: cdk.Duration,
         models: Sequence[str],
         daily_cost_budget_usd: float,
@@ -60,6 +63,7 @@ class Observability(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self._function = function
+        self._resume = resume
         self.topic = sns.Topic(self, "Alarms", display_name="stream-chat alarms", enforce_ssl=True)
         NagSuppressions.add_resource_suppressions(
             self.topic, [NagPackSuppression(id="AwsSolutions-SNS2", reason=TOPIC_KEY_REASON)]
@@ -91,6 +95,12 @@ class Observability(Construct):
                 _sum(_by_ending(Metric.ESTIMATED_COST, "Sum", ENDINGS), DAY),
                 daily_cost_budget_usd,
                 f"Estimated model cost over the last day is above ${daily_cost_budget_usd:g}.",
+            ),
+            self._alarm(
+                "JournalFailures",
+                _sum(_by_ending(Metric.JOURNAL_FAILURES, "Sum", ENDINGS), FIVE_MINUTES),
+                0,
+                "Answers could not be journaled: they streamed, but cannot be resumed.",
             ),
         ]
         self.dashboard = cw.Dashboard(self, "Dashboard", default_interval=cdk.Duration.hours(6))
@@ -176,6 +186,22 @@ class Observability(Construct):
                         Metric.CANCEL_LATENCY, stat, {Dimension.ENDING: Ending.CANCELLED}, stat
                     )
                     for stat in ("p50", "p99", "Maximum")
+                ],
+            ),
+            _graph(
+                "Journal: batches written and answers not journaled, per 5 minutes",
+                [
+                    _sum(_by_ending(name, "Sum", ENDINGS), FIVE_MINUTES, name)
+                    for name in (Metric.JOURNAL_WRITES, Metric.JOURNAL_FAILURES)
+                ],
+            ),
+            _graph(
+                "Resume function: invocations, errors, throttles, concurrency",
+                [
+                    self._resume.metric_invocations(period=FIVE_MINUTES, statistic="Sum"),
+                    self._resume.metric_errors(period=FIVE_MINUTES, statistic="Sum"),
+                    self._resume.metric_throttles(period=FIVE_MINUTES, statistic="Sum"),
+                    self._resume.metric("ConcurrentExecutions", statistic="Maximum"),
                 ],
             ),
         ]

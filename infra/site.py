@@ -1,6 +1,6 @@
 """The site: one CloudFront distribution serving the page from a private bucket, cancels from the
-cancel function URL and the rest of ``/api/*`` from the streaming function URL, all through
-Origin Access Control.
+cancel function URL, resumed answers from the resume function URL and the rest of ``/api/*`` from
+the streaming function URL, all through Origin Access Control.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from constructs import Construct
 from infra import site_nag
 from infra.page_assets import stage_page
 from infra.security_headers import security_headers_policy
-from stream_chat.routes import API_PATTERN, CANCEL_PATTERN
+from stream_chat.routes import API_PATTERN, CANCEL_PATTERN, RESUME_PATTERN
 
 # What the function reads of a request, and nothing more: the body hash OAC signs with, the
 # access token (X-Authorization, since OAC replaces Authorization), and the viewer's address as
@@ -32,6 +32,9 @@ API_HEADERS = (
     "X-Authorization",
     "CloudFront-Viewer-Address",
 )
+# A resume is a GET: no body to hash, the last frame id the client has (``Last-Event-ID``, or
+# ``?after=n`` in the query string), the token and the viewer's address as for the chat.
+RESUME_HEADERS = ("Last-Event-ID", "X-Authorization", "CloudFront-Viewer-Address")
 ENTRY_FILES = ("index.html", "config.json")
 # The entry files are never cached, so a deploy shows at once; what they load lives under a
 # directory named by its content's hash, so it never changes and may be kept for a year.
@@ -52,6 +55,7 @@ class Site(Construct):
         runtime_config: Mapping[str, object],
         function_url: lambda_.IFunctionUrl,
         cancel_url: lambda_.IFunctionUrl,
+        resume_url: lambda_.IFunctionUrl,
         origin_read_timeout: cdk.Duration,
         web_acl_arn: str | None = None,
         connect_sources: Sequence[str] = (),
@@ -67,13 +71,25 @@ class Site(Construct):
             query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.all(),
             cookie_behavior=cloudfront.OriginRequestCookieBehavior.none(),
         )
-        # One control signs for both function URLs; each origin grants this distribution alone.
+        self.resume_requests = cloudfront.OriginRequestPolicy(
+            self,
+            "ResumeRequests",
+            comment="stream-chat resume: last event id, access token, viewer address",
+            header_behavior=cloudfront.OriginRequestHeaderBehavior.allow_list(*RESUME_HEADERS),
+            query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.all(),
+            cookie_behavior=cloudfront.OriginRequestCookieBehavior.none(),
+        )
+        # One control signs for every function URL; each origin grants this distribution alone.
         signing = cloudfront.FunctionUrlOriginAccessControl(self, "FunctionUrlAccess")
         stream = origins.FunctionUrlOrigin.with_origin_access_control(
             function_url, origin_access_control=signing, read_timeout=origin_read_timeout
         )
         cancel = origins.FunctionUrlOrigin.with_origin_access_control(
             cancel_url, origin_access_control=signing
+        )
+        # A resumed answer streams like the live one, heartbeats included.
+        resume = origins.FunctionUrlOrigin.with_origin_access_control(
+            resume_url, origin_access_control=signing, read_timeout=origin_read_timeout
         )
         self.distribution = cloudfront.Distribution(
             self,
@@ -86,9 +102,16 @@ class Site(Construct):
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
                 response_headers_policy=headers,
             ),
-            # CloudFront takes the first matching pattern, in this order.
+            # CloudFront takes the first matching pattern, in this order: a cancel's path also
+            # matches the resume pattern, and every API path matches ``/api/*``.
             additional_behaviors={
                 CANCEL_PATTERN: _api_behavior(cancel, headers, self.api_requests),
+                RESUME_PATTERN: _api_behavior(
+                    resume,
+                    headers,
+                    self.resume_requests,
+                    methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                ),
                 API_PATTERN: _api_behavior(stream, headers, self.api_requests),
             },
             web_acl_id=web_acl_arn,
@@ -161,13 +184,16 @@ def _api_behavior(
     origin: cloudfront.IOrigin,
     headers: cloudfront.IResponseHeadersPolicy,
     requests: cloudfront.IOriginRequestPolicy,
+    *,
+    methods: cloudfront.AllowedMethods = cloudfront.AllowedMethods.ALLOW_ALL,
 ) -> cloudfront.BehaviorOptions:
     return cloudfront.BehaviorOptions(
         # Signs every request with SigV4; the function URL accepts nothing else.
         origin=origin,
         # A redirect would turn a POST into a GET without its body: plain HTTP is refused.
         viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
-        allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+        allowed_methods=methods,
+        # Never cached: every request reaches its function (a resume's replay is per viewer).
         cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
         # Never the viewer's Host: the function URL needs its own.
         origin_request_policy=requests,

@@ -20,17 +20,21 @@ from infra.observability import Observability
 from infra.provider_secret import ProviderSecret
 from infra.rate_limit import REGION as WAF_REGION
 from infra.rate_limit import RateLimitAcl
+from infra.resume_function import ResumeFunction
 from infra.sign_in import SignIn
 from infra.site import Site
 from infra.streaming_function import StreamingFunction
 from infra.ttl_table import TtlTable
 from stream_chat.settings import ENV, Settings
-from stream_chat.stores.tables import CANCEL_TABLE, LIMITS_TABLE
+from stream_chat.stores.tables import CANCEL_TABLE, JOURNAL_TABLE, LIMITS_TABLE
 from stream_chat_page import page_config
 
 ROOT = Path(__file__).resolve().parent.parent
 # What the function's asset installs: pinned and hashed for Lambda's platform (`make lock`).
 LAMBDA_LOCK = ROOT / "requirements.txt"
+# The function's settings the resume function reads too, when the context sets them: it
+# heartbeats and keeps to its deadline as the streaming function does, and reads its journal.
+RESUME_SETTINGS = ("heartbeat_s", "deadline_margin_s", "journal_ttl_s", "journal_flush_s")
 # How an unresolved CDK token looks inside a string.
 DEPLOY_TIME = re.compile(r"\$\{Token\[[^\]]*\]\}")
 NODE_MODULES = ROOT / "node_modules"
@@ -51,8 +55,8 @@ VENDOR_FILES = {
 
 
 class StreamChatStack(cdk.Stack):
-    """Cancel table, provider access, sign-in, limits, streaming and cancel functions, site, and
-    the outputs a user needs.
+    """Cancel and journal tables, provider access, sign-in, limits, the streaming, cancel and
+    resume functions, site, and the outputs a user needs.
 
     The provider decides the access: ``anthropic`` gets a key secret, ``bedrock`` an IAM grant on
     exactly its models and no secret at all.
@@ -71,18 +75,29 @@ class StreamChatStack(cdk.Stack):
             point_in_time_recovery=settings.cancel_table_pitr,
             no_recovery_reason=ttl_table.CANCEL_NO_PITR_REASON,
         )
+        journal = TtlTable(
+            self,
+            "JournalTable",
+            layout=JOURNAL_TABLE,
+            point_in_time_recovery=False,
+            no_recovery_reason=ttl_table.JOURNAL_NO_PITR_REASON,
+        )
         secret = None
         if settings.function.provider == "anthropic":
             secret = ProviderSecret(
                 self, "AnthropicKey", existing_name=settings.anthropic_secret_name
             )
         sign_in = self._sign_in(settings)
-        # Both functions check the same tokens: a cancel counts only from the stream's owner.
+        # Every function checks the same tokens: a cancel counts, and a resume answers, only for
+        # the stream's owner.
         auth = sign_in.function_env if sign_in else {ENV["auth"]: "none"}
         limits = self._limits_table() if settings.function.limited else None
         code = function_code(ROOT / "functions" / "stream_chat", LAMBDA_LOCK)
-        function = self._function(settings, code, table, secret, auth=auth, limits=limits)
+        function = self._function(
+            settings, code, table, secret, auth=auth, limits=limits, journal=journal
+        )
         cancel = self._cancel_function(settings, code, table, auth=auth)
+        resume = self._resume_function(settings, code, journal, auth=auth)
         site = Site(
             self,
             "Site",
@@ -91,6 +106,7 @@ class StreamChatStack(cdk.Stack):
             runtime_config=page_config(settings.function, sign_in.page_auth if sign_in else None),
             function_url=function.url,
             cancel_url=cancel.url,
+            resume_url=resume.url,
             origin_read_timeout=cdk.Duration.seconds(ORIGIN_READ_TIMEOUT_S),
             web_acl_arn=self._web_acl_arn(settings.waf_rate_limit),
             connect_sources=[sign_in.domain_url] if sign_in else [],
@@ -102,6 +118,7 @@ class StreamChatStack(cdk.Stack):
             self,
             "Observability",
             function=function.function,
+            resume=resume.function,
             timeout=cdk.Duration.seconds(settings.timeout_s),
             models=settings.function.allowed_models,
             daily_cost_budget_usd=settings.daily_cost_budget_usd,
@@ -113,6 +130,7 @@ class StreamChatStack(cdk.Stack):
             secret=secret,
             function=function,
             cancel=cancel,
+            resume=resume,
             sign_in=sign_in,
             observability=observability,
         )
@@ -143,11 +161,13 @@ class StreamChatStack(cdk.Stack):
         *,
         auth: Mapping[str, str],
         limits: TtlTable | None,
+        journal: TtlTable,
     ) -> StreamingFunction:
         environment = {
             **settings.function_env,
             ENV["cancel_backend"]: "dynamodb",
             ENV["cancel_table"]: table.table.table_name,
+            **journal_env(journal),
             **({ENV["anthropic_secret_arn"]: secret.secret_id} if secret else {}),
             **auth,
             **(limits_env(limits) if limits else {}),
@@ -165,6 +185,7 @@ class StreamChatStack(cdk.Stack):
             reserved_concurrency=settings.reserved_concurrency,
         )
         function.allow(ttl_table.CANCEL_STREAM_ACTIONS, table.table.table_arn)
+        function.allow(ttl_table.JOURNAL_STREAM_ACTIONS, journal.table.table_arn)
         if secret is not None:
             function.allow(provider_secret.FUNCTION_ACTIONS, secret.policy_arn)
         if settings.function.provider == "bedrock":
@@ -220,6 +241,34 @@ class StreamChatStack(cdk.Stack):
         function.allow(ttl_table.CANCEL_ACTIONS, table.table.table_arn)
         return function
 
+    def _resume_function(
+        self,
+        settings: DeploySettings,
+        code: lambda_.Code,
+        journal: TtlTable,
+        *,
+        auth: Mapping[str, str],
+    ) -> ResumeFunction:
+        # The journal and a token check: no provider, no key, no cancel or limits table.
+        passed = [ENV[key] for key in RESUME_SETTINGS if ENV[key] in settings.function_env]
+        environment = {
+            **journal_env(journal),
+            **{name: settings.function_env[name] for name in passed},
+            **auth,
+        }
+        check_readable(environment)
+        function = ResumeFunction(
+            self,
+            "Resume",
+            code=code,
+            environment=environment,
+            streaming_timeout_s=settings.timeout_s,
+            log_retention_days=settings.log_retention_days,
+            reserved_concurrency=settings.resume_reserved_concurrency,
+        )
+        function.allow(ttl_table.JOURNAL_RESUME_ACTIONS, journal.table.table_arn)
+        return function
+
     def _web_acl_arn(self, rate_limit: int | None) -> str | None:
         if rate_limit is None:
             return None
@@ -238,6 +287,7 @@ class StreamChatStack(cdk.Stack):
         secret: ProviderSecret | None,
         function: StreamingFunction,
         cancel: CancelFunction,
+        resume: ResumeFunction,
         sign_in: SignIn | None,
         observability: Observability,
     ) -> None:
@@ -251,6 +301,10 @@ class StreamChatStack(cdk.Stack):
             "CancelLogGroupName": (
                 cancel.log_group.log_group_name,
                 "aws logs tail <this> --follow (the cancel function)",
+            ),
+            "ResumeLogGroupName": (
+                resume.log_group.log_group_name,
+                "aws logs tail <this> --follow (the resume function)",
             ),
             "DashboardName": (
                 observability.dashboard.dashboard_name,
@@ -274,6 +328,10 @@ class StreamChatStack(cdk.Stack):
             outputs["UserPoolId"] = (sign_in.pool.user_pool_id, "The user pool")
         for name, (value, description) in outputs.items():
             cdk.CfnOutput(self, name, value=value, description=description)
+
+
+def journal_env(journal: TtlTable) -> dict[str, str]:
+    return {ENV["journal_backend"]: "dynamodb", ENV["journal_table"]: journal.table.table_name}
 
 
 def limits_env(limits: TtlTable) -> dict[str, str]:

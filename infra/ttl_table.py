@@ -1,8 +1,10 @@
-"""A table of short-lived items: on demand, keyed by one String attribute, items expired by TTL.
+"""A table of short-lived items: on demand, keyed by a String attribute (and, when the layout
+has one, a Number sort key), items expired by TTL.
 
-Both tables of the stack are one: the cancel flags and the per-user limits. Their layouts (the key
-and the TTL attribute) come from the function's package (``stream_chat.stores.tables``), which
-its stores write by, so the table and the code that writes it cannot drift apart.
+Every table of the stack is one: the cancel flags, the per-user limits and the answers' journal.
+Their layouts (the keys and the TTL attribute) come from the function's package
+(``stream_chat.stores.tables``), which its stores write by, so the table and the code that writes
+it cannot drift apart.
 """
 
 from __future__ import annotations
@@ -38,12 +40,17 @@ class TtlTable(Construct):
             partition_key=dynamodb.Attribute(
                 name=layout.partition_key, type=dynamodb.AttributeType.STRING
             ),
+            sort_key=(
+                dynamodb.Attribute(name=layout.sort_key, type=dynamodb.AttributeType.NUMBER)
+                if layout.sort_key
+                else None
+            ),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             time_to_live_attribute=layout.ttl_attribute,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=point_in_time_recovery
             ),
-            # Every item expires within hours at most; nothing here is worth keeping.
+            # Every item expires by TTL (within a day, by default): nothing here is worth keeping.
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )
         if not point_in_time_recovery:
@@ -70,4 +77,12 @@ LIMITS_ACTIONS = [
 LIMITS_NO_PITR_REASON = (
     "Items are counters of the current minute or day and leases of running streams, all expiring "
     "by TTL: there is nothing worth restoring."
+)
+# The journal: the streaming function writes each batch once, the resume function reads them in
+# order; neither updates nor deletes (TTL does).
+JOURNAL_STREAM_ACTIONS = ["dynamodb:PutItem"]
+JOURNAL_RESUME_ACTIONS = ["dynamodb:Query"]
+JOURNAL_NO_PITR_REASON = (
+    "Items are batches of answers already delivered (and kept by the page), expiring by TTL (a "
+    "day by default): there is nothing worth restoring."
 )

@@ -38,6 +38,7 @@ def test_without_context_the_documented_defaults_apply() -> None:
     assert (deploy.memory_mb, deploy.timeout_s, deploy.log_retention_days) == (512, 180, 30)
     assert deploy.reserved_concurrency is None and deploy.waf_rate_limit is None
     assert deploy.cancel_reserved_concurrency == 5
+    assert deploy.resume_reserved_concurrency is None
     assert deploy.function_env == {ENV["provider"]: "anthropic"}
 
 
@@ -92,6 +93,9 @@ def test_cli_strings_for_deploy_values_are_parsed() -> None:
         ({"timeout_s": 1.5}, "stream-chat:timeout_s"),
         ({"reserved_concurrency": 0}, "stream-chat:reserved_concurrency"),
         ({"cancel_reserved_concurrency": 0}, "stream-chat:cancel_reserved_concurrency"),
+        ({"resume_reserved_concurrency": 0}, "stream-chat:resume_reserved_concurrency"),
+        ({"resume_reserved_concurrency": "some"}, "stream-chat:resume_reserved_concurrency"),
+        ({"resume_reserved_concurrency": True}, "stream-chat:resume_reserved_concurrency"),
         ({"log_retention_days": 31}, "stream-chat:log_retention_days"),
         ({"waf_rate_limit": 5}, "stream-chat:waf_rate_limit"),
         ({"cancel_table_pitr": "maybe"}, "stream-chat:cancel_table_pitr"),
@@ -112,7 +116,17 @@ def test_a_bad_value_fails_naming_its_context_key(context: dict[str, Any], named
         settings(**context)
 
 
-@pytest.mark.parametrize("key", ["cancel_table", "cancel_backend", "anthropic_secret_arn"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "cancel_table",
+        "cancel_backend",
+        "anthropic_secret_arn",
+        "journal_backend",
+        "journal_table",
+        "journal_sqlite_path",
+    ],
+)
 def test_what_the_stack_wires_cannot_be_set_from_context(key: str) -> None:
     assert key not in FUNCTION_KEYS
     with pytest.raises(DeploySettingsError, match="unknown"):
@@ -129,6 +143,13 @@ def test_the_cancel_reservation_can_be_switched_off() -> None:
     assert settings(cancel_reserved_concurrency=None).cancel_reserved_concurrency is None
     assert settings(cancel_reserved_concurrency="none").cancel_reserved_concurrency is None
     assert settings(cancel_reserved_concurrency="2").cancel_reserved_concurrency == 2
+
+
+def test_the_resume_function_reserves_instances_only_when_asked() -> None:
+    assert settings(resume_reserved_concurrency=None).resume_reserved_concurrency is None
+    assert settings(resume_reserved_concurrency="none").resume_reserved_concurrency is None
+    assert settings(resume_reserved_concurrency="4").resume_reserved_concurrency == 4
+    assert settings(resume_reserved_concurrency=20).resume_reserved_concurrency == 20
 
 
 def test_sign_in_is_on_unless_turned_off_by_name() -> None:

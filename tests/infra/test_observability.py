@@ -94,10 +94,10 @@ def test_errors_throttles_concurrency_duration_and_cancel_latency(default: Templ
     assert all(line[2:4] == ["Ending", "cancelled"] for line in cancel)
 
 
-def test_four_alarms_notify_the_topic_on_alarm_and_recovery(default: Template) -> None:
+def test_five_alarms_notify_the_topic_on_alarm_and_recovery(default: Template) -> None:
     (topic_id,) = default.find_resources("AWS::SNS::Topic")
     found = alarms(default)
-    assert len(found) == 4
+    assert len(found) == 5
     for properties in found.values():
         assert properties["AlarmActions"] == [{"Ref": topic_id}]
         assert properties["OKActions"] == [{"Ref": topic_id}]
@@ -176,3 +176,40 @@ def test_each_ending_is_graphed_costed_and_alarmed_when_it_is_a_failure(
         "internal_error",
     }
     assert (str(ending) in alarmed) == (ending in failures)
+
+
+def test_the_journal_is_graphed_and_an_answer_not_journaled_alarms(default: Template) -> None:
+    journal = widget(default, "Journal")
+    for name in ("JournalWrites", "JournalFailures"):
+        lines = stream_metrics(journal, name)
+        assert [(line[2], line[3], line[4]["stat"]) for line in lines] == [
+            ("Ending", ending, "Sum") for ending in list(Ending)
+        ]
+    sums = [m[0]["expression"] for m in journal["metrics"] if "expression" in m[0]]
+    assert len(sums) == 2 and all(s.count("FILL(") == len(list(Ending)) for s in sums)
+    failures = alarm(default, "could not be journaled")
+    assert failures["Threshold"] == 0
+    stats = [q["MetricStat"] for q in failures["Metrics"] if "MetricStat" in q]
+    assert {(s["Metric"]["MetricName"], s["Stat"], s["Period"]) for s in stats} == {
+        ("JournalFailures", "Sum", 300)
+    }
+    assert [s["Metric"]["Dimensions"] for s in stats] == [
+        [{"Name": "Ending", "Value": ending}] for ending in list(Ending)
+    ]
+
+
+def test_the_resume_function_has_its_own_graph(default: Template) -> None:
+    (function_id,) = [
+        logical_id
+        for logical_id, resource in default.find_resources("AWS::Lambda::Function").items()
+        if resource["Properties"].get("Handler") == "stream_chat.resume_handler.lambda_handler"
+    ]
+    lines = widget(default, "Resume function")["metrics"]
+    assert {line[1] for line in lines} == {
+        "Invocations",
+        "Errors",
+        "Throttles",
+        "ConcurrentExecutions",
+    }
+    # The dashboard names the function by its resolved name (test_stack.resolved: lowercased id).
+    assert all(line[0] == "AWS/Lambda" and line[3] == function_id.lower() for line in lines)

@@ -15,6 +15,7 @@ from stream_chat.settings import ENV
 from tests.infra.conftest import Synth
 from tests.infra.test_stack import (
     deployments,
+    distribution_config,
     function_environment,
     only,
     page_config_json,
@@ -161,8 +162,13 @@ def test_the_limits_live_in_an_on_demand_ttl_table(default: Template) -> None:
 def test_the_api_gets_the_token_and_the_viewer_address_cloudfront_sets(
     default: Template,
 ) -> None:
-    policy = only(default, "AWS::CloudFront::OriginRequestPolicy")[1]["Properties"]
-    config = policy["OriginRequestPolicyConfig"]
+    (api,) = [
+        b for b in distribution_config(default)["CacheBehaviors"] if b["PathPattern"] == "/api/*"
+    ]
+    policies = default.find_resources("AWS::CloudFront::OriginRequestPolicy")
+    config = policies[api["OriginRequestPolicyId"]["Ref"]]["Properties"][
+        "OriginRequestPolicyConfig"
+    ]
     headers = config["HeadersConfig"]
     assert headers["HeaderBehavior"] == "whitelist"
     names = {name.lower() for name in headers["Headers"]}
@@ -222,7 +228,7 @@ def test_an_open_deployment_is_possible_only_by_saying_so(
     env = function_environment(open_)
     assert env[ENV["auth"]] == "none"
     assert ENV["auth_issuer"] not in env and ENV["limits_table"] not in env
-    open_.resource_count_is("AWS::DynamoDB::Table", 1)  # the cancel table only
+    open_.resource_count_is("AWS::DynamoDB::Table", 2)  # the cancel table and the journal
     assert page_config_json(open_synth, deployments(open_)["entry"])["auth"] is None
     warnings = open_synth.annotations()
     assert any("stream-chat:auth=none" in w and "open to anyone" in w for w in warnings)

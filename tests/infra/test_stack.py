@@ -1,5 +1,5 @@
 """The template's contract: what streaming, cancelling, OAC and least privilege need, checked by
-property.
+property (resuming: ``test_resume``).
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import pytest
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk.assertions import Match, Template
 
-from infra import cancel_function
+from infra import cancel_function, resume_function
 from infra.page_assets import minify
 from infra.python_function import EXEC_WRAPPER
 from infra.streaming_function import ALIAS, HANDLER
-from stream_chat.routes import CANCEL_PATTERN
+from stream_chat.routes import API_PATTERN, CANCEL_PATTERN, RESUME_PATTERN
 from stream_chat.settings import ENV, Settings
-from stream_chat.stores.tables import CANCEL_TABLE
+from stream_chat.stores.tables import CANCEL_TABLE, JOURNAL_TABLE
 from tests.infra.conftest import ACCOUNT, OPTIONS, ROOT, Synth, cdk_json_context
 
 pytestmark = pytest.mark.infra
@@ -34,6 +34,14 @@ def only(template: Template, resource_type: str, **props: Any) -> tuple[str, dic
 
 def cancel_table_id(template: Template) -> str:
     key = [{"AttributeName": CANCEL_TABLE.partition_key, "KeyType": "HASH"}]
+    return only(template, "AWS::DynamoDB::Table", KeySchema=key)[0]
+
+
+def journal_table_id(template: Template) -> str:
+    key = [
+        {"AttributeName": JOURNAL_TABLE.partition_key, "KeyType": "HASH"},
+        {"AttributeName": JOURNAL_TABLE.sort_key, "KeyType": "RANGE"},
+    ]
     return only(template, "AWS::DynamoDB::Table", KeySchema=key)[0]
 
 
@@ -59,6 +67,10 @@ def streaming_function(template: Template) -> tuple[str, dict[str, Any]]:
 
 def cancel_lambda(template: Template) -> tuple[str, dict[str, Any]]:
     return only(template, "AWS::Lambda::Function", Handler=cancel_function.HANDLER)
+
+
+def resume_lambda(template: Template) -> tuple[str, dict[str, Any]]:
+    return only(template, "AWS::Lambda::Function", Handler=resume_function.HANDLER)
 
 
 def function_environment(template: Template) -> dict[str, Any]:
@@ -88,6 +100,8 @@ def test_function_environment_is_what_settings_reads(default: Template) -> None:
     assert env[ENV["cancel_backend"]] == "dynamodb"
     assert env[ENV["cancel_table"]] == {"Ref": table_id}
     assert env[ENV["anthropic_secret_arn"]] == {"Ref": secret_id}
+    assert env[ENV["journal_backend"]] == "dynamodb"
+    assert env[ENV["journal_table"]] == {"Ref": journal_table_id(default)}
     assert set(env) - set(ENV.values()) == {"AWS_LAMBDA_EXEC_WRAPPER", "POWERTOOLS_SERVICE_NAME"}
     # Resolve the references as CloudFormation would, then read them as the function will.
     settings = Settings.from_env({k: resolved(v) for k, v in env.items()})
@@ -102,9 +116,9 @@ def test_function_logs_to_its_own_group_with_retention(
         groups = template.find_resources("AWS::Logs::LogGroup")
         logging = [
             function(template)[1]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
-            for function in (streaming_function, cancel_lambda)
+            for function in (streaming_function, cancel_lambda, resume_lambda)
         ]
-        assert len(set(logging)) == 2  # one group each
+        assert len(set(logging)) == 3  # one group each
         for group in logging:
             assert groups[group]["Properties"]["RetentionInDays"] == days
 
@@ -176,7 +190,11 @@ def test_only_this_distribution_may_invoke_through_the_urls(default: Template) -
     permissions = default.find_resources("AWS::Lambda::Permission")
     urls = {
         only(default, "AWS::Lambda::Url", TargetFunctionArn={"Fn::GetAtt": [fid, "Arn"]})[0]
-        for fid in (streaming_function(default)[0], cancel_lambda(default)[0])
+        for fid in (
+            streaming_function(default)[0],
+            cancel_lambda(default)[0],
+            resume_lambda(default)[0],
+        )
     }
     granted = sorted(
         (p["Properties"]["FunctionName"]["Fn::GetAtt"][0], p["Properties"]["Action"])
@@ -205,8 +223,10 @@ def test_every_origin_uses_origin_access_control(default: Template) -> None:
         config = controls[control_id]["Properties"]["OriginAccessControlConfig"]
         assert (config["SigningBehavior"], config["SigningProtocol"]) == ("always", "sigv4")
         kinds.setdefault(config["OriginAccessControlOriginType"], []).append(origin)
-    assert {kind: len(found) for kind, found in kinds.items()} == {"lambda": 2, "s3": 1}
-    assert url_origin(default, streaming_function)["CustomOriginConfig"]["OriginReadTimeout"] == 60
+    assert {kind: len(found) for kind, found in kinds.items()} == {"lambda": 3, "s3": 1}
+    # Both streaming origins wait as long between two bytes; the heartbeats come sooner.
+    for streams in (streaming_function, resume_lambda):
+        assert url_origin(default, streams)["CustomOriginConfig"]["OriginReadTimeout"] == 60
 
 
 def url_origin(template: Template, function: Any) -> dict[str, Any]:
@@ -232,17 +252,25 @@ def test_api_behaviours_pass_requests_through_untouched_over_https_only(
     default: Template,
 ) -> None:
     config = distribution_config(default)
-    # CloudFront takes the first match: the cancel pattern must come before /api/*.
-    cancel, api = config["CacheBehaviors"]
-    assert (cancel["PathPattern"], api["PathPattern"]) == ("/api/chat/stream/*/cancel", "/api/*")
-    assert cancel["PathPattern"] == CANCEL_PATTERN
+    # CloudFront takes the first match: the cancel pattern, then the resume pattern (which a
+    # cancel's path also matches), then /api/* (test_resume checks the resume behaviour).
+    cancel, resume, api = config["CacheBehaviors"]
+    assert [b["PathPattern"] for b in (cancel, resume, api)] == [
+        "/api/chat/stream/*/cancel",
+        "/api/chat/stream/*",
+        "/api/*",
+    ]
+    assert [b["PathPattern"] for b in (cancel, resume, api)] == [
+        CANCEL_PATTERN,
+        RESUME_PATTERN,
+        API_PATTERN,
+    ]
     assert api["TargetOriginId"] == url_origin(default, streaming_function)["Id"]
     assert cancel["TargetOriginId"] == url_origin(default, cancel_lambda)["Id"]
+    # The API's own policy (tests/infra/test_sign_in.py reads what it forwards).
+    assert cancel["OriginRequestPolicyId"] == api["OriginRequestPolicyId"]
     for behavior in (cancel, api):
         assert behavior["CachePolicyId"] == cloudfront.CachePolicy.CACHING_DISABLED.cache_policy_id
-        # The API's own policy (tests/infra/test_sign_in.py reads what it forwards).
-        policy_id = only(default, "AWS::CloudFront::OriginRequestPolicy")[0]
-        assert behavior["OriginRequestPolicyId"] == {"Ref": policy_id}
         assert {"POST", "GET", "OPTIONS"} <= set(behavior["AllowedMethods"])
         assert behavior["Compress"] is False
         # A redirect to HTTPS would turn a POST into a body-less GET: plain HTTP is refused.
@@ -419,7 +447,11 @@ def test_function_may_do_only_what_it_needs(default: Template) -> None:
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
     ]
-    grants = by_service([s for s in statements if s not in on_limits])
+    journal = {"Fn::GetAtt": [journal_table_id(default), "Arn"]}
+    on_journal = [s for s in statements if s["Resource"] == journal]
+    # It writes each batch of its journal once: no read, update or delete.
+    assert [s["Action"] for s in on_journal] == ["dynamodb:PutItem"]
+    grants = by_service([s for s in statements if s not in on_limits + on_journal])
     table_id = cancel_table_id(default)
     secret_id = only(default, "AWS::SecretsManager::Secret")[0]
     log_group_id = streaming_function(default)[1]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]

@@ -4,11 +4,12 @@
  * Stop. Stop means cancel: Lambda never learns that the browser went away, so besides aborting
  * the fetch, the cancel route is called with the stream id so the upstream request stops too.
  */
-import { cancelStream, streamChat } from "./chat-client.js";
+import { cancelStream, resumeChat, streamChat } from "./chat-client.js";
 import { ChatError, HttpError, IncompleteStreamError, isAbortError } from "./chat-errors.js";
 import { watchdogTimeouts } from "./config.js";
 import { emptyParts, foldEvent, settleParts, stopTellsWhy } from "./answer-parts.js";
 import { describeError } from "./error-messages.js";
+import { ConnectionWatch } from "./resume-plan.js";
 import { formatStats, StreamStats } from "./stream-stats.js";
 
 /**
@@ -48,6 +49,7 @@ export class AnswerRun {
   #onStatus;
   #credentials;
   #asks;
+  #resumeDelaysMs;
   #controller = new AbortController();
   /** @type {string | undefined} */
   #streamId = undefined;
@@ -62,6 +64,9 @@ export class AnswerRun {
   #stopReason = undefined;
   /** @type {import("./protocol-events.js").UsageEvent | undefined} */
   #usage = undefined;
+  #connection = new ConnectionWatch();
+  // Resuming from the stream's first frame: the answer is rebuilt when that frame arrives.
+  #replaying = false;
 
   /**
    * @param {object} options
@@ -73,9 +78,12 @@ export class AnswerRun {
    * @param {Credentials} [options.credentials]  when the API needs a signed-in user
    * @param {import("./chat-client.js").Asks} [options.asks]  thinking, search: what the
    *   message asks for
+   * @param {readonly number[]} [options.resumeDelaysMs]  the wait before each resume attempt of
+   *   a dropped stream (resume-plan.js has the page's)
    */
   constructor(options) {
     this.#asks = options.asks;
+    this.#resumeDelaysMs = options.resumeDelaysMs;
     this.#credentials = options.credentials;
     this.#answer = options.answer;
     this.#view = options.view;
@@ -92,9 +100,42 @@ export class AnswerRun {
     // thinking left open by a page that closed was timed by that page's clock.
     if (this.#answer.parts) delete this.#answer.parts.stop;
     delete this.#answer.parts?.thinking?.openedAt;
+    // What a resume from the stream's first frame starts again from.
+    this.#answer.resumeBase = { text: this.#answer.text, parts: structuredClone(this.#answer.parts) };
     this.#setStatus("sending");
-    const accessToken = await this.#credentials?.accessToken();
-    if (this.#credentials && !accessToken) {
+    await this.#follow((options) => streamChat(history, options));
+  }
+
+  /**
+   * Take up an answer that was streaming when the page went away (or that streams in another
+   * tab): its stream is replayed from the first frame, and the answer re-rendered from what it
+   * held before that stream began; what was shown stays until the replay starts.
+   */
+  async resume() {
+    const streamId = this.#answer.streamId;
+    if (!streamId) return;
+    this.#streamId = streamId;
+    this.#replaying = true;
+    this.#setStatus("reconnecting");
+    await this.#follow((options) => resumeChat(streamId, options));
+  }
+
+  /**
+   * The tab is visible again: a connection that heard nothing for longer than the server's
+   * heartbeats allow is dead though the browser has not noticed, and is resumed now.
+   */
+  wake() {
+    if (!this.#settled) this.#connection.check(this.#config.heartbeatS);
+  }
+
+  /**
+   * @param {(options: import("./chat-client.js").StreamOptions) =>
+   *   AsyncGenerator<StreamEvent, void, undefined>} stream
+   */
+  async #follow(stream) {
+    const credentials = this.#credentials;
+    const accessToken = await credentials?.accessToken();
+    if (credentials && !accessToken) {
       this.#settle({ status: "error", error: UNAUTHORIZED });
       return;
     }
@@ -102,12 +143,17 @@ export class AnswerRun {
       signal: this.#controller.signal,
       apiBase: this.#config.apiBase,
       accessToken,
+      renewToken: credentials && (() => credentials.accessToken()),
       ...watchdogTimeouts(this.#config),
       onStreamId: (/** @type {string} */ id) => this.#onStreamId(id),
+      onReconnecting: () => this.#reconnecting(true),
+      onReconnected: () => this.#reconnecting(false),
+      connection: this.#connection,
+      resumeDelaysMs: this.#resumeDelaysMs,
       asks: this.#asks,
     };
     try {
-      for await (const event of streamChat(history, options)) {
+      for await (const event of stream(options)) {
         if (event.type === "start") this.#onStreamId(event.stream_id);
         // After a Stop the request stays open only until the stream id arrives.
         if (!this.#settled) this.#handle(event);
@@ -139,6 +185,7 @@ export class AnswerRun {
   #handle(event) {
     switch (event.type) {
       case "start":
+        if (this.#replaying) this.#restart();
         this.#answer.model = event.model;
         this.#answer.streamId = event.stream_id;
         this.#view.setModel(event.model);
@@ -191,9 +238,31 @@ export class AnswerRun {
     else this.#view.partsChanged();
   }
 
+  /**
+   * A replay from the stream's first frame begins: the answer goes back to what it held before
+   * that stream (nothing, or the text a continuation went on from), so nothing shows twice.
+   */
+  #restart() {
+    this.#replaying = false;
+    const base = this.#answer.resumeBase ?? { text: "" };
+    this.#answer.text = base.text;
+    this.#answer.parts = structuredClone(base.parts);
+    if (!this.#answer.parts) delete this.#answer.parts;
+    this.#stats = new StreamStats(performance.now());
+    this.#view.showAnswer(this.#answer);
+    this.#view.startAnswer(this.#answer.prompt, { continuing: true });
+  }
+
+  /** @param {boolean} dropped  the connection dropped, or a resumed one delivered a frame */
+  #reconnecting(dropped) {
+    if (!this.#settled) this.#setStatus(dropped ? "reconnecting" : "streaming");
+  }
+
   /** @returns {Outcome} */
   #outcomeOfDone() {
     const error = this.#inBandError;
+    // The resume stream's word that the journal ends for good: the rest will never come.
+    if (error?.code === "answer_lost") return { status: "incomplete", error };
     if (error || this.#stopReason === "error") {
       const fallback = { code: "internal_error", message: "The answer ended with an error" };
       return { status: "error", error: error ?? fallback };
@@ -208,6 +277,8 @@ export class AnswerRun {
   #onStreamId(id) {
     if (this.#streamId) return;
     this.#streamId = id;
+    // Saved with the answer as soon as it is known: a reload resumes the stream by it.
+    this.#answer.streamId = id;
     if (this.#stopRequested) this.#cancel(id);
   }
 
@@ -237,6 +308,7 @@ export class AnswerRun {
       webFetches: usage?.web_fetch_requests || undefined,
     };
     if (this.#answer.parts) settleParts(this.#answer.parts, performance.now());
+    delete this.#answer.resumeBase;
     const finalStats = formatStats(snapshot);
     if (finalStats) this.#view.setStats(finalStats);
     this.#view.finish();

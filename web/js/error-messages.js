@@ -42,6 +42,7 @@ export const SERVER_TITLES = Object.freeze({
   limit_rate: "Too many questions in a short time. Wait a minute, then retry.",
   limit_tokens: "You have used today's allowance of answers. Come back tomorrow.",
   auth_unavailable: "Sign-in cannot be checked right now. Wait a moment, then retry.",
+  answer_lost: "The rest of this answer was lost.",
 });
 
 /**

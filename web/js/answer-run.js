@@ -129,6 +129,14 @@ export class AnswerRun {
   }
 
   /**
+   * The browser went offline: its connection is dead (the network under it is gone), so it is
+   * dropped now and resumed with the usual backoff rather than left to hang.
+   */
+  offline() {
+    if (!this.#settled) this.#connection.drop();
+  }
+
+  /**
    * @param {(options: import("./chat-client.js").StreamOptions) =>
    *   AsyncGenerator<StreamEvent, void, undefined>} stream
    */

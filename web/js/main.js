@@ -546,6 +546,12 @@ document.addEventListener("visibilitychange", () => {
   active?.run.wake();
   for (const chat of background.values()) chat.active?.run.wake();
 });
+// Gone offline (a network switch, a lost signal): the answers' connections are dead; they are
+// resumed with backoff, and the first attempt after the network is back takes them up.
+window.addEventListener("offline", () => {
+  active?.run.offline();
+  for (const chat of background.values()) chat.active?.run.offline();
+});
 session?.onChange(() => void accountChanged());
 for (const button of ui.empty.querySelectorAll("button[data-prompt]")) {
   button.addEventListener("click", () => ask(button.getAttribute("data-prompt") ?? ""));

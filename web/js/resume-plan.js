@@ -99,8 +99,9 @@ export function isSilent(lastByteAt, now, heartbeatS) {
 }
 
 /**
- * The live connection of one answer, as a tab returning from the background checks it: when it
- * last received a byte, and how to drop it so that the stream client resumes at once.
+ * The live connection of one answer, as the page checks it (a tab back from the background, a
+ * browser back online): when it last received a byte, and how to drop it so that the stream
+ * client resumes it.
  */
 export class ConnectionWatch {
   #clock;
@@ -135,7 +136,17 @@ export class ConnectionWatch {
    */
   check(heartbeatS) {
     if (!this.#drop || !isSilent(this.#lastByteAt, this.#clock(), heartbeatS)) return false;
-    this.#drop();
-    return true;
+    return this.drop();
+  }
+
+  /**
+   * Drop the connection now (the browser went offline: whatever it still holds is dead).
+   * @returns {boolean} whether there was one to drop
+   */
+  drop() {
+    const drop = this.#drop;
+    this.#drop = undefined;
+    drop?.();
+    return drop !== undefined;
   }
 }

@@ -121,6 +121,18 @@ describe("a dropped connection", () => {
   });
 });
 
+test("a browser gone offline drops its connection, which is resumed", async () => {
+  journal([START, text("Before "), text("after."), DONE], { cut: 2, hold: true });
+  const { run, answer, view, seen, history } = newRun();
+  const running = run.run(history);
+  for (let i = 0; i < 100 && view.texts.length === 0; i += 1) await sleep(10);
+  run.offline();
+  await running;
+  assert.equal(answer.text, "Before after.");
+  assert.deepEqual(seen, ["sending", "streaming", "reconnecting", "streaming", "done"]);
+  assert.equal((await server.requests[0].closed).finished, false, "the old one was closed");
+});
+
 describe("an answer saved while it streamed", () => {
   test("is replayed from its first frame and re-rendered: no duplicate, no gap", async () => {
     journal([START, text("Hello "), text("wor"), text("ld."), DONE], { pauseMs: 100 });

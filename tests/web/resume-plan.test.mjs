@@ -127,4 +127,14 @@ describe("silence", () => {
     watch.attach(() => (drops += 10));
     assert.equal(watch.check(10), false, "a new connection starts the count again");
   });
+
+  test("going offline drops the connection whatever its silence, once", () => {
+    const watch = new ConnectionWatch(() => 0);
+    assert.equal(watch.drop(), false, "nothing to drop yet");
+    let drops = 0;
+    watch.attach(() => (drops += 1));
+    assert.equal(watch.drop(), true);
+    assert.equal(watch.drop(), false, "that connection is gone already");
+    assert.equal(drops, 1);
+  });
 });

@@ -36,13 +36,13 @@ export const SERVER_TITLES = Object.freeze({
   stall_timeout: "The answer stalled.",
   deadline: "The answer ran out of time.",
   shutdown: "The server is restarting. Try again in a moment.",
+  answer_lost: "The rest of this answer was lost.",
   internal_error: "Something went wrong on the server.",
   unauthorized: "Sign in to continue.",
   limit_concurrent: "Too many answers at once. Wait for one to finish, then retry.",
   limit_rate: "Too many questions in a short time. Wait a minute, then retry.",
   limit_tokens: "You have used today's allowance of answers. Come back tomorrow.",
   auth_unavailable: "Sign-in cannot be checked right now. Wait a moment, then retry.",
-  answer_lost: "The rest of this answer was lost.",
 });
 
 /**

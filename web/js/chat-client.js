@@ -1,6 +1,7 @@
 // @ts-check
 /**
- * The stream client: one POST, one SSE stream, typed events out.
+ * The stream client: one POST, its SSE stream (over more connections when one drops), typed
+ * events out.
  *
  *   for await (const event of streamChat(messages, { signal })) { ... }
  *
@@ -10,19 +11,7 @@
  * longer possible it throws `IncompleteStreamError`.
  */
 import { bodyHashHeaders, EMPTY_BODY_SHA256, BODY_HASH_HEADER } from "./body-hash.js";
-import {
-  ChatError,
-  checkResponse,
-  HttpError,
-  IncompleteStreamError,
-  NetworkError,
-  ProtocolError,
-  StallError,
-} from "./chat-errors.js";
-import { IdleTimer } from "./idle-timer.js";
-import { toStreamEvent } from "./protocol-events.js";
-import { FrameIds, RESUME_DELAYS_MS, resumeDelay, verdictOn } from "./resume-plan.js";
-import { SseParseError, SseParser } from "./sse-parser.js";
+import { followAnswer } from "./answer-connections.js";
 
 /**
  * @typedef {import("./protocol-events.js").StreamEvent} StreamEvent
@@ -48,15 +37,13 @@ import { SseParseError, SseParser } from "./sse-parser.js";
  *   default is RESUME_DELAYS_MS, `[]` never resumes
  *
  * @typedef {(signal: AbortSignal) => Promise<Response>} Open  sends one request of an answer
- * @typedef {{streamId: string | undefined, ids: FrameIds, sawText: boolean}} Answering  what one
- *   answer's connections share
+ * @typedef {(streamId: string, lastId: number) => Open} Resume  the request that resumes an
+ *   answer after frame `lastId`
  *
  * @typedef {{thinking?: boolean, search?: boolean}} Asks  each sent only when true: a
  *   deployment that does not offer it refuses the request
  */
 
-const DEFAULT_FIRST_TEXT_TIMEOUT_MS = 75_000;
-const DEFAULT_IDLE_TIMEOUT_MS = 45_000;
 export const AUTHORIZATION_HEADER = "x-authorization";
 export const LAST_EVENT_ID_HEADER = "last-event-id";
 
@@ -78,7 +65,7 @@ export async function* streamChat(messages, options = {}) {
   const url = `${options.apiBase ?? ""}/api/chat/stream`;
   /** @type {Open} */
   const ask = (signal) => fetch(url, { method: "POST", headers, body, signal, cache: "no-store" });
-  yield* follow(ask, undefined, options);
+  yield* followAnswer(ask, undefined, resumeRequest(options), options);
 }
 
 /**
@@ -89,100 +76,24 @@ export async function* streamChat(messages, options = {}) {
  * @returns {AsyncGenerator<StreamEvent, void, undefined>}
  */
 export async function* resumeChat(streamId, options = {}) {
-  yield* follow(undefined, streamId, options);
+  yield* followAnswer(undefined, streamId, resumeRequest(options), options);
 }
 
 /**
- * One answer, over as many connections as it takes: the first asks the question (or, without
- * one, resumes from the start); each later one resumes after the last frame rendered.
- * @param {Open | undefined} ask
- * @param {string | undefined} streamId
+ * The request that resumes the answer after frame `lastId`, with a fresh token: a long answer
+ * may outlive the one it started with.
  * @param {StreamOptions} options
- * @returns {AsyncGenerator<StreamEvent, void, undefined>}
+ * @returns {Resume}
  */
-async function* follow(ask, streamId, options) {
-  /** @type {Answering} */
-  const answering = { streamId, ids: new FrameIds(), sawText: false };
-  const delays = options.resumeDelaysMs ?? RESUME_DELAYS_MS;
-  let open = ask ?? resumeFrom(answering, options);
-  let attempt = 0;
-  for (;;) {
-    /** @type {unknown} */
-    let failure;
-    try {
-      for await (const event of connect(open, answering, options)) {
-        if (attempt > 0) options.onReconnected?.();
-        attempt = 0;
-        yield event;
-        if (event.type === "done") return;
-      }
-    } catch (error) {
-      failure = error;
-    }
-    const verdict = verdictOn(failure, open !== ask);
-    if (verdict === "fail" || answering.streamId === undefined) throw failure;
-    if (verdict === "lost") throw lost(failure);
-    attempt += 1;
-    const delay = resumeDelay(attempt, delays);
-    // With no attempt to make at all (resuming is off), the failure stands as it is.
-    if (delay === undefined) throw attempt === 1 ? failure : gaveUp(failure);
-    options.onReconnecting?.(attempt);
-    await pause(delay, options.signal);
-    open = resumeFrom(answering, options);
-  }
-}
-
-/**
- * One connection: open it, check the response, and yield its new events until it ends.
- * @param {Open} open
- * @param {Answering} answering
- * @param {StreamOptions} options
- * @returns {AsyncGenerator<StreamEvent, void, undefined>}
- */
-async function* connect(open, answering, options) {
-  const controller = new AbortController();
-  const stopFollowing = follows(options.signal, controller);
-  const timer = new IdleTimer(() => controller.abort(stalled()));
-  timer.restart(watchdogLimit(answering, options));
-  options.connection?.attach(() => controller.abort(silent()));
-  answering.ids.connected();
-  try {
-    const response = await open(controller.signal).catch((error) => {
-      throw failure(controller.signal, error, "The request could not be sent");
-    });
-    await checkResponse(response);
-    const streamId = response.headers.get("x-stream-id");
-    if (streamId && answering.streamId === undefined) {
-      answering.streamId = streamId;
-      options.onStreamId?.(streamId);
-    }
-    const stream = /** @type {ReadableStream<Uint8Array>} */ (response.body);
-    yield* readEvents(stream, controller.signal, timer, answering, options);
-  } finally {
-    timer.stop();
-    stopFollowing();
-    // Leaving early (break, return, throw) must close the connection, not leave it draining.
-    controller.abort();
-  }
-}
-
-/**
- * The request that resumes the answer after the last frame rendered, with a fresh token: a
- * long answer may outlive the one it started with.
- * @param {Answering} answering
- * @param {StreamOptions} options
- * @returns {Open}
- */
-function resumeFrom(answering, options) {
-  return async (signal) => {
-    const id = encodeURIComponent(answering.streamId ?? "");
+function resumeRequest(options) {
+  return (streamId, lastId) => async (signal) => {
     const token = options.renewToken ? await options.renewToken() : options.accessToken;
     const headers = {
       accept: "text/event-stream",
-      [LAST_EVENT_ID_HEADER]: String(answering.ids.lastId),
+      [LAST_EVENT_ID_HEADER]: String(lastId),
       ...authorizationHeaders(token),
     };
-    const url = `${options.apiBase ?? ""}/api/chat/stream/${id}`;
+    const url = `${options.apiBase ?? ""}/api/chat/stream/${encodeURIComponent(streamId)}`;
     return fetch(url, { method: "GET", headers, signal, cache: "no-store" });
   };
 }
@@ -214,151 +125,4 @@ export function cancelStream(streamId, options = {}) {
  */
 export function authorizationHeaders(token) {
   return token ? { [AUTHORIZATION_HEADER]: `Bearer ${token}` } : {};
-}
-
-/**
- * @param {ReadableStream<Uint8Array>} body
- * @param {AbortSignal} signal
- * @param {IdleTimer} timer
- * @param {Answering} answering
- * @param {StreamOptions} options
- * @returns {AsyncGenerator<StreamEvent, void, undefined>}
- */
-async function* readEvents(body, signal, timer, answering, options) {
-  const reader = body.getReader();
-  const parser = new SseParser();
-  for (;;) {
-    const { value, done } = await reader.read().catch((error) => {
-      throw failure(signal, error, "The connection was lost while the answer streamed");
-    });
-    if (done) break;
-    // Heartbeats count here: the connection is alive, though the answer may be paused.
-    options.connection?.heard();
-    for (const frame of feed(parser, value)) {
-      // A frame replayed by a resume was rendered already.
-      if (!answering.ids.accept(frame.id)) continue;
-      const event = toStreamEvent(frame);
-      if (!event) continue;
-      if (event.type === "start") answering.streamId ??= event.stream_id;
-      answering.sawText ||= event.type === "text";
-      timer.restart(watchdogLimit(answering, options));
-      yield event;
-      if (event.type === "done") return;
-    }
-  }
-  parser.end();
-  throw new IncompleteStreamError("The stream ended without its final done event", {
-    code: "incomplete",
-    retryable: true,
-  });
-}
-
-/**
- * @param {Answering} answering
- * @param {StreamOptions} options
- */
-function watchdogLimit(answering, options) {
-  return answering.sawText
-    ? (options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS)
-    : (options.firstTextTimeoutMs ?? DEFAULT_FIRST_TEXT_TIMEOUT_MS);
-}
-
-/**
- * @param {SseParser} parser
- * @param {Uint8Array} chunk
- */
-function feed(parser, chunk) {
-  try {
-    return parser.feed(chunk);
-  } catch (error) {
-    if (!(error instanceof SseParseError)) throw error;
-    throw new ProtocolError(error.message, { code: "frame_too_large", cause: error });
-  }
-}
-
-/**
- * Map a rejected fetch or read: the caller's abort stays an AbortError, the watchdog's becomes a
- * StallError, anything else is a NetworkError.
- * @param {AbortSignal} signal
- * @param {unknown} error
- * @param {string} message
- */
-function failure(signal, error, message) {
-  if (signal.aborted) {
-    const reason = signal.reason;
-    return reason instanceof ChatError || reason instanceof DOMException ? reason : error;
-  }
-  return new NetworkError(message, { code: "network_error", retryable: true, cause: error });
-}
-
-function stalled() {
-  return new StallError("The answer stalled: nothing arrived for too long", {
-    code: "client_stall_timeout",
-    retryable: true,
-  });
-}
-
-function silent() {
-  return new NetworkError("The connection went silent", { code: "network_error", retryable: true });
-}
-
-/**
- * The server no longer has the rest of the answer (or the stream at all).
- * @param {unknown} cause
- */
-function lost(cause) {
-  const said = cause instanceof HttpError && cause.code === "answer_lost" ? cause.message : "";
-  return new IncompleteStreamError(said || "The answer can no longer be resumed", {
-    code: "answer_lost",
-    cause,
-  });
-}
-
-/**
- * Every resume attempt failed without a new frame.
- * @param {unknown} cause
- */
-function gaveUp(cause) {
-  return new IncompleteStreamError("The connection was lost and could not be resumed", {
-    code: "incomplete",
-    retryable: true,
-    cause,
-  });
-}
-
-/**
- * Wait `ms`, or until `signal` aborts (then reject with its reason, as fetch would).
- * @param {number} ms
- * @param {AbortSignal | undefined} signal
- * @returns {Promise<void>}
- */
-function pause(ms, signal) {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/**
- * Abort `controller` when `signal` aborts, with the same reason; returns the unsubscribe.
- * @param {AbortSignal | undefined} signal
- * @param {AbortController} controller
- */
-function follows(signal, controller) {
-  if (!signal) return () => {};
-  const onAbort = () => controller.abort(signal.reason);
-  if (signal.aborted) onAbort();
-  signal.addEventListener("abort", onAbort, { once: true });
-  return () => signal.removeEventListener("abort", onAbort);
 }

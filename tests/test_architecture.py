@@ -19,10 +19,10 @@ LAYERS = [
     {"protocol", "accounting.names", "accounting.pricing"},
     {"settings", "errors", "deadline", "restore", "shutdown", "routes", "stores"},
     {"accounting.endings", "accounting.refusals"},
-    {"json_response", "access", "cancellation", "limits", "chat_request", "providers"},
+    {"json_response", "access", "cancellation", "limits", "journal", "chat_request", "providers"},
     {"accounting"},
     {"answer"},
-    {"handler", "cancel_handler"},
+    {"handler", "cancel_handler", "resume_handler"},
 ]
 
 
@@ -34,7 +34,7 @@ def parts() -> set[str]:
 
 
 def diagram() -> str:
-    return DOC.split("## The two paths", 1)[1].split("```", 2)[1]
+    return DOC.split("## The three paths", 1)[1].split("```", 2)[1]
 
 
 def test_the_root_has_at_most_a_dozen_modules() -> None:
@@ -56,7 +56,7 @@ def test_every_box_of_the_diagram_is_a_module_or_a_subpackage() -> None:
         path = PACKAGE / package
         assert (path / "__init__.py").is_file(), box
         assert not module or (path / f"{module}.py").is_file(), box
-    for module in ("handler", "cancel_handler"):
+    for module in ("handler", "cancel_handler", "resume_handler"):
         assert re.search(rf"\b{module}\b", diagram())
 
 

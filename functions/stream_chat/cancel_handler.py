@@ -97,13 +97,15 @@ def exception_fields(exc: BaseException) -> dict[str, str]:
     return {"exception_name": type(exc).__name__, "exception": stack.rstrip("\n")}
 
 
-def log(level: str, message: str, request_id: str | None, **fields: object) -> None:
+def log(
+    level: str, message: str, request_id: str | None, *, service: str = SERVICE, **fields: object
+) -> None:
     """One JSON line, the shape of the streaming function's Powertools logs."""
     line = {
         "level": level,
         "message": message,
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "service": SERVICE,
+        "service": service,
         "correlation_id": request_id,
         **fields,
     }

@@ -18,6 +18,7 @@ by ``done``. ``ERROR_CODES`` maps each code to its class: it is the one list tha
     │                           ProviderProtocolError
     ├── StreamTimeout (504)     FirstTokenTimeout, StallTimeout, DeadlineExceeded
     ├── ShuttingDown (503)      the execution environment is being shut down
+    ├── AnswerLost (410)        a resumed answer's journal ends before ``done``, for good
     └── InternalError (500)
 """
 
@@ -174,7 +175,7 @@ class TooManyCharacters(InvalidRequest):
 
 
 class InvalidStreamId(InvalidRequest):
-    """The stream id in a cancel path is malformed."""
+    """The stream id in a cancel or resume path is malformed."""
 
     code = "invalid_stream_id"
 
@@ -194,13 +195,18 @@ class NotFound(RequestError):
 
 
 class MethodNotAllowed(RequestError):
-    """The route exists, but only for POST."""
+    """The route exists, but not for this method (``Allow`` names the one it takes: POST, or GET
+    for a resume)."""
 
     status = 405
     code = "method_not_allowed"
 
+    def __init__(self, message: str, *, allow: str = "POST") -> None:
+        super().__init__(message)
+        self.allow = allow
+
     def headers(self) -> dict[str, str]:
-        return {"allow": "POST"}
+        return {"allow": self.allow}
 
 
 class Unauthorized(RequestError):
@@ -331,6 +337,15 @@ class ShuttingDown(StreamChatError):
     status = 503
     code = "shutdown"
     retryable = True
+
+
+class AnswerLost(StreamChatError):
+    """A resumed answer can no longer be followed: its journal has no ``done`` and the function
+    that wrote it ran out of time (it died, or its journal store failed). Sent by the resume
+    function only, as an ``error`` frame without an id; the answer itself ended elsewhere."""
+
+    status = 410
+    code = "answer_lost"
 
 
 class InternalError(StreamChatError):

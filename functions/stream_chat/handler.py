@@ -2,10 +2,12 @@
 
 Built once per execution environment by the runtime's init (``lambda_handler.init()``, before the
 first request; importing this module builds nothing): settings, the provider with its SDK client,
-the cancel registry the stream polls, the limit store with its AWS client, and the token verifier
+the cancel registry the stream polls, the limit store with its AWS client, the journal a resume
+reads (``journal``), and the token verifier
 with the user pool's signing keys. With SnapStart they are built
 once per published version and renewed in each restored copy (``restore``). It serves
-``/api/chat/stream`` only: cancels go to their own function (``cancel_handler``).
+``/api/chat/stream`` only: cancels and resumes go to functions of their own (``cancel_handler``,
+``resume_handler``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from stream_chat.errors import (
     NotFound,
     StreamChatError,
 )
+from stream_chat.journal import Journal, make_journal
 from stream_chat.json_response import JsonResponse, error_response
 from stream_chat.limits import Lease, Limiter
 from stream_chat.protocol.sse import HEADERS
@@ -52,13 +55,16 @@ class ChatFunction:
         *,
         authorizer: Authorizer | None = None,
         limiter: Limiter | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self.settings = settings
         self.authorizer = authorizer or Authorizer.from_settings(settings)
         self.limiter = limiter or Limiter.from_settings(settings)
-        self.pipeline = AnswerPipeline(provider, registry, settings)
+        # Unless one is given, the configured journal (none with journal_backend "none").
+        journal = journal if journal is not None else make_journal(settings)
+        self.pipeline = AnswerPipeline(provider, registry, settings, journal=journal)
         # What SnapStart's hooks close before the snapshot and renew after a restore.
-        self.clients = (provider, registry, self.limiter.store)
+        self.clients = (provider, registry, self.limiter.store, journal)
 
     def before_snapshot(self) -> None:
         restore.before_snapshot(self.clients)

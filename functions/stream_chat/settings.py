@@ -16,6 +16,7 @@ from stream_chat.accounting.pricing import DEFAULT_PRICES, PriceTable, parse_pri
 
 Provider = Literal["anthropic", "bedrock", "demo"]
 CancelBackend = Literal["dynamodb", "sqlite", "none"]
+JournalBackend = Literal["dynamodb", "sqlite", "none"]
 Auth = Literal["none", "cognito"]
 LimitsBackend = Literal["dynamodb", "sqlite"]
 ThinkingMode = Literal["auto", "adaptive", "budget"]
@@ -48,6 +49,11 @@ ENV = {
     "cancel_sqlite_path": "STREAM_CHAT_CANCEL_SQLITE_PATH",
     "cancel_poll_s": "STREAM_CHAT_CANCEL_POLL_S",
     "cancel_ttl_s": "STREAM_CHAT_CANCEL_TTL_S",
+    "journal_backend": "STREAM_CHAT_JOURNAL_BACKEND",
+    "journal_table": "STREAM_CHAT_JOURNAL_TABLE",
+    "journal_sqlite_path": "STREAM_CHAT_JOURNAL_SQLITE_PATH",
+    "journal_ttl_s": "STREAM_CHAT_JOURNAL_TTL_S",
+    "journal_flush_s": "STREAM_CHAT_JOURNAL_FLUSH_S",
     "log_content": "STREAM_CHAT_LOG_CONTENT",
     "prices": "STREAM_CHAT_PRICES_JSON",
     "auth": "STREAM_CHAT_AUTH",
@@ -94,6 +100,7 @@ _COUNTS = (
     "max_chars",
     "provider_attempts",
     "cancel_ttl_s",
+    "journal_ttl_s",
     "web_search_max_uses",
     "web_fetch_max_uses",
     "web_fetch_max_content_tokens",
@@ -104,6 +111,7 @@ _POSITIVE = (
     "stall_timeout_s",
     "connect_timeout_s",
     "cancel_poll_s",
+    "journal_flush_s",
 )
 _SECONDS = (*_POSITIVE, "demo_token_delay_s", "deadline_margin_s")
 # Unset means no limit.
@@ -153,6 +161,13 @@ class Settings:
     cancel_sqlite_path: str | None = None
     cancel_poll_s: float = 0.25
     cancel_ttl_s: int = 3600
+    # The journal of each answer's frames, which a resume reads ("none": not resumable).
+    journal_backend: JournalBackend = "sqlite"
+    journal_table: str | None = None
+    journal_sqlite_path: str | None = None
+    journal_ttl_s: int = 86400
+    # A batch of frames is written once its first frame is this old (or at 16 KiB).
+    journal_flush_s: float = 1.0
     # Message text (prompts, answers) stays out of the logs unless this is switched on.
     log_content: bool = False
     prices: PriceTable = field(default_factory=lambda: DEFAULT_PRICES)
@@ -195,6 +210,8 @@ class Settings:
             _check_bedrock_models(self.allowed_models)
         if self.cancel_backend == "dynamodb" and not self.cancel_table:
             raise SettingsError(f"{ENV['cancel_table']} is required with the dynamodb backend")
+        if self.journal_backend == "dynamodb" and not self.journal_table:
+            raise SettingsError(f"{ENV['journal_table']} is required with the dynamodb backend")
         self._check_numbers()
         if self.limited and self.limits_backend == "dynamodb" and not self.limits_table:
             raise SettingsError(f"{ENV['limits_table']} is required with the dynamodb backend")
@@ -342,6 +359,7 @@ def _lower_host(name: str) -> str:
 _PARSERS: dict[str, Callable[[str], object]] = {
     "provider": _choice("anthropic", "bedrock", "demo"),
     "cancel_backend": _choice("dynamodb", "sqlite", "none"),
+    "journal_backend": _choice("dynamodb", "sqlite", "none"),
     "auth": _choice("none", "cognito"),
     "limits_backend": _choice("dynamodb", "sqlite"),
     "thinking_mode": _choice("auto", "adaptive", "budget"),

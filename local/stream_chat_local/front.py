@@ -1,8 +1,10 @@
 """The ASGI app behind ``stream-chat serve``, routed as CloudFront routes the deployed site.
 
 A path that one of the routes takes goes to that function's URL (the first match wins, so the
-narrower ``/api/chat/stream/*/cancel`` comes before ``/api/``); everything else is the page from
-``web/``. Parsing, framing, limits and timeouts are the HTTP server's (see ``http_front``); here
+narrower ``/api/chat/stream/*/cancel`` and the resume route come before ``/api/``); everything
+else is the page from ``web/``. With a registry (``serve --cancel-on-disconnect``), a client that
+goes away mid-stream has its answer cancelled: a local convenience Lambda never offers.
+Parsing, framing, limits and timeouts are the HTTP server's (see ``http_front``); here
 is only what is ours: who may call, reading the body within a function URL's quota, and handing
 the request to a function with the headers CloudFront would give it.
 """
@@ -47,7 +49,7 @@ class Front:
         self.body_timeout_s = body_timeout_s  # for the whole body
         self.static = static
         self.policy = policy
-        self.registry = registry  # for the cancel on disconnect
+        self.registry = registry  # for the cancel on disconnect; None: answers run on
         # With sign-in a cancel is owned: the one on disconnect is written for the request's user.
         self.authorizer = authorizer or Authorizer(None)
 

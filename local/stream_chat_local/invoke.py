@@ -3,9 +3,13 @@
 Like ``sam local invoke``, but streaming: each body chunk is written to stdout the moment the
 handler produces it. Logs and metric documents go to stderr so that stdout is exactly the
 response body. The event's path picks the function as CloudFront does: a cancel goes to the
-cancel function, whose buffered response body is printed whole. The event is passed to the
+cancel function, whose buffered response body is printed whole, and a resume
+(``GET /api/chat/stream/{stream_id}``) to the resume function, which streams the journaled
+answer. The event is passed to the
 handler as given, as Lambda passes it; a file that is not a JSON object is refused with one line
-and exit status 2. Cancels go to a throw-away SQLite file unless a cancel store is configured.
+and exit status 2. Cancels and the journal go to throw-away SQLite files unless a store is
+configured (``STREAM_CHAT_JOURNAL_SQLITE_PATH`` set for both runs: a resume follows an answer
+an earlier ``invoke`` wrote).
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from stream_chat.routes import is_cancel_route
+from stream_chat.routes import is_cancel_route, is_resume_route
 from stream_chat.runtime.context import LambdaContext
+from stream_chat.runtime.entry import LambdaEntry
 from stream_chat.settings import ENV
 from stream_chat_local.scratch import scratch_directory
 
@@ -53,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
             ENV["cancel_sqlite_path"]
         ):
             os.environ[ENV["cancel_sqlite_path"]] = str(scratch / "cancel.sqlite3")
+        if not os.environ.get(ENV["journal_backend"]) and not os.environ.get(
+            ENV["journal_sqlite_path"]
+        ):
+            os.environ[ENV["journal_sqlite_path"]] = str(scratch / "journal.sqlite3")
         if is_cancel_route(str(event.get("rawPath", ""))):
             return _cancel(event, None if args.quiet else sys.stderr, args.timeout)
         return _invoke(event, args)
@@ -93,8 +102,7 @@ def _read_text(path: Path) -> str:
 def _invoke(event: dict[str, Any], args: argparse.Namespace) -> int:
     note = sys.stderr if not args.quiet else None
     _logs_to_stderr()
-    from stream_chat.handler import lambda_handler
-
+    lambda_handler = _streaming_entry(str(event.get("rawPath", "")))
     function = lambda_handler.init()
     _say(note, f"provider: {function.settings.provider}, timeout: {args.timeout:g} s")
     context = LambdaContext.local(str(uuid.uuid4()), args.timeout)
@@ -108,6 +116,17 @@ def _invoke(event: dict[str, Any], args: argparse.Namespace) -> int:
     total = time.monotonic() - started
     _say(note, f"{chunks:g} chunks, first after {first * 1000:.0f} ms, total {total:.2f} s")
     return 0 if response.status_code < 400 else 1
+
+
+def _streaming_entry(path: str) -> LambdaEntry[Any]:
+    """The streaming function's entry, or the resume function's for a resume path."""
+    if is_resume_route(path):
+        from stream_chat.resume_handler import lambda_handler as resume
+
+        return resume
+    from stream_chat.handler import lambda_handler as chat
+
+    return chat
 
 
 def _relay(body: Iterable[bytes], out: BinaryIO, started: float) -> tuple[float, float]:

@@ -11,17 +11,22 @@ CANCEL_HANDLER = "stream_chat.cancel_handler.lambda_handler"
 MEMORY_MB = 512
 CANCEL_MEMORY_MB = 1024
 CANCEL_TIMEOUT_S = 10.0
+RESUME_HANDLER = "stream_chat.resume_handler.lambda_handler"
+RESUME_MEMORY_MB = 512
+# A resume follows an answer to its end: the streaming function's timeout, and some to spare.
+RESUME_EXTRA_TIMEOUT_S = 60.0
 
 
 def worker_env(
     environ: Mapping[str, str], args: argparse.Namespace, scratch: Path
 ) -> dict[str, str]:
-    """The user's environment, plus what Lambda sets for a function; cancels and limits go
-    through SQLite files shared by the workers."""
+    """The user's environment, plus what Lambda sets for a function; cancels, limits and the
+    journal go through SQLite files shared by the workers."""
     env = dict(environ)
     env.setdefault("STREAM_CHAT_CANCEL_BACKEND", "sqlite")
     env.setdefault("STREAM_CHAT_CANCEL_SQLITE_PATH", str(scratch / "cancel.sqlite3"))
     env.setdefault("STREAM_CHAT_LIMITS_SQLITE_PATH", str(scratch / "limits.sqlite3"))
+    env.setdefault("STREAM_CHAT_JOURNAL_SQLITE_PATH", str(scratch / "journal.sqlite3"))
     env.setdefault("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1"))
     if _demo(env):  # the offline model shows thinking and search too, so the page offers them
         env.setdefault("STREAM_CHAT_THINKING", "true")
@@ -55,4 +60,15 @@ def cancel_env(env: Mapping[str, str]) -> dict[str, str]:
         "AWS_LAMBDA_FUNCTION_NAME": "stream-chat-cancel",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(CANCEL_MEMORY_MB),
         "AWS_LAMBDA_FUNCTION_TIMEOUT": str(round(CANCEL_TIMEOUT_S)),
+    }
+
+
+def resume_env(env: Mapping[str, str], timeout_s: float) -> dict[str, str]:
+    """The resume function's environment: the same configuration, its own handler and sizing."""
+    return {
+        **env,
+        "_HANDLER": RESUME_HANDLER,
+        "AWS_LAMBDA_FUNCTION_NAME": "stream-chat-resume",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(RESUME_MEMORY_MB),
+        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(round(timeout_s)),
     }

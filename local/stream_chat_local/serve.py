@@ -2,9 +2,13 @@
 
 Every ``/api/...`` request becomes a function URL event, handed to the real runtime loop in a
 worker process through an emulated Runtime API, so a local run exercises the same bytes as AWS.
-As on AWS there are two functions, each with its own instances: the streaming function, and the
+As on AWS there are three functions, each with its own instances: the streaming function, the
 light cancel function that takes ``/api/chat/stream/*/cancel`` (buffered), so that a cancel
-never waits behind a stream or for the streaming function's cold start. Concurrency is Lambda's:
+never waits behind a stream or for the streaming function's cold start, and the light resume
+function that takes ``GET /api/chat/stream/{stream_id}`` (streamed) and follows an answer's
+journal. As on AWS, a client that goes away does not stop its answer (it may resume it); the
+cancel ``serve`` once wrote for it is kept behind ``--cancel-on-disconnect``, a local
+convenience Lambda never offers. Concurrency is Lambda's:
 at most ``--workers`` instances run at once; past that a request waits up to ``--queue-timeout``
 seconds in a queue of ``--queue`` places, then gets 429 with ``Retry-After``, as a throttled
 function URL answers. Ctrl-C or SIGTERM ends every stream in flight with an ``error`` frame (code
@@ -27,14 +31,21 @@ from types import FrameType
 
 from stream_chat.access import Authorizer
 from stream_chat.cancellation import make_registry
-from stream_chat.routes import is_cancel_route
+from stream_chat.routes import is_cancel_route, is_resume_route
 from stream_chat.settings import ENV, Settings, SettingsError
 from stream_chat_local import snapshot
 from stream_chat_local.concurrency import Concurrency
 from stream_chat_local.front import Front
 from stream_chat_local.function_url import LocalFunction
 from stream_chat_local.http_front import BACKLOG, FrontServer, server_config
-from stream_chat_local.lambda_env import CANCEL_TIMEOUT_S, DEFAULT_HANDLER, cancel_env, worker_env
+from stream_chat_local.lambda_env import (
+    CANCEL_TIMEOUT_S,
+    DEFAULT_HANDLER,
+    RESUME_EXTRA_TIMEOUT_S,
+    cancel_env,
+    resume_env,
+    worker_env,
+)
 from stream_chat_local.request_policy import RequestPolicy
 from stream_chat_local.scratch import scratch_directory
 from stream_chat_local.snapshot import SnapshotPool
@@ -51,6 +62,7 @@ NUMBERS: tuple[tuple[str, type, float, str], ...] = (
     ("--timeout", float, 180.0, "function timeout in seconds (default 180)"),
     ("--workers", int, 4, "concurrent instances at most (default 4)"),
     ("--cancel-workers", int, 2, "concurrent instances of the cancel function at most (default 2)"),
+    ("--resume-workers", int, 2, "concurrent instances of the resume function at most (default 2)"),
     ("--warm", int, 1, "instances of each function started at launch (default 1; 0: cold starts)"),
     ("--queue", int, 32, "requests that may wait for an instance (32)"),
     ("--queue-timeout", float, 5.0, "seconds one may wait, then 429 (5)"),
@@ -71,6 +83,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=False,
         help="initialise the streaming function once and fork every instance from it, as "
         "SnapStart restores instances from a snapshot",
+    )
+    parser.add_argument(
+        "--cancel-on-disconnect",
+        action="store_true",
+        help="cancel an answer whose client went away (a local convenience: on Lambda an "
+        "answer runs on, and its client may resume it)",
     )
     parser.add_argument("--handler", default=DEFAULT_HANDLER, help="the function's _HANDLER")
     parser.add_argument("--web-dir", type=Path, default=DEFAULT_WEB_DIR)
@@ -112,16 +130,23 @@ def run(args: argparse.Namespace) -> int:
         cancel = _function(
             WorkerPool(cancel_env(env), max(1, args.cancel_workers)), args, CANCEL_TIMEOUT_S
         )
+        resume_timeout_s = args.timeout + RESUME_EXTRA_TIMEOUT_S
+        resume = _function(
+            WorkerPool(resume_env(env, resume_timeout_s), max(1, args.resume_workers)),
+            args,
+            resume_timeout_s,
+        )
         port = listener.getsockname()[1]
         front = Front(
-            [(is_cancel_route, cancel), (API_ROUTE.match, chat)],  # the narrower route first
+            # The narrower routes first, as CloudFront orders its behaviours.
+            [(is_cancel_route, cancel), (is_resume_route, resume), (API_ROUTE.match, chat)],
             StaticFiles(args.web_dir, settings, page_auth(args)),
             RequestPolicy(args.host, port),
-            make_registry(settings),
+            make_registry(settings) if args.cancel_on_disconnect else None,
             args.read_timeout,
             authorizer=Authorizer.from_settings(settings),
         )
-        return _serve(front, listener, [chat, cancel], args)
+        return _serve(front, listener, [chat, cancel, resume], args)
 
 
 def _snap_start(asked: bool) -> bool:

@@ -26,6 +26,7 @@ MODULES = [
     "tests.bench.snap_start",
     "tests.bench.cancel_propagation",
     "tests.bench.upstream_abort",
+    "tests.bench.resume",
     "tests.bench.serve_load",
     "tests.bench.connections",
     "tests.bench.long_answer",

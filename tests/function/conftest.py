@@ -60,6 +60,7 @@ def settings(tmp_path: Path) -> Settings:
         cancel_sqlite_path=str(tmp_path / "cancel.sqlite3"),
         cancel_poll_s=0.05,
         limits_sqlite_path=str(tmp_path / "limits.sqlite3"),
+        journal_sqlite_path=str(tmp_path / "journal.sqlite3"),
     )
 
 

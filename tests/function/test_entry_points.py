@@ -80,7 +80,9 @@ def probe(module: str, scratch: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return json.loads(lines[0]), json.loads(lines[1])
 
 
-@pytest.mark.parametrize("module", ["stream_chat.handler", "stream_chat.cancel_handler"])
+@pytest.mark.parametrize(
+    "module", ["stream_chat.handler", "stream_chat.cancel_handler", "stream_chat.resume_handler"]
+)
 def test_importing_a_handler_module_has_no_side_effects(module: str, tmp_path: Path) -> None:
     imported, built = probe(module, tmp_path)
 

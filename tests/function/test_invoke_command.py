@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -114,3 +115,32 @@ def test_invoke_runs_a_cancel_event_through_the_cancel_function(tmp_path: Path) 
     from stream_chat.cancellation.sqlite import SQLiteRegistry
 
     assert is_cancelled(SQLiteRegistry(path, ttl_s=60), "3q2-example-stream-id-0123456789AB")
+
+
+def test_invoke_resumes_an_answer_an_earlier_invoke_journaled(tmp_path: Path) -> None:
+    journal = {**os.environ, "STREAM_CHAT_JOURNAL_SQLITE_PATH": str(tmp_path / "journal.sqlite3")}
+    journal["STREAM_CHAT_DEMO_TOKEN_DELAY_S"] = "0"
+
+    def invoke(event: str) -> bytes:
+        result = subprocess.run(
+            [*command(), "invoke", "--quiet", event],
+            cwd=ROOT,
+            env=journal,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    live = invoke("events/chat.json")
+    stream_id = live.split(b'"stream_id":"', 1)[1].split(b'"', 1)[0].decode()
+    event = json.loads((ROOT / "events" / "chat.json").read_text())
+    event["rawPath"] = event["requestContext"]["http"]["path"] = f"/api/chat/stream/{stream_id}"
+    event["requestContext"]["http"]["method"] = "GET"
+    event["headers"]["last-event-id"] = "2"
+    del event["body"]
+    (tmp_path / "resume.json").write_text(json.dumps(event))
+
+    frames = live.split(b"\n\n")
+    assert invoke(str(tmp_path / "resume.json")) == b"\n\n".join(frames[2:])

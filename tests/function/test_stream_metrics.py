@@ -164,6 +164,8 @@ def test_each_error_code_ends_an_answer_in_the_ending_of_its_family() -> None:
     }
     for code in ERROR_CODES:
         assert Ending.of_error(code) == families.get(code, "internal_error"), code
+    # Sent by the resume function about an answer that ended elsewhere: no answer's ending.
+    assert "answer_lost" in ERROR_CODES and "answer_lost" not in set(Ending)
 
 
 @pytest.mark.parametrize("ending", SCENARIOS)

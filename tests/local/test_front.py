@@ -1,4 +1,4 @@
-"""The rest of the local function URL: the page, its config, and cancel on disconnect."""
+"""The rest of the local function URL: the page, its config, and cancel on disconnect (opt-in)."""
 
 from __future__ import annotations
 
@@ -125,11 +125,11 @@ def test_sign_in_options_come_in_pairs() -> None:
     assert "--auth-domain and --auth-client-id together" in result.stderr
 
 
-def test_a_client_that_disconnects_cancels_its_stream(
+def test_with_cancel_on_disconnect_a_client_that_disconnects_cancels_its_stream(
     start_serve: StartServe, tmp_path: Path
 ) -> None:
     slow = {**DEMO, "STREAM_CHAT_DEMO_TOKEN_DELAY_S": "0.05", "STREAM_CHAT_CANCEL_POLL_S": "0.05"}
-    serve = start_serve("--workers", "1", **slow)
+    serve = start_serve("--workers", "1", "--cancel-on-disconnect", **slow)
     registry = SQLiteRegistry(str(tmp_path / "cancel.sqlite3"), ttl_s=60)
 
     client = serve.request("POST", "/api/chat/stream", chat("a long answer"))
@@ -155,7 +155,7 @@ def test_ctrl_c_stops_serve_and_every_worker(start_serve: StartServe) -> None:
     for client in clients:
         assert client.head()[0] == 200
     workers = serve.workers()
-    assert len(workers) == 4  # three streaming instances and the warm cancel instance
+    assert len(workers) == 5  # three streaming instances, the warm cancel and resume instances
 
     serve.process.send_signal(signal.SIGINT)
 

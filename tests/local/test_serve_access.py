@@ -54,6 +54,7 @@ def test_sign_in_limits_and_owned_cancel_through_serve(
     serve = start_serve(
         "--workers",
         "3",
+        "--cancel-on-disconnect",  # the front's own cancel, written for the viewer (last step)
         ANTHROPIC_BASE_URL=fake.base_url,
         ANTHROPIC_API_KEY=fake.api_key,
         STREAM_CHAT_AUTH="cognito",
@@ -106,7 +107,8 @@ def test_sign_in_limits_and_owned_cancel_through_serve(
     assert final.frames[-1] == {"type": "done", "stop_reason": "end_turn"}
     assert len(fake.requests) == 2  # refused requests never reached the provider
 
-    # Leaving mid-answer: the front's cancel on disconnect is written for alice, so it stops.
+    # Leaving mid-answer with --cancel-on-disconnect: the front's cancel is written for alice,
+    # so it stops.
     fake.enqueue(Reply(texts=[f"w{n} " for n in range(300)], delay_s=0.03))
     leaving = serve.request("POST", "/api/chat/stream", CHAT, headers=bearer(alice))
     assert leaving.head()[0] == 200

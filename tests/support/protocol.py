@@ -16,10 +16,11 @@ HEARTBEAT = ": ping"
 
 
 class ProtocolReader:
-    def __init__(self) -> None:
+    def __init__(self, first_id: int = 1) -> None:
+        """``first_id``: the id the first frame must have (a resumed stream's is above 1)."""
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
         self._buffer = ""
-        self._next_id = 1
+        self._next_id = first_id
         self.heartbeats = 0
         self.frames: list[dict[str, Any]] = []
 

@@ -19,13 +19,18 @@ REGION = "us-east-1"
 
 
 def create_table(client: Any, name: str, layout: TableLayout) -> None:
-    """The table as ``infra/ttl_table.py`` defines it: on demand, one String key, TTL on."""
-    key = layout.partition_key
+    """The table as ``infra/ttl_table.py`` defines it: on demand, one String key (then a Number
+    sort key, when the layout has one), TTL on."""
+    attributes = [{"AttributeName": layout.partition_key, "AttributeType": "S"}]
+    keys = [{"AttributeName": layout.partition_key, "KeyType": "HASH"}]
+    if layout.sort_key is not None:
+        attributes.append({"AttributeName": layout.sort_key, "AttributeType": "N"})
+        keys.append({"AttributeName": layout.sort_key, "KeyType": "RANGE"})
     client.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        AttributeDefinitions=attributes,
+        KeySchema=keys,
     )
     client.update_time_to_live(
         TableName=name,

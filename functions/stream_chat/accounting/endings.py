@@ -10,7 +10,9 @@ the error that ended the answer, so a new error code lands in an ending without 
     anything else              ``internal_error``
 
 An answer whose body was closed before ``done`` (the runtime could not deliver it) is an
-``internal_error`` too. The error alarm counts the endings whose ``alarms`` is true.
+``internal_error`` too. ``answer_lost`` is no ending: only the resume function sends it, about an
+answer that ended (or died) in another function, and a resume settles nothing. The error alarm
+counts the endings whose ``alarms`` is true.
 """
 
 from __future__ import annotations

@@ -54,6 +54,8 @@ def _values(record: AnswerRecord) -> list[tuple[str, MetricUnit, float]]:
         (Metric.STREAM_DURATION, MS, _ms(record.duration_s)),
         (Metric.HEARTBEATS, COUNT, outcome.heartbeats),
         (Metric.PROVIDER_RETRIES, COUNT, record.retries),
+        (Metric.JOURNAL_WRITES, COUNT, record.journal_writes),
+        (Metric.JOURNAL_FAILURES, COUNT, record.journal_failures),
     ]
     if outcome.first_text_s is not None:
         values.append((Metric.TIME_TO_FIRST_TOKEN, MS, _ms(outcome.first_text_s)))

@@ -25,6 +25,9 @@ class Metric(StrEnum):
     ESTIMATED_COST = "EstimatedCost"
     WEB_SEARCH_REQUESTS = "WebSearchRequests"
     WEB_FETCH_REQUESTS = "WebFetchRequests"
+    # The answer's journal (what a resume reads): batches written, and 1 when its store failed.
+    JOURNAL_WRITES = "JournalWrites"
+    JOURNAL_FAILURES = "JournalFailures"
     # One per request refused before any answer (dimension Code): 4xx, then 5xx.
     REJECTED_REQUESTS = "RejectedRequests"
     FAILED_REQUESTS = "FailedRequests"

@@ -76,6 +76,8 @@ class AnswerRecord:
     cancel_reads: int = 0
     cancel_read_failures: int = 0
     cancel_latency_s: float | None = None  # cancel recorded → upstream closed
+    journal_writes: int = 0  # batches of the answer's frames written to its journal
+    journal_failures: int = 0  # 1 when the journal's store failed (the answer is not resumable)
 
     @property
     def ending(self) -> Ending:
@@ -108,6 +110,8 @@ class AnswerRecord:
             "cancel_reads": self.cancel_reads,
             "cancel_read_failures": self.cancel_read_failures,
             "cancel_latency_ms": ms(self.cancel_latency_s),
+            "journal_writes": self.journal_writes,
+            "journal_failures": self.journal_failures,
         }
         if outcome.text is not None:
             line["answer"] = "".join(outcome.text)

@@ -1,21 +1,24 @@
 """One answer, end to end: the upstream thread, the cancel watcher and the relay chain.
 
     upstream (thread) ─┐
-                       ├─▶ inbox ──watch──▶ Relay.frames ──encode_frames──▶ body
-    cancel watcher ────┘                        │
+                       ├─▶ inbox ──watch──▶ Relay.frames ──encode_frames──journaled──▶ body
+    cancel watcher ────┘                        │                            │
+                                                │              JournalWriter (thread) ─▶ journal
                                                 └─▶ Outcome ──settle──▶ lease, metrics, log
 
 Whatever ends the answer (``done``, an error, a cancel, a shutdown, or the runtime closing the
 body early), the ``finally`` aborts the upstream request, stops the watcher and settles the
 answer's account once: no orphaned generation, no leaked lease. A cancel aborts the upstream
-from the watcher's thread at once, not when the relay reaches it.
+from the watcher's thread at once, not when the relay reaches it. Each frame the body yields is
+also handed to the answer's journal writer, whose thread writes it off the delivery path.
 """
 
 from __future__ import annotations
 
 import queue
 import secrets
-from collections.abc import Callable, Generator, Iterator
+import time
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from stream_chat.accounting.pricing import price_of
@@ -31,9 +34,11 @@ from stream_chat.cancellation.watcher import CancelWatcher
 from stream_chat.chat_request import ChatRequest
 from stream_chat.deadline import Deadline
 from stream_chat.errors import ShuttingDown
+from stream_chat.journal import Journal
+from stream_chat.journal.writer import Batcher, JournalWriter
 from stream_chat.limits import Lease, LeasedBody
 from stream_chat.protocol.frames import Start
-from stream_chat.protocol.sse import encode_frames
+from stream_chat.protocol.sse import HEARTBEAT, encode_frames
 from stream_chat.providers import Provider
 from stream_chat.settings import Settings
 from stream_chat.shutdown import PROCESS_SHUTDOWN, Shutdown
@@ -66,6 +71,7 @@ class AnswerPipeline:
     registry: CancelRegistry | None
     settings: Settings
     shutdown: Shutdown = field(default=PROCESS_SHUTDOWN)
+    journal: Journal | None = None  # None: answers are not resumable
 
     def body(
         self,
@@ -86,6 +92,7 @@ class AnswerPipeline:
             self.provider, answer.request, answer.deadline, self.settings.provider_attempts, inbox
         ).start()
         watcher = self._watch_cancel(answer, inbox, upstream.abort)
+        writer = self._journal_writer(answer)
         outcome = Outcome(text=[] if self.settings.log_content else None)
         relay = Relay(
             Start(answer.stream_id, answer.model),
@@ -97,13 +104,24 @@ class AnswerPipeline:
         stopping = ShuttingDown("The server is shutting down; ask again in a moment.")
         try:
             with self.shutdown.watching(lambda: inbox.put(Failed(stopping))):
-                yield from encode_frames(relay.frames(watch(inbox, self.settings, answer.deadline)))
+                frames = relay.frames(watch(inbox, self.settings, answer.deadline))
+                yield from journaled(encode_frames(frames), writer)
         finally:
             upstream.abort()
             if watcher is not None:
                 watcher.stop()
             upstream.join(min(UPSTREAM_EXIT_S, answer.deadline.remaining()))
-            settle(_record(answer, outcome, upstream, watcher), answer.lease)
+            if writer is not None:  # the last batch, within the answer's time
+                writer.close(answer.deadline.remaining())
+            settle(_record(answer, outcome, upstream, watcher, writer), answer.lease)
+
+    def _journal_writer(self, answer: Answer) -> JournalWriter | None:
+        if self.journal is None:
+            return None
+        deadline_at = time.time() + answer.deadline.remaining()  # epoch: read on other instances
+        owner = answer.lease.viewer.owner
+        batcher = Batcher(answer.stream_id, owner, deadline_at, self.settings.journal_flush_s)
+        return JournalWriter(self.journal, batcher)
 
     def _watch_cancel(
         self, answer: Answer, inbox: Inbox, abort_upstream: Callable[[], None]
@@ -121,8 +139,20 @@ class AnswerPipeline:
         ).start()
 
 
+def journaled(chunks: Iterable[bytes], writer: JournalWriter | None) -> Iterator[bytes]:
+    """The body, each frame handed to the journal as it goes (a heartbeat is no frame)."""
+    for chunk in chunks:
+        if writer is not None and chunk != HEARTBEAT:
+            writer.append(chunk)
+        yield chunk
+
+
 def _record(
-    answer: Answer, outcome: Outcome, upstream: Upstream, watcher: CancelWatcher | None
+    answer: Answer,
+    outcome: Outcome,
+    upstream: Upstream,
+    watcher: CancelWatcher | None,
+    writer: JournalWriter | None,
 ) -> AnswerRecord:
     cancelled_at = watcher.cancelled_at if watcher is not None else None
     latency = None
@@ -142,4 +172,6 @@ def _record(
         cancel_reads=watcher.reads if watcher is not None else 0,
         cancel_read_failures=watcher.failures if watcher is not None else 0,
         cancel_latency_s=latency,
+        journal_writes=writer.writes if writer is not None else 0,
+        journal_failures=writer.failures if writer is not None else 0,
     )

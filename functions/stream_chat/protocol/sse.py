@@ -52,6 +52,12 @@ def encode_frame(frame_id: int, frame: Frame) -> bytes:
     return text.encode("utf-8", _REPLACE)
 
 
+def encode_unnumbered(frame: Frame) -> bytes:
+    """A frame without an ``id:`` line: one that is no part of the answer's numbered frames (a
+    resume's own ending), so a client's last id never moves past the answer's."""
+    return encode_frame(0, frame).split(b"\n", 1)[1]
+
+
 def encode_frames(frames: Iterable[Frame | Heartbeat]) -> Iterator[bytes]:
     """Number frames from 1 and encode them; heartbeats become comments."""
     frame_id = 0

@@ -1,13 +1,15 @@
 """An answer outlives its connection, end to end: ``serve`` journals the fake Anthropic API's slow
-answer, and the page takes it up again after a reload, after two seconds offline and in a second
-tab, ending with exactly the text the fake sent; Stop still cancels a resumed answer."""
+answer, and the page takes it up again after a reload, after two seconds offline, in a second
+tab and when a tab comes back to a silent connection, ending with exactly the text the fake
+sent; Stop still cancels a resumed answer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Request, expect
+from playwright.sync_api import BrowserContext, Page, Request, Route, expect
 
 from tests.browser.chat_page import answer, expect_status, send
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
@@ -96,9 +98,34 @@ def test_a_second_tab_on_the_conversation_shows_the_answer_too(
     expect(answer(turn)).to_have_text(WHOLE)
 
 
-def test_stop_on_a_resumed_answer_cancels_it(page: Page, slow: FakeAnthropic) -> None:
-    index = len(slow.streams)
+def test_a_tab_back_from_the_background_resumes_a_silent_connection(
+    page: Page, fake: FakeAnthropic
+) -> None:
+    # Heartbeats every 0.2 s, as far as the page knows: the fake's 2 s pauses between pieces are
+    # then a silence no live connection would keep (anything over 0.4 s).
+    fake.default = Reply(texts=PIECES[:4], delay_s=2.0)
+    page.route("**/config.json", _with_heartbeat_s(0.2))
+    reload(page)
+    resumes = record_resumes(page)
     turn = send(page, "Count slowly")
+    expect(answer(turn)).to_contain_text("tick1")
+    page.wait_for_timeout(800)
+    assert resumes == []
+
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+    expect(turn).to_have_attribute("data-status", "done", timeout=FINISH_MS)
+    expect(answer(turn)).to_have_text("".join(PIECES[:4]).strip())
+    assert resumes, "the silent connection was dropped and resumed"
+
+
+def test_stop_on_a_resumed_answer_cancels_it(page: Page, slow: FakeAnthropic) -> None:
+    # Long enough never to end before the Stop, however slow the reload.
+    slow.default = Reply(texts=[f"tick{i} " for i in range(300)], delay_s=0.1)
+    index = len(slow.streams)
+    with page.expect_response("**/api/chat/stream") as started:
+        turn = send(page, "Count slowly")
+    stream_id = started.value.headers["x-stream-id"]
     expect(answer(turn)).to_contain_text("tick3")
     reload(page)
     restored = page.locator(".turn")
@@ -108,8 +135,19 @@ def test_stop_on_a_resumed_answer_cancels_it(page: Page, slow: FakeAnthropic) ->
         page.get_by_role("button", name="Stop", exact=True).click()
     expect_status(restored, "stopped")
     assert cancelled.value.method == "POST"
+    assert cancelled.value.url.endswith(f"/api/chat/stream/{stream_id}/cancel")
     slow.wait_for_close(index, timeout=10)
     assert slow.streams[index].client_closed and not slow.streams[index].completed
+
+
+def _with_heartbeat_s(heartbeat_s: float) -> Callable[[Route], None]:
+    def fulfil(route: Route) -> None:
+        response = route.fetch()
+        config = response.json()
+        config["heartbeatS"] = heartbeat_s
+        route.fulfill(response=response, body=json.dumps(config))
+
+    return fulfil
 
 
 def _second_tab(browser: BrowserContext) -> Iterator[Page]:

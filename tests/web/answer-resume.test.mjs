@@ -84,6 +84,7 @@ describe("a dropped connection", () => {
     assert.equal(resumes()[0].headers["last-event-id"], "3");
     assert.equal(answer.streamId, "stream-1");
     assert.equal(answer.resumeBase, undefined, "a settled answer keeps no resume base");
+    assert.equal(typeof answer.stats.ttftMs, "number", "timed from the question, across the drop");
   });
 
   test("a resume answered 404 is incomplete, lost, and can be continued", async () => {
@@ -147,6 +148,9 @@ describe("an answer saved while it streamed", () => {
     assert.equal(answer.text, "Hello world.");
     assert.equal(view.finished, "Hello world.");
     assert.deepEqual(seen, ["reconnecting", "streaming", "done"]);
+    // The replay's pace is the journal's, not the model's: no first-token time or speed.
+    assert.equal(answer.stats.ttftMs, undefined);
+    assert.equal(answer.stats.tokensPerSecond, undefined);
   });
 
   test("a continuation starts again from the text it went on from", async () => {

@@ -67,6 +67,8 @@ export class AnswerRun {
   #connection = new ConnectionWatch();
   // Resuming from the stream's first frame: the answer is rebuilt when that frame arrives.
   #replaying = false;
+  // It was: a replay's timing says how fast the journal was read, not how fast the model wrote.
+  #replayed = false;
 
   /**
    * @param {object} options
@@ -252,6 +254,7 @@ export class AnswerRun {
    */
   #restart() {
     this.#replaying = false;
+    this.#replayed = true;
     const base = this.#answer.resumeBase ?? { text: "" };
     this.#answer.text = base.text;
     this.#answer.parts = structuredClone(base.parts);
@@ -305,9 +308,10 @@ export class AnswerRun {
     this.#settled = true;
     const snapshot = this.#stats.snapshot(performance.now(), true);
     const usage = this.#usage;
+    const timed = !this.#replayed;
     this.#answer.stats = {
-      ttftMs: snapshot.ttftMs,
-      tokensPerSecond: snapshot.tokensPerSecond,
+      ttftMs: timed ? snapshot.ttftMs : undefined,
+      tokensPerSecond: timed ? snapshot.tokensPerSecond : undefined,
       outputTokens: snapshot.tokens,
       estimated: snapshot.estimated,
       inputTokens: usage?.input_tokens,

@@ -176,6 +176,14 @@ describe("an answer saved while it streamed", () => {
     assert.equal(answer.error.code, "answer_lost");
   });
 
+  test("one saved before its stream was named cannot be resumed: incomplete at once", async () => {
+    const { run, answer } = newRun({ text: "", status: "reconnecting" });
+    await run.resume();
+    assert.equal(answer.status, "incomplete");
+    assert.equal(answer.error.code, "answer_lost");
+    assert.equal(server.requests.length, 0);
+  });
+
   test("Stop cancels it by its stream id, as any answer", async () => {
     journal([START, text("tick "), text("tock "), text("never"), DONE], { pauseMs: 5000 });
     const saved = { text: "", status: "reconnecting", streamId: "stream-1" };

@@ -30,6 +30,7 @@ import { formatStats, StreamStats } from "./stream-stats.js";
 
 const UNAUTHORIZED = { code: "unauthorized", message: "The server needs a signed-in user" };
 const RENEWED = { code: "session_renewed", message: "The server refused the old sign-in" };
+const UNKNOWN_STREAM = { code: "answer_lost", message: "The answer's stream was never named" };
 
 // After a Stop, how long to keep the request open waiting for the stream id to cancel with,
 // before giving up and just closing it.
@@ -103,7 +104,8 @@ export class AnswerRun {
     if (this.#answer.parts) delete this.#answer.parts.stop;
     delete this.#answer.parts?.thinking?.openedAt;
     // What a resume from the stream's first frame starts again from.
-    this.#answer.resumeBase = { text: this.#answer.text, parts: structuredClone(this.#answer.parts) };
+    const parts = structuredClone(this.#answer.parts);
+    this.#answer.resumeBase = { text: this.#answer.text, parts };
     this.#setStatus("sending");
     await this.#follow((options) => streamChat(history, options));
   }
@@ -115,7 +117,10 @@ export class AnswerRun {
    */
   async resume() {
     const streamId = this.#answer.streamId;
-    if (!streamId) return;
+    if (!streamId) {
+      this.#settle({ status: "incomplete", error: UNKNOWN_STREAM });
+      return;
+    }
     this.#streamId = streamId;
     this.#replaying = true;
     this.#setStatus("reconnecting");

@@ -14,7 +14,12 @@ const DONE = { type: "done", stop_reason: "end_turn" };
 const text = (value) => ({ type: "text", text: value });
 // The answer as the server journals it: frame i has id i + 1.
 const ANSWER = [START, text("One "), text("two "), text("three "), text("four."), DONE];
-const LOST = { type: "error", code: "answer_lost", message: "The rest of this answer was lost.", retryable: false };
+const LOST = {
+  type: "error",
+  code: "answer_lost",
+  message: "The rest of this answer was lost.",
+  retryable: false,
+};
 const FAST = [0, 20, 20, 20];
 
 const server = useServer();
@@ -68,7 +73,7 @@ async function collect(stream) {
 const resumesOf = () => server.requests.filter((request) => request.method === "GET");
 
 describe("resuming a dropped stream", () => {
-  test("it goes on after the last frame rendered, with Last-Event-ID: nothing twice, no gap", async () => {
+  test("it goes on after the last frame rendered: nothing twice, no gap", async () => {
     cutThenResume(3, [replay()]);
     const seen = [];
     const options = {
@@ -130,12 +135,14 @@ describe("resuming a dropped stream", () => {
     assert.equal(error.message, "The rest of this answer was lost.");
   });
 
-  test("the journal's answer_lost error and done, without ids, arrive after the replay", async () => {
-    const end = `event: error\ndata: ${JSON.stringify(LOST)}\n\nevent: done\ndata: {"type":"done","stop_reason":"error"}\n\n`;
-    cutThenResume(2, [(after, _request, response) => {
+  test("the journal's answer_lost and done, without ids, arrive after the replay", async () => {
+    const lost = `event: error\ndata: ${JSON.stringify(LOST)}\n\n`;
+    const done = `event: done\ndata: {"type":"done","stop_reason":"error"}\n\n`;
+    const ending = (after, _request, response) => {
       response.writeHead(200, SSE_HEADERS);
-      response.end(framesOf(after, 3) + end);
-    }]);
+      response.end(framesOf(after, 3) + lost + done);
+    };
+    cutThenResume(2, [ending]);
     const { events, error } = await collect(
       streamChat(MESSAGES, { apiBase: server.url, resumeDelaysMs: FAST }),
     );

@@ -86,11 +86,13 @@ class WorkerPool:
 
     def release(self, worker: Worker) -> None:
         with self._changed:
-            if worker.alive() and not self._closed:
-                self._idle.append(worker)
-            else:
+            if not worker.alive():
                 self._all.discard(worker)
                 worker.api.close()
+            elif not self._closed:
+                self._idle.append(worker)
+            # Alive in a closing pool (told to stop, still finishing): ``close`` stops it and
+            # waits, so that no instance outlives ``serve``.
             self._changed.notify()
 
     def replace(self, worker: Worker) -> None:

@@ -287,3 +287,20 @@ def test_the_resume_function_is_light(tmp_path: Any) -> None:
     env = clean_env(STREAM_CHAT_JOURNAL_SQLITE_PATH=str(tmp_path / "journal.sqlite3"))
     loaded = top_level(modules_loaded_by("stream_chat.resume_handler", env, init=True))
     assert not loaded & {"anthropic", "httpx", "aws_lambda_powertools", "boto3", "botocore"}
+
+
+def test_the_resume_function_tells_a_lost_answer_apart_from_a_slow_one(
+    settings: Settings, journal: SQLiteJournal
+) -> None:
+    start = b'id: 1\nevent: start\ndata: {"type":"start","stream_id":"x","model":"m"}\n\n'
+    lost, slow = "l" * 32, "s" * 32
+    journal.write(Batch(lost, 0, "", 1, start, False, deadline_at=time.time() - 6))
+    journal.write(Batch(slow, 0, "", 1, start, False, deadline_at=time.time() + 60))
+    function = ResumeFunction(settings, journal)
+
+    response, body = resumed(function, resume_event(lost, "1"))
+    assert response.status_code == 200  # the status was sent before the journal told
+    assert body.startswith(b'event: error\ndata: {"type":"error","code":"answer_lost"')
+    assert body.endswith(b'event: done\ndata: {"type":"done","stop_reason":"error"}\n\n')
+    _, body = resumed(function, resume_event(slow, "1"), timeout_s=1.2)
+    assert body == b""  # the writer may still finish it: the resume just ends, to be resumed

@@ -111,14 +111,17 @@ class AnswerPipeline:
             if watcher is not None:
                 watcher.stop()
             upstream.join(min(UPSTREAM_EXIT_S, answer.deadline.remaining()))
-            if writer is not None:  # the last batch, within the answer's time
-                writer.close(answer.deadline.remaining())
+            if writer is not None:  # the last batch, within half the deadline's margin
+                writer.close(answer.deadline.remaining() + self.settings.deadline_margin_s / 2)
             settle(_record(answer, outcome, upstream, watcher, writer), answer.lease)
 
     def _journal_writer(self, answer: Answer) -> JournalWriter | None:
         if self.journal is None:
             return None
-        deadline_at = time.time() + answer.deadline.remaining()  # epoch: read on other instances
+        # When the function is stopped (the deadline and its margin), in epoch seconds: a resume
+        # on another instance reads it to tell a slow answer from a lost one.
+        remaining = answer.deadline.remaining() + self.settings.deadline_margin_s
+        deadline_at = time.time() + remaining
         owner = answer.lease.viewer.owner
         batcher = Batcher(answer.stream_id, owner, deadline_at, self.settings.journal_flush_s)
         return JournalWriter(self.journal, batcher)

@@ -11,11 +11,12 @@ from playwright.sync_api import Page, Route
 Frame = dict[str, Any]
 
 
-def encode(frames: list[Frame]) -> bytes:
-    """The SSE body of `frames`, each named by its type, as the server writes them."""
+def encode(frames: list[Frame], first_id: int = 1) -> bytes:
+    """The SSE body of `frames`, each named by its type, as the server writes them; the first
+    has the id `first_id` (a resume sends the frames after the one it was asked for)."""
     return "".join(
         f"id: {i}\nevent: {frame['type']}\ndata: {json.dumps(frame)}\n\n"
-        for i, frame in enumerate(frames, 1)
+        for i, frame in enumerate(frames, first_id)
     ).encode()
 
 

@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from tests.browser.canned_stream import encode, start, text
 from tests.browser.chat_page import (
     SCREENSHOTS,
     answer,
@@ -87,6 +88,29 @@ def test_error(page: Page, fake: FakeAnthropic) -> None:
     page.wait_for_selector("html[data-ready='true']")
     page.locator(".turn").nth(1).locator(".stats").click()
     assert axe_violations(page) == [], "error, restored"
+
+
+def test_reconnecting_and_lost(page: Page) -> None:
+    sse = {"content-type": "text/event-stream", "x-stream-id": "canned-1"}
+    cut = encode([start(), text("Half of "), text("an answer")])
+    page.route("**/api/chat/stream", lambda route: route.fulfill(headers=sse, body=cut))
+    # The resume is never answered: the answer stays "Reconnecting…".
+    page.route("**/api/chat/stream/canned-1", lambda route: None)
+    turn = send(page, "Hello")
+    expect_status(turn, "reconnecting")
+    expect(page.locator("#announcer")).to_have_text("Reconnecting…")
+    check(page, "reconnecting")
+
+    page.unroute("**/api/chat/stream/canned-1")
+    lost = '{"error": {"code": "not_found", "message": "No such stream."}}'
+    page.route(
+        "**/api/chat/stream/canned-1",
+        lambda route: route.fulfill(status=404, content_type="application/json", body=lost),
+    )
+    page.reload()
+    page.wait_for_selector("html[data-ready='true']")
+    expect_status(page.locator(".turn"), "incomplete")
+    check(page, "lost")
 
 
 def _no_output_counted(route: Route) -> None:

@@ -51,17 +51,24 @@ def test_a_refused_request_shows_the_error_without_a_stream(
     assert len(fake.requests) == sent, "refused before reaching the provider"
 
 
-def test_a_stream_cut_before_done_is_incomplete(page: Page, fake: FakeAnthropic) -> None:
+def test_a_stream_cut_before_done_that_cannot_be_resumed_is_incomplete(
+    page: Page, fake: FakeAnthropic
+) -> None:
     fake.default = Reply(texts=["Cut ", "short"], delay_s=0.02)
     # Lambda and CloudFront end streams at their timeouts without any trailer: the real
-    # server's stream is replayed without its last frames, as such a cut would leave it.
+    # server's stream is replayed without its last frames, as such a cut would leave it; and
+    # the server no longer has the answer when the page asks for the rest.
     page.route("**/api/chat/stream", _without_done)
+    resumes: list[str] = []
+    page.route("**/api/chat/stream/*", lambda route: _not_found(route, resumes))
     turn = send(page, "Hello")
 
     expect_status(turn, "incomplete")
     expect(answer(turn)).to_have_text("Cut short")
-    expect(turn.locator(".error-title")).to_contain_text("cut off")
+    expect(turn.locator(".error-title")).to_contain_text("lost")
     expect(turn.get_by_role("button", name="Regenerate", exact=True)).to_be_visible()
+    expect(turn.get_by_role("button", name="Continue", exact=True)).to_be_visible()
+    assert resumes == ["GET"], "the rest was asked for once; the question never again"
 
 
 def test_markup_in_an_answer_is_inert(page: Page, fake: FakeAnthropic) -> None:
@@ -104,6 +111,12 @@ def test_markup_in_an_answer_is_inert(page: Page, fake: FakeAnthropic) -> None:
     assert page.evaluate("window.__unsafe") == []
     assert answer(turn).locator("[onerror], [onload], script, img, svg").count() == 0
     assert answer(turn).locator("a[href^='javascript']").count() == 0
+
+
+def _not_found(route: Route, methods: list[str]) -> None:
+    methods.append(route.request.method)
+    body = '{"error": {"code": "not_found", "message": "No such stream."}}'
+    route.fulfill(status=404, content_type="application/json", body=body)
 
 
 def _without_done(route: Route) -> None:

@@ -50,18 +50,28 @@ def test_a_reload_restores_the_conversation(page: Page, fake: FakeAnthropic) -> 
     ]
 
 
-def test_a_stream_running_when_the_page_closed_is_kept_as_incomplete(
+def test_a_stream_the_server_no_longer_has_is_kept_as_incomplete(
     page: Page, fake: FakeAnthropic
 ) -> None:
     fake.default = Reply(texts=[f"tick{i} " for i in range(200)], delay_s=0.1)
     turn = send(page, "Count slowly")
     # Saved every second while it streams: past the first save, the page closes.
     expect(answer(turn)).to_contain_text("tick15")
+    # The reloaded page asks for the answer again; the server has lost it (its journal expired).
+    page.route(
+        "**/api/chat/stream/*",
+        lambda route: route.fulfill(
+            status=404,
+            content_type="application/json",
+            body='{"error": {"code": "not_found", "message": "No such stream."}}',
+        ),
+    )
     reload(page)
     restored = page.locator(".turn").first
     expect(restored).to_have_attribute("data-status", "incomplete")
     expect(answer(restored)).to_contain_text("tick1")
     expect(restored.get_by_role("button", name="Regenerate", exact=True)).to_be_visible()
+    expect(restored.get_by_role("button", name="Continue", exact=True)).to_be_visible()
 
 
 def test_history_open_rename_delete_and_undo(page: Page, fake: FakeAnthropic) -> None:

@@ -103,23 +103,21 @@ def test_send_becomes_stop_while_an_answer_streams(page: Page, fake: FakeAnthrop
     assert roles == ["user", "assistant", "user"]
 
 
-def test_leaving_the_page_cancels_the_running_answer(
+def test_leaving_the_page_leaves_the_answer_running(
     page: Page, fake: FakeAnthropic, served: ServeProcess
 ) -> None:
-    fake.default = slow_reply()
+    fake.default = slow_reply(30)
     index = len(fake.streams)
     with page.expect_response("**/api/chat/stream") as started:
         turn = send(page, "Count slowly")
     stream_id = started.value.headers["x-stream-id"]
     expect(answer(turn)).to_contain_text("tick1")
 
-    left_at = time.time()
     page.goto("about:blank")
 
-    fake.wait_for_close(index, timeout=10)
+    # The page cannot tell a close from a reload, and a reload takes the answer up again (the
+    # server journals it): so it runs on to its end, and nobody cancels it.
     record = fake.streams[index]
-    assert not record.completed
-    assert record.closed_at is not None
-    assert record.closed_at - left_at < UPSTREAM_CLOSE_BOUND_S
-    # The browser does not report requests of a page it has left; the server saw it.
-    served.wait_for_log(f'"POST /api/chat/stream/{stream_id}/cancel HTTP/1.1"')
+    assert record.ended.wait(timeout=15)
+    assert record.completed and not record.client_closed
+    assert f"/api/chat/stream/{stream_id}/cancel" not in served.output()

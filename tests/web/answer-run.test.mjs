@@ -8,42 +8,11 @@ import { EMPTY_BODY_SHA256 } from "../../web/js/body-hash.js";
 import { DEFAULT_CONFIG } from "../../web/js/config.js";
 import { Conversation, current } from "../../web/js/conversation.js";
 import { frame, sleep, SSE_HEADERS, useServer } from "./support/http-fixture.mjs";
+import { RecordingView } from "./support/recording-view.mjs";
 
 const START = { type: "start", stream_id: "stream-1", model: "demo" };
 const text = (value) => ({ type: "text", text: value });
 const done = (reason = "end_turn") => ({ type: "done", stop_reason: reason });
-
-class RecordingView {
-  statuses = [];
-  texts = [];
-  finished = undefined;
-  error = undefined;
-  setStatus(status, note) {
-    this.statuses.push(note ? `${status}: ${note}` : status);
-  }
-  appendText(value) {
-    this.texts.push(value);
-  }
-  setStats() {}
-  setModel(model) {
-    this.model = model;
-  }
-  finish() {
-    this.finished = this.texts.join("");
-  }
-  showError(error) {
-    this.error = error;
-  }
-  setParts(parts) {
-    this.parts = parts;
-  }
-  partsChanged() {
-    this.partsChanges = (this.partsChanges ?? 0) + 1;
-  }
-  cite(source) {
-    this.texts.push(`[${source}]`);
-  }
-}
 
 const server = useServer();
 
@@ -80,7 +49,7 @@ function serve(frames, { headerDelayMs = 0, end = true, idHeader = true } = {}) 
   });
 }
 
-function newRun() {
+function newRun(options = {}) {
   const conversation = new Conversation();
   const turn = conversation.add("Hello");
   const view = new RecordingView();
@@ -90,6 +59,7 @@ function newRun() {
     view,
     config: { ...DEFAULT_CONFIG, apiBase: server.url },
     onStatus: (status) => seen.push(status),
+    ...options,
   });
   return { run, turn: current(turn), view, seen, history: conversation.historyFor(turn) };
 }
@@ -130,9 +100,9 @@ describe("how an answer ends", () => {
     assert.match(view.error.detail, /slow down · code rate_limited/);
   });
 
-  test("a stream without done is incomplete", async () => {
+  test("a stream without done that cannot be resumed is incomplete", async () => {
     serve([START, text("Cut")]);
-    const { run, turn, view, history } = newRun();
+    const { run, turn, view, history } = newRun({ resumeDelaysMs: [] });
     await run.run(history);
     assert.equal(turn.status, "incomplete");
     assert.equal(view.finished, "Cut");

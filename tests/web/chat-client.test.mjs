@@ -23,11 +23,15 @@ const ID_HEADERS = { ...SSE_HEADERS, "x-stream-id": "stream-abc" };
 
 const server = useServer();
 
-/** Run the generator to its end; return the events and what it threw, if anything. */
+/**
+ * Run the generator to its end; return the events and what it threw, if anything. It does not
+ * resume unless a test gives it `resumeDelaysMs` ("resuming" below has those tests).
+ */
 async function collect(options = {}) {
   const events = [];
   try {
-    for await (const event of streamChat(MESSAGES, { apiBase: server.url, ...options })) {
+    const all = { apiBase: server.url, resumeDelaysMs: [], ...options };
+    for await (const event of streamChat(MESSAGES, all)) {
       events.push(event);
     }
     return { events, error: undefined };

@@ -2,7 +2,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { canContinue, Conversation, CONTINUE_PROMPT, current } from "../../web/js/conversation.js";
+import {
+  canContinue,
+  Conversation,
+  CONTINUE_PROMPT,
+  current,
+  resumable,
+} from "../../web/js/conversation.js";
 
 /** @param {Array<[string, string]>} pairs  prompt and answer of each earlier turn */
 function conversationOf(pairs) {
@@ -147,4 +153,55 @@ test("an answer's parts are stored and restored with it; an answer without any g
   assert.deepEqual(first, plain);
   assert.equal("parts" in first, false);
   assert.deepEqual(second.parts, parts);
+});
+
+test("an answer saved while it streamed is resumed when its stream is known and it is last", () => {
+  const conversation = conversationOf([["One", "1"]]);
+  current(conversation.turns[0]).status = "done";
+  const running = conversation.add("Two");
+  Object.assign(current(running), { text: "half", status: "streaming", streamId: "s-2" });
+  const restored = Conversation.fromRecord(structuredClone(conversation.toRecord()));
+  assert.equal(current(restored.turns[1]).status, "reconnecting");
+  assert.equal(current(restored.turns[1]).text, "half");
+  assert.equal(resumable(restored), restored.turns[1]);
+
+  // Still sending, but the stream had already named itself: resumed too.
+  Object.assign(current(running), { text: "", status: "sending" });
+  const sending = Conversation.fromRecord(structuredClone(conversation.toRecord()));
+  assert.equal(resumable(sending), sending.turns[1]);
+});
+
+test("a streaming answer without a stream id, or not the last shown, is kept incomplete", () => {
+  const noId = conversationOf([["One", "half"]]);
+  current(noId.turns[0]).status = "streaming";
+  const restoredNoId = Conversation.fromRecord(noId.toRecord());
+  assert.equal(current(restoredNoId.turns[0]).status, "incomplete");
+  assert.equal(resumable(restoredNoId), undefined);
+
+  // Only the last answer on screen can have been streaming; any other is stale.
+  const earlier = conversationOf([["One", "half"], ["Two", "2"]]);
+  Object.assign(current(earlier.turns[0]), { status: "streaming", streamId: "s-1" });
+  current(earlier.turns[1]).status = "done";
+  const restoredEarlier = Conversation.fromRecord(earlier.toRecord());
+  assert.equal(current(restoredEarlier.turns[0]).status, "incomplete");
+  assert.equal(resumable(restoredEarlier), undefined);
+
+  const hidden = conversationOf([["One", "old"]]);
+  const [turn] = hidden.turns;
+  Object.assign(current(turn), { status: "streaming", streamId: "s-old" });
+  Object.assign(hidden.addVersion(turn), { text: "new", status: "done" });
+  const restoredHidden = Conversation.fromRecord(hidden.toRecord());
+  assert.equal(restoredHidden.turns[0].versions[0].status, "incomplete");
+  assert.equal(resumable(restoredHidden), undefined);
+});
+
+test("an answer whose stream was lost can be continued, once it has text", () => {
+  const conversation = conversationOf([["One", "cut sh"]]);
+  const answer = current(conversation.turns[0]);
+  answer.status = "incomplete";
+  assert.equal(canContinue(answer), true);
+  answer.text = " ";
+  assert.equal(canContinue(answer), false);
+  Object.assign(answer, { text: "going", status: "reconnecting" });
+  assert.equal(canContinue(answer), false, "not while it is being resumed");
 });

@@ -4,11 +4,12 @@
  * Stop. Stop means cancel: Lambda never learns that the browser went away, so besides aborting
  * the fetch, the cancel route is called with the stream id so the upstream request stops too.
  */
-import { cancelStream, streamChat } from "./chat-client.js";
+import { cancelStream, resumeChat, streamChat } from "./chat-client.js";
 import { ChatError, HttpError, IncompleteStreamError, isAbortError } from "./chat-errors.js";
 import { watchdogTimeouts } from "./config.js";
 import { emptyParts, foldEvent, settleParts, stopTellsWhy } from "./answer-parts.js";
 import { describeError } from "./error-messages.js";
+import { ConnectionWatch } from "./resume-plan.js";
 import { formatStats, StreamStats } from "./stream-stats.js";
 
 /**
@@ -29,6 +30,7 @@ import { formatStats, StreamStats } from "./stream-stats.js";
 
 const UNAUTHORIZED = { code: "unauthorized", message: "The server needs a signed-in user" };
 const RENEWED = { code: "session_renewed", message: "The server refused the old sign-in" };
+const UNKNOWN_STREAM = { code: "answer_lost", message: "The answer's stream was never named" };
 
 // After a Stop, how long to keep the request open waiting for the stream id to cancel with,
 // before giving up and just closing it.
@@ -48,6 +50,7 @@ export class AnswerRun {
   #onStatus;
   #credentials;
   #asks;
+  #resumeDelaysMs;
   #controller = new AbortController();
   /** @type {string | undefined} */
   #streamId = undefined;
@@ -62,6 +65,11 @@ export class AnswerRun {
   #stopReason = undefined;
   /** @type {import("./protocol-events.js").UsageEvent | undefined} */
   #usage = undefined;
+  #connection = new ConnectionWatch();
+  // Resuming from the stream's first frame: the answer is rebuilt when that frame arrives.
+  #replaying = false;
+  // It was: a replay's timing says how fast the journal was read, not how fast the model wrote.
+  #replayed = false;
 
   /**
    * @param {object} options
@@ -73,9 +81,12 @@ export class AnswerRun {
    * @param {Credentials} [options.credentials]  when the API needs a signed-in user
    * @param {import("./chat-client.js").Asks} [options.asks]  thinking, search: what the
    *   message asks for
+   * @param {readonly number[]} [options.resumeDelaysMs]  the wait before each resume attempt of
+   *   a dropped stream (resume-plan.js has the page's)
    */
   constructor(options) {
     this.#asks = options.asks;
+    this.#resumeDelaysMs = options.resumeDelaysMs;
     this.#credentials = options.credentials;
     this.#answer = options.answer;
     this.#view = options.view;
@@ -92,9 +103,54 @@ export class AnswerRun {
     // thinking left open by a page that closed was timed by that page's clock.
     if (this.#answer.parts) delete this.#answer.parts.stop;
     delete this.#answer.parts?.thinking?.openedAt;
+    // What a resume from the stream's first frame starts again from.
+    const parts = structuredClone(this.#answer.parts);
+    this.#answer.resumeBase = { text: this.#answer.text, parts };
     this.#setStatus("sending");
-    const accessToken = await this.#credentials?.accessToken();
-    if (this.#credentials && !accessToken) {
+    await this.#follow((options) => streamChat(history, options));
+  }
+
+  /**
+   * Take up an answer that was streaming when the page went away (or that streams in another
+   * tab): its stream is replayed from the first frame, and the answer re-rendered from what it
+   * held before that stream began; what was shown stays until the replay starts.
+   */
+  async resume() {
+    const streamId = this.#answer.streamId;
+    if (!streamId) {
+      this.#settle({ status: "incomplete", error: UNKNOWN_STREAM });
+      return;
+    }
+    this.#streamId = streamId;
+    this.#replaying = true;
+    this.#setStatus("reconnecting");
+    await this.#follow((options) => resumeChat(streamId, options));
+  }
+
+  /**
+   * The tab is visible again: a connection that heard nothing for longer than the server's
+   * heartbeats allow is dead though the browser has not noticed, and is resumed now.
+   */
+  wake() {
+    if (!this.#settled) this.#connection.check(this.#config.heartbeatS);
+  }
+
+  /**
+   * The browser went offline: its connection is dead (the network under it is gone), so it is
+   * dropped now and resumed with the usual backoff rather than left to hang.
+   */
+  offline() {
+    if (!this.#settled) this.#connection.drop();
+  }
+
+  /**
+   * @param {(options: import("./chat-client.js").StreamOptions) =>
+   *   AsyncGenerator<StreamEvent, void, undefined>} stream
+   */
+  async #follow(stream) {
+    const credentials = this.#credentials;
+    const accessToken = await credentials?.accessToken();
+    if (credentials && !accessToken) {
       this.#settle({ status: "error", error: UNAUTHORIZED });
       return;
     }
@@ -102,12 +158,17 @@ export class AnswerRun {
       signal: this.#controller.signal,
       apiBase: this.#config.apiBase,
       accessToken,
+      renewToken: credentials && (() => credentials.accessToken()),
       ...watchdogTimeouts(this.#config),
       onStreamId: (/** @type {string} */ id) => this.#onStreamId(id),
+      onReconnecting: () => this.#reconnecting(true),
+      onReconnected: () => this.#reconnecting(false),
+      connection: this.#connection,
+      resumeDelaysMs: this.#resumeDelaysMs,
       asks: this.#asks,
     };
     try {
-      for await (const event of streamChat(history, options)) {
+      for await (const event of stream(options)) {
         if (event.type === "start") this.#onStreamId(event.stream_id);
         // After a Stop the request stays open only until the stream id arrives.
         if (!this.#settled) this.#handle(event);
@@ -139,6 +200,7 @@ export class AnswerRun {
   #handle(event) {
     switch (event.type) {
       case "start":
+        if (this.#replaying) this.#restart();
         this.#answer.model = event.model;
         this.#answer.streamId = event.stream_id;
         this.#view.setModel(event.model);
@@ -191,9 +253,32 @@ export class AnswerRun {
     else this.#view.partsChanged();
   }
 
+  /**
+   * A replay from the stream's first frame begins: the answer goes back to what it held before
+   * that stream (nothing, or the text a continuation went on from), so nothing shows twice.
+   */
+  #restart() {
+    this.#replaying = false;
+    this.#replayed = true;
+    const base = this.#answer.resumeBase ?? { text: "" };
+    this.#answer.text = base.text;
+    this.#answer.parts = structuredClone(base.parts);
+    if (!this.#answer.parts) delete this.#answer.parts;
+    this.#stats = new StreamStats(performance.now());
+    this.#view.showAnswer(this.#answer);
+    this.#view.startAnswer(this.#answer.prompt, { continuing: true });
+  }
+
+  /** @param {boolean} dropped  the connection dropped, or a resumed one delivered a frame */
+  #reconnecting(dropped) {
+    if (!this.#settled) this.#setStatus(dropped ? "reconnecting" : "streaming");
+  }
+
   /** @returns {Outcome} */
   #outcomeOfDone() {
     const error = this.#inBandError;
+    // The resume stream's word that the journal ends for good: the rest will never come.
+    if (error?.code === "answer_lost") return { status: "incomplete", error };
     if (error || this.#stopReason === "error") {
       const fallback = { code: "internal_error", message: "The answer ended with an error" };
       return { status: "error", error: error ?? fallback };
@@ -208,6 +293,8 @@ export class AnswerRun {
   #onStreamId(id) {
     if (this.#streamId) return;
     this.#streamId = id;
+    // Saved with the answer as soon as it is known: a reload resumes the stream by it.
+    this.#answer.streamId = id;
     if (this.#stopRequested) this.#cancel(id);
   }
 
@@ -226,9 +313,10 @@ export class AnswerRun {
     this.#settled = true;
     const snapshot = this.#stats.snapshot(performance.now(), true);
     const usage = this.#usage;
+    const timed = !this.#replayed;
     this.#answer.stats = {
-      ttftMs: snapshot.ttftMs,
-      tokensPerSecond: snapshot.tokensPerSecond,
+      ttftMs: timed ? snapshot.ttftMs : undefined,
+      tokensPerSecond: timed ? snapshot.tokensPerSecond : undefined,
       outputTokens: snapshot.tokens,
       estimated: snapshot.estimated,
       inputTokens: usage?.input_tokens,
@@ -237,6 +325,7 @@ export class AnswerRun {
       webFetches: usage?.web_fetch_requests || undefined,
     };
     if (this.#answer.parts) settleParts(this.#answer.parts, performance.now());
+    delete this.#answer.resumeBase;
     const finalStats = formatStats(snapshot);
     if (finalStats) this.#view.setStats(finalStats);
     this.#view.finish();

@@ -1,24 +1,17 @@
 // @ts-check
 /**
- * The stream client: one POST, one SSE stream, typed events out.
+ * The stream client: one POST, its SSE stream (over more connections when one drops), typed
+ * events out.
  *
  *   for await (const event of streamChat(messages, { signal })) { ... }
  *
- * It never re-sends a request (a retry re-generates and re-bills), and a stream that ends without
- * `done` throws `IncompleteStreamError`: Lambda and CloudFront cut streams without a trailer.
+ * It never re-sends a request (a retry re-generates and re-bills). A stream that ends without
+ * `done` (Lambda and CloudFront cut streams without a trailer, networks drop) is resumed from the
+ * server's journal of the answer, after the last frame rendered (resume-plan.js); when that is no
+ * longer possible it throws `IncompleteStreamError`.
  */
 import { bodyHashHeaders, EMPTY_BODY_SHA256, BODY_HASH_HEADER } from "./body-hash.js";
-import {
-  ChatError,
-  checkResponse,
-  IncompleteStreamError,
-  NetworkError,
-  ProtocolError,
-  StallError,
-} from "./chat-errors.js";
-import { IdleTimer } from "./idle-timer.js";
-import { toStreamEvent } from "./protocol-events.js";
-import { SseParseError, SseParser } from "./sse-parser.js";
+import { followAnswer } from "./answer-connections.js";
 
 /**
  * @typedef {import("./protocol-events.js").StreamEvent} StreamEvent
@@ -33,14 +26,26 @@ import { SseParseError, SseParser } from "./sse-parser.js";
  * @property {(streamId: string) => void} [onStreamId]  called as soon as the response headers
  *   name the stream, before any frame, so that a Stop can cancel it at once
  * @property {Asks} [asks]  what the message asks for besides an answer
+ * @property {() => Promise<string | undefined>} [renewToken]  a fresh access token for each
+ *   resume request (instead of `accessToken`, which may have expired meanwhile)
+ * @property {(attempt: number) => void} [onReconnecting]  the connection dropped: resume attempt
+ *   `attempt` (from 1) follows, after its wait
+ * @property {() => void} [onReconnected]  a resumed connection delivered a new frame
+ * @property {import("./resume-plan.js").ConnectionWatch} [connection]  told of every byte, and
+ *   able to drop a silent connection so that it is resumed
+ * @property {readonly number[]} [resumeDelaysMs]  the wait before each resume attempt; the
+ *   default is RESUME_DELAYS_MS, `[]` never resumes
+ *
+ * @typedef {(signal: AbortSignal) => Promise<Response>} Open  sends one request of an answer
+ * @typedef {(streamId: string, lastId: number) => Open} Resume  the request that resumes an
+ *   answer after frame `lastId`
  *
  * @typedef {{thinking?: boolean, search?: boolean}} Asks  each sent only when true: a
  *   deployment that does not offer it refuses the request
  */
 
-const DEFAULT_FIRST_TEXT_TIMEOUT_MS = 75_000;
-const DEFAULT_IDLE_TIMEOUT_MS = 45_000;
 export const AUTHORIZATION_HEADER = "x-authorization";
+export const LAST_EVENT_ID_HEADER = "last-event-id";
 
 /**
  * @param {ChatMessage[]} messages
@@ -57,34 +62,47 @@ export async function* streamChat(messages, options = {}) {
     ...(await bodyHashHeaders(body)),
     ...authorizationHeaders(options.accessToken),
   };
-  const controller = new AbortController();
-  const stopFollowing = follow(options.signal, controller);
-  const timer = new IdleTimer(() => controller.abort(stalled()));
-  timer.restart(options.firstTextTimeoutMs ?? DEFAULT_FIRST_TEXT_TIMEOUT_MS);
-  try {
-    const url = `${options.apiBase ?? ""}/api/chat/stream`;
-    const init = { method: "POST", headers, body, signal: controller.signal, cache: "no-store" };
-    const response = await fetch(url, /** @type {RequestInit} */ (init)).catch((error) => {
-      throw failure(controller.signal, error, "The request could not be sent");
-    });
-    await checkResponse(response);
-    const streamId = response.headers.get("x-stream-id");
-    if (streamId) options.onStreamId?.(streamId);
-    const stream = /** @type {ReadableStream<Uint8Array>} */ (response.body);
-    yield* readEvents(stream, controller.signal, timer, options);
-  } finally {
-    timer.stop();
-    stopFollowing();
-    // Leaving early (break, return, throw) must close the connection, not leave it draining.
-    controller.abort();
-  }
+  const url = `${options.apiBase ?? ""}/api/chat/stream`;
+  /** @type {Open} */
+  const ask = (signal) => fetch(url, { method: "POST", headers, body, signal, cache: "no-store" });
+  yield* followAnswer(ask, undefined, resumeRequest(options), options);
+}
+
+/**
+ * Take up a running (or finished) answer from its first frame: after a reload, or in another
+ * tab. Every frame the server journaled is replayed, then the answer goes on live.
+ * @param {string} streamId
+ * @param {StreamOptions} [options]
+ * @returns {AsyncGenerator<StreamEvent, void, undefined>}
+ */
+export async function* resumeChat(streamId, options = {}) {
+  yield* followAnswer(undefined, streamId, resumeRequest(options), options);
+}
+
+/**
+ * The request that resumes the answer after frame `lastId`, with a fresh token: a long answer
+ * may outlive the one it started with.
+ * @param {StreamOptions} options
+ * @returns {Resume}
+ */
+function resumeRequest(options) {
+  return (streamId, lastId) => async (signal) => {
+    const token = options.renewToken ? await options.renewToken() : options.accessToken;
+    const headers = {
+      accept: "text/event-stream",
+      [LAST_EVENT_ID_HEADER]: String(lastId),
+      ...authorizationHeaders(token),
+    };
+    const url = `${options.apiBase ?? ""}/api/chat/stream/${encodeURIComponent(streamId)}`;
+    return fetch(url, { method: "GET", headers, signal, cache: "no-store" });
+  };
 }
 
 /**
  * Ask the server to stop a running answer (and its upstream request). Lambda never learns that a
  * browser went away, so aborting the fetch alone would leave the answer generating and billing.
- * The fetch starts synchronously, so this works inside a `pagehide` handler; `keepalive` lets it
- * outlive the page, and unlike `sendBeacon` it can carry the body-hash header OAC requires.
+ * `keepalive` lets it outlive the page, and unlike `sendBeacon` it can carry the body-hash header
+ * OAC requires.
  * The cancel carries the same token as the stream: only the stream's owner may stop it.
  * @param {string} streamId
  * @param {{apiBase?: string, accessToken?: string}} [options]
@@ -107,88 +125,4 @@ export function cancelStream(streamId, options = {}) {
  */
 export function authorizationHeaders(token) {
   return token ? { [AUTHORIZATION_HEADER]: `Bearer ${token}` } : {};
-}
-
-/**
- * @param {ReadableStream<Uint8Array>} body
- * @param {AbortSignal} signal
- * @param {IdleTimer} timer
- * @param {StreamOptions} options
- * @returns {AsyncGenerator<StreamEvent, void, undefined>}
- */
-async function* readEvents(body, signal, timer, options) {
-  const reader = body.getReader();
-  const parser = new SseParser();
-  let sawText = false;
-  for (;;) {
-    const { value, done } = await reader.read().catch((error) => {
-      throw failure(signal, error, "The connection was lost while the answer streamed");
-    });
-    if (done) break;
-    for (const frame of feed(parser, value)) {
-      const event = toStreamEvent(frame);
-      if (!event) continue;
-      sawText ||= event.type === "text";
-      timer.restart(
-        sawText
-          ? (options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS)
-          : (options.firstTextTimeoutMs ?? DEFAULT_FIRST_TEXT_TIMEOUT_MS),
-      );
-      yield event;
-      if (event.type === "done") return;
-    }
-  }
-  parser.end();
-  throw new IncompleteStreamError("The stream ended without its final done event", {
-    code: "incomplete",
-    retryable: true,
-  });
-}
-
-/**
- * @param {SseParser} parser
- * @param {Uint8Array} chunk
- */
-function feed(parser, chunk) {
-  try {
-    return parser.feed(chunk);
-  } catch (error) {
-    if (!(error instanceof SseParseError)) throw error;
-    throw new ProtocolError(error.message, { code: "frame_too_large", cause: error });
-  }
-}
-
-/**
- * Map a rejected fetch or read: the caller's abort stays an AbortError, the watchdog's becomes a
- * StallError, anything else is a NetworkError.
- * @param {AbortSignal} signal
- * @param {unknown} error
- * @param {string} message
- */
-function failure(signal, error, message) {
-  if (signal.aborted) {
-    const reason = signal.reason;
-    return reason instanceof ChatError || reason instanceof DOMException ? reason : error;
-  }
-  return new NetworkError(message, { code: "network_error", retryable: true, cause: error });
-}
-
-function stalled() {
-  return new StallError("The answer stalled: nothing arrived for too long", {
-    code: "client_stall_timeout",
-    retryable: true,
-  });
-}
-
-/**
- * Abort `controller` when `signal` aborts, with the same reason; returns the unsubscribe.
- * @param {AbortSignal | undefined} signal
- * @param {AbortController} controller
- */
-function follow(signal, controller) {
-  if (!signal) return () => {};
-  const onAbort = () => controller.abort(signal.reason);
-  if (signal.aborted) onAbort();
-  signal.addEventListener("abort", onAbort, { once: true });
-  return () => signal.removeEventListener("abort", onAbort);
 }

@@ -6,7 +6,8 @@
  */
 
 /**
- * @typedef {"sending" | "streaming" | "done" | "stopped" | "incomplete" | "error"} TurnStatus
+ * @typedef {"sending" | "streaming" | "reconnecting" | "done" | "stopped" | "incomplete" |
+ *   "error"} TurnStatus  "reconnecting": its connection dropped and the stream is being resumed
  * @typedef {import("./chat-client.js").ChatMessage} ChatMessage
  * @typedef {{code: string, message: string, requestId?: string | undefined}} ErrorInfo
  *
@@ -28,11 +29,16 @@
  * @property {ErrorInfo} [error]
  * @property {string} [stopReason]  the done frame's reason, or "user" after a Stop
  * @property {string} [model]
- * @property {string} [streamId]  the server's id of the stream that answered, for support
+ * @property {string} [streamId]  the server's id of the stream that answered: known from its
+ *   first byte and saved with it, so that a reload (or another tab) resumes it; and for support
+ * @property {ResumeBase} [resumeBase]  while it streams: what the answer held before its stream
+ *   began, which a resume from the stream's first frame starts again from
  * @property {AnswerStats} [stats]
  * @property {import("./answer-parts.js").AnswerParts} [parts]  thinking, tool steps, sources and
  *   citations, why it stopped; absent from answers that streamed none (and from older ones)
  * @property {Turn[]} [later]  the turns that followed this version, kept while another is shown
+ *
+ * @typedef {{text: string, parts?: import("./answer-parts.js").AnswerParts}} ResumeBase
  *
  * @typedef {object} Turn
  * @property {number} id
@@ -55,6 +61,8 @@ const TITLE_LENGTH = 60;
 const CUT_REASONS = ["user", "max_tokens", "pause_turn"];
 /** @type {TurnStatus} */
 const INCOMPLETE = "incomplete";
+/** @type {TurnStatus} */
+const RECONNECTING = "reconnecting";
 
 export class Conversation {
   id;
@@ -77,7 +85,7 @@ export class Conversation {
     const conversation = new Conversation(record.id);
     conversation.title = record.title;
     conversation.updatedAt = record.updatedAt;
-    conversation.turns = restored(record.turns);
+    conversation.turns = restored(record.turns, true);
     conversation.#nextId = Math.max(0, ...allTurns(conversation.turns).map((turn) => turn.id)) + 1;
     return conversation;
   }
@@ -187,31 +195,54 @@ export function current(turn) {
 
 /**
  * Whether "Continue" makes sense: the answer was cut short by a Stop or the length limit (or a
- * paused tool turn the server did not take up again).
+ * paused tool turn the server did not take up again), or its stream was lost before the end.
  * @param {Answer} answer
  */
 export function canContinue(answer) {
-  const cut = CUT_REASONS.includes(answer.stopReason ?? "");
+  const cut = CUT_REASONS.includes(answer.stopReason ?? "") || answer.status === INCOMPLETE;
   return cut && answer.text.trim() !== "" && FINAL_STATUSES.includes(answer.status);
 }
 
 /**
- * A stored branch as the page takes it up again: an answer that was streaming when the page went
- * away keeps what had arrived, as "incomplete".
+ * The turn whose answer a restored conversation resumes: its last, when that answer was
+ * streaming with a known stream (`fromRecord` marks it "reconnecting").
+ * @param {Conversation} conversation
+ * @returns {Turn | undefined}
+ */
+export function resumable(conversation) {
+  const last = conversation.turns.at(-1);
+  return last && current(last).status === RECONNECTING ? last : undefined;
+}
+
+/**
+ * A stored branch as the page takes it up again. An answer that was streaming when the page went
+ * away is resumed when its stream is known and it is the shown branch's last (only that one can
+ * have been streaming); any other keeps what had arrived, as "incomplete".
  * @param {Turn[]} turns
+ * @param {boolean} shown  the branch on screen
  * @returns {Turn[]}
  */
-function restored(turns) {
-  return turns.map((turn) => ({
+function restored(turns, shown) {
+  return turns.map((turn, index) => ({
     ...turn,
-    versions: turn.versions.map((answer) => {
-      const kept = FINAL_STATUSES.includes(answer.status)
-        ? { ...answer }
-        : { ...answer, status: INCOMPLETE, note: "the page was closed" };
-      if (answer.later) kept.later = restored(answer.later);
+    versions: turn.versions.map((answer, version) => {
+      const last = shown && index === turns.length - 1 && version === turn.shown;
+      const kept = { ...answer, ...takenUp(answer, last) };
+      if (answer.later) kept.later = restored(answer.later, false);
       return kept;
     }),
   }));
+}
+
+/**
+ * @param {Answer} answer
+ * @param {boolean} last  the last answer on screen
+ * @returns {Partial<Answer>}
+ */
+function takenUp(answer, last) {
+  if (FINAL_STATUSES.includes(answer.status)) return {};
+  if (last && answer.streamId) return { status: RECONNECTING };
+  return { status: INCOMPLETE, note: "the page was closed" };
 }
 
 /**

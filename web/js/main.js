@@ -11,7 +11,7 @@ import { AuthSession } from "./auth.js";
 import { AutoScroll } from "./auto-scroll.js";
 import { Composer } from "./composer.js";
 import { loadConfig } from "./config.js";
-import { canContinue, Conversation, current, FINAL_STATUSES } from "./conversation.js";
+import { canContinue, Conversation, current, FINAL_STATUSES, resumable } from "./conversation.js";
 import { openStore } from "./conversation-store.js";
 import { describeError } from "./error-messages.js";
 import { HistoryView } from "./history-view.js";
@@ -140,13 +140,31 @@ function addView(turn) {
  * @param {{continuing?: boolean}} [options]
  */
 function start(turn, view, messages, options = {}) {
-  const answer = current(turn);
-  view.startAnswer(answer.prompt, options);
+  view.startAnswer(current(turn).prompt, options);
+  void runFor(turn, view).run(messages);
+}
+
+/**
+ * Resume the answer a restored conversation was streaming when the page went away (or that
+ * streams in another tab): it is replayed from its first frame and goes on live.
+ * @param {Turn} turn
+ */
+function resumeAnswer(turn) {
+  const view = views.get(turn);
+  if (view) void runFor(turn, view).resume();
+}
+
+/**
+ * The run of `turn`'s answer, now the active one.
+ * @param {Turn} turn
+ * @param {TurnView} view
+ */
+function runFor(turn, view) {
   const onStatus = (/** @type {TurnStatus} */ status, /** @type {string=} */ detail) => {
     changed(run, status, detail);
   };
   const run = new AnswerRun({
-    answer,
+    answer: current(turn),
     view,
     config,
     onStatus,
@@ -155,7 +173,7 @@ function start(turn, view, messages, options = {}) {
   });
   active = { run, turn };
   refresh();
-  void run.run(messages);
+  return run;
 }
 
 /**
@@ -169,18 +187,29 @@ function changed(run, status, detail) {
     if (final) void settledInBackground(run);
     return;
   }
-  const label = STATUS_LABELS[status].replace("…", "").toLowerCase();
-  ui.announcer.textContent = detail ? `Answer ${label}: ${detail}` : `Answer ${label}`;
+  ui.announcer.textContent = announcement(status, detail);
   if (final) {
     views.get(active.turn)?.showDetails(current(active.turn));
     active = undefined;
     refresh();
     void save();
-  } else if (status === "sending") {
-    // The question is kept from the start; what arrives is saved every so often.
+  } else if (status === "sending" || status === "streaming") {
+    // The question is kept from the start, and the stream's id as soon as it is known (a reload
+    // resumes the answer by it); what arrives is saved every so often.
     void save();
     scheduleSave();
   } else scheduleSave();
+}
+
+/**
+ * What the status region says when an answer's status changes.
+ * @param {TurnStatus} status
+ * @param {string} [detail]
+ */
+function announcement(status, detail) {
+  if (status === "reconnecting") return STATUS_LABELS.reconnecting;
+  const label = STATUS_LABELS[status].replace("…", "").toLowerCase();
+  return detail ? `Answer ${label}: ${detail}` : `Answer ${label}`;
 }
 
 /**
@@ -368,6 +397,8 @@ function show(record) {
   }
   ui.empty.hidden = conversation.turns.length > 0;
   refresh();
+  const streaming = resumable(conversation);
+  if (streaming) resumeAnswer(streaming);
   scroll.toBottom();
 }
 
@@ -501,19 +532,25 @@ document.addEventListener("keydown", (event) => {
     active.run.stop();
   }
 });
-// Leaving the page must not leave an answer generating: cancel it with a keepalive request, and
-// keep what had arrived.
+// Leaving the page keeps what had arrived and the stream's id. The answer is not cancelled: the
+// page cannot tell a reload from a close, and a reload (or another tab) resumes it.
 window.addEventListener("pagehide", () => {
-  active?.run.stop();
   void save();
-  for (const chat of background.values()) {
-    chat.active?.run.stop();
-    void store.put(chat.conversation.toRecord());
-  }
+  for (const chat of background.values()) void store.put(chat.conversation.toRecord());
 });
-// A tab woken from sleep may hold an expired token; renew it before the next question.
 document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") void session?.accessToken();
+  if (document.visibilityState !== "visible") return;
+  // A tab woken from sleep may hold an expired token; renew it before the next question.
+  void session?.accessToken();
+  // Its answers' connections may have died in its sleep without the browser noticing.
+  active?.run.wake();
+  for (const chat of background.values()) chat.active?.run.wake();
+});
+// Gone offline (a network switch, a lost signal): the answers' connections are dead; they are
+// resumed with backoff, and the first attempt after the network is back takes them up.
+window.addEventListener("offline", () => {
+  active?.run.offline();
+  for (const chat of background.values()) chat.active?.run.offline();
 });
 session?.onChange(() => void accountChanged());
 for (const button of ui.empty.querySelectorAll("button[data-prompt]")) {

@@ -21,6 +21,7 @@ import { MarkdownView } from "./markdown-view.js";
 export const STATUS_LABELS = {
   sending: "Sending…",
   streaming: "Streaming…",
+  reconnecting: "Reconnecting…",
   done: "Done",
   stopped: "Stopped",
   incomplete: "Incomplete",
@@ -104,7 +105,7 @@ export class TurnView {
   setStatus(status, note) {
     this.element.dataset.status = status;
     this.#status.textContent = note ? `${STATUS_LABELS[status]} · ${note}` : STATUS_LABELS[status];
-    const busy = status === "sending" || status === "streaming";
+    const busy = status === "sending" || status === "streaming" || status === "reconnecting";
     this.#answer.setAttribute("aria-busy", String(busy));
   }
 

@@ -35,7 +35,9 @@ from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.support.serve import clean_env
 
 FRAMES = 1000
-PACES = (10, 30, 100)  # text frames a second: a slow model, a typical one, a fast one
+# Text frames a second: the slowest a 1,000-frame answer fits the default 180 s timeout at,
+# a slow model, a typical one, a fast one.
+PACES = (6, 10, 30, 100)
 WRU_PRICE_USD = 0.625 / 1e6  # on-demand write request unit, us-east-1 (a 1 KB write)
 RUNS = 10
 CHAT = {"messages": [{"role": "user", "content": "Write a long story."}]}
@@ -45,7 +47,7 @@ STREAM_ID = "x" * 32
 
 
 def run() -> list[str]:
-    lines = [f"{FRAMES} text frames of ~5 bytes each; flush 1 s or 16 KiB"]
+    lines = [f"{FRAMES} text frames of ~5 bytes each; flush at 1 s and 25 frames, 5 s, or 16 KiB"]
     for pace in PACES:
         batches = _batches(pace)
         units = sum(_write_units(batch) for batch in batches)

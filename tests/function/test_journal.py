@@ -14,7 +14,7 @@ import pytest
 from stream_chat.journal import Batch
 from stream_chat.journal.dynamodb import DynamoDBJournal
 from stream_chat.journal.sqlite import SQLiteJournal
-from stream_chat.journal.writer import JOURNAL_BATCH_BYTES, Batcher, JournalWriter
+from stream_chat.journal.writer import JOURNAL_BATCH_BYTES, PATIENCE, Batcher, JournalWriter
 from stream_chat.protocol.frames import Done, Start, Text, Usage
 from stream_chat.protocol.sse import encode_frame
 from stream_chat.stores.tables import JOURNAL_TABLE
@@ -49,12 +49,21 @@ def batches_of(frames: list[bytes], pace_s: float, flush_s: float = 1.0) -> list
     return written
 
 
-def test_an_answer_of_1000_text_frames_at_30_a_second_costs_at_most_50_writes() -> None:
+@pytest.mark.parametrize("pace", [6, 10, 30, 100, 1000])
+def test_an_answer_of_1000_text_frames_costs_at_most_50_writes_at_any_pace(pace: int) -> None:
+    """From 6 frames a second (1,000 of them take 167 s: the default timeout is 180 s) up."""
     frames = answer_frames([f"tok{n} " for n in range(1000)])
-    written = batches_of(frames, pace_s=1 / 30)
+    written = batches_of(frames, pace_s=1 / pace)
     assert len(written) <= 50
-    assert len(written) >= 1000 / 30 - 1  # one a second: a resume is never far behind
     assert b"".join(batch.frames for batch in written) == b"".join(frames)  # nothing lost
+
+
+def test_a_steady_answer_is_written_once_a_second_and_a_trickle_within_patience() -> None:
+    steady = batches_of(answer_frames([f"tok{n} " for n in range(300)]), pace_s=1 / 30)
+    assert len(steady) >= 300 / 30 - 1  # one a second: a resume is never far behind
+    trickle = batches_of(answer_frames([f"tok{n} " for n in range(20)]), pace_s=1.0)
+    # start at once, then the texts (ids 2-21) a batch each PATIENCE seconds, then usage and done
+    assert [batch.first_id for batch in trickle] == [1, *range(2, 22, PATIENCE), 22]
 
 
 def test_batches_number_the_frames_and_only_the_last_holds_done() -> None:

@@ -89,11 +89,14 @@ def test_a_second_tab_on_the_conversation_shows_the_answer_too(
     conversation = page.url.split("#", 1)[1]
 
     for other in _second_tab(browser):
+        resumes = record_resumes(other)
         other.goto(f"{served.url}/#{conversation}")
         other.wait_for_selector("html[data-ready='true']")
         there = other.locator(".turn")
         expect(there).to_have_attribute("data-status", "done", timeout=FINISH_MS)
         expect(answer(there)).to_have_text(WHOLE)
+        # It followed the answer live, from its first frame, while the first tab did too.
+        assert [request.headers["last-event-id"] for request in resumes] == ["0"]
     expect_status(turn, "done")
     expect(answer(turn)).to_have_text(WHOLE)
 

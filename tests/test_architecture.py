@@ -18,7 +18,7 @@ LAYERS = [
     {"runtime"},
     {"protocol", "accounting.names", "accounting.pricing"},
     {"settings", "errors", "deadline", "restore", "shutdown", "routes", "stores"},
-    {"accounting.endings", "accounting.refusals"},
+    {"accounting.endings", "accounting.refusals", "attachments"},
     {"json_response", "access", "cancellation", "limits", "journal", "chat_request", "providers"},
     {"accounting"},
     {"answer"},

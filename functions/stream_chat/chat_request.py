@@ -1,7 +1,8 @@
 """The chat request: read from the function URL event and validated before any byte is streamed.
 
 Every rule names the exact field and limit it enforces; nothing here may raise anything but
-``InvalidRequest`` or ``PayloadTooLarge`` for any input.
+``InvalidRequest``, ``PayloadTooLarge`` or, for a file in a user message, ``AttachmentTooLarge``
+and ``UnsupportedMediaType`` (attachments.py) for any input.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from stream_chat.attachments import Attachment, is_attachment, read_attachment
 from stream_chat.errors import (
     FeatureNotAllowed,
     InvalidBody,
@@ -26,6 +28,7 @@ from stream_chat.errors import (
     ModelNotAllowed,
     PayloadTooLarge,
     SystemNotAllowed,
+    TooManyAttachments,
     TooManyCharacters,
     TooManyMessages,
 )
@@ -42,12 +45,24 @@ _INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
 @dataclass(frozen=True)
 class ChatMessage:
     role: Role
-    texts: tuple[str, ...]  # the message's text blocks, in order
+    # The message's blocks, in order: its texts, and a user message's files.
+    content: tuple[str | Attachment, ...]
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return tuple(block for block in self.content if isinstance(block, str))
+
+    @property
+    def attachments(self) -> tuple[Attachment, ...]:
+        return tuple(block for block in self.content if isinstance(block, Attachment))
 
     def to_api(self) -> dict[str, Any]:
         return {
             "role": self.role,
-            "content": [{"type": "text", "text": text} for text in self.texts],
+            "content": [
+                {"type": "text", "text": block} if isinstance(block, str) else block.to_api()
+                for block in self.content
+            ],
         }
 
 
@@ -107,7 +122,7 @@ def _messages(value: object, settings: Settings) -> tuple[ChatMessage, ...]:
             f"at most {settings.max_messages} messages are allowed",
             field="messages",
         )
-    messages = tuple(_message(index, item) for index, item in enumerate(value))
+    messages = tuple(_message(index, item, settings) for index, item in enumerate(value))
     if messages[-1].role != "user":
         raise InvalidRole(
             "the last message must have role 'user'",
@@ -132,7 +147,7 @@ def _within_characters(
     )
 
 
-def _message(index: int, item: object) -> ChatMessage:
+def _message(index: int, item: object, settings: Settings) -> ChatMessage:
     where = f"messages[{index}]"
     if not isinstance(item, dict):
         raise InvalidMessages(f"{where} must be an object", field=where)
@@ -145,18 +160,34 @@ def _message(index: int, item: object) -> ChatMessage:
             f"{where}.role must be {expected!r} (roles alternate, starting with 'user')",
             field=f"{where}.role",
         )
-    return ChatMessage(role=expected, texts=_texts(where, item.get("content")))
+    # Only a user message may carry files: an assistant's content is text.
+    files = settings if expected == "user" else None
+    return ChatMessage(expected, _content(f"{where}.content", item.get("content"), files))
 
 
-def _texts(where: str, content: object) -> tuple[str, ...]:
-    field = f"{where}.content"
+def _content(
+    field: str, content: object, files: Settings | None
+) -> tuple[str | Attachment, ...]:
+    """A message's blocks; ``files``, the limits of a message that may carry files."""
     if isinstance(content, str):
         return (_text(field, content),)
     if not isinstance(content, list) or not content:
         raise InvalidContent(
             f"{field} must be a non-empty string or list of text blocks", field=field
         )
-    return tuple(_text_block(f"{field}[{number}]", block) for number, block in enumerate(content))
+    count = sum(1 for block in content if is_attachment(block)) if files else 0
+    if files and count > files.max_attachments:
+        raise TooManyAttachments(
+            f"{field} carries {count} files; at most {files.max_attachments} are allowed",
+            field=field,
+        )
+    return tuple(_block(f"{field}[{number}]", block, files) for number, block in enumerate(content))
+
+
+def _block(field: str, block: object, files: Settings | None) -> str | Attachment:
+    if files and is_attachment(block):
+        return read_attachment(field, block, files.max_attachment_bytes)
+    return _text_block(field, block)
 
 
 def _text_block(field: str, block: object) -> str:

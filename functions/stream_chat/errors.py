@@ -11,6 +11,7 @@ by ``done``. ``ERROR_CODES`` maps each code to its class: it is the one list tha
 
     StreamChatError
     ├── RequestError (4xx)      InvalidRequest (400: one class per rule), PayloadTooLarge,
+    │                           AttachmentTooLarge (413), UnsupportedMediaType (415),
     │                           NotFound, MethodNotAllowed, Unauthorized (401)
     ├── LimitExceeded (429)     TooManyStreams, TooManyRequests, TokenBudgetSpent
     ├── AuthUnavailable (503)
@@ -174,6 +175,19 @@ class TooManyCharacters(InvalidRequest):
     code = "too_many_characters"
 
 
+class InvalidAttachment(InvalidRequest):
+    """An ``image`` or ``document`` block is malformed: a missing or unknown field, a source that
+    is not ``base64``, or data that is not valid base64."""
+
+    code = "invalid_attachment"
+
+
+class TooManyAttachments(InvalidRequest):
+    """A message carries more files (``image`` and ``document`` blocks) than the server allows."""
+
+    code = "too_many_attachments"
+
+
 class InvalidStreamId(InvalidRequest):
     """The stream id in a cancel or resume path is malformed."""
 
@@ -185,6 +199,21 @@ class PayloadTooLarge(RequestError):
 
     status = 413
     code = "payload_too_large"
+
+
+class AttachmentTooLarge(RequestError):
+    """A file (an ``image`` or ``document`` block) is larger, decoded, than the server allows."""
+
+    status = 413
+    code = "attachment_too_large"
+
+
+class UnsupportedMediaType(RequestError):
+    """A file's bytes are none of PNG, JPEG, GIF, WebP or PDF (by their magic number, whatever the
+    name or the declared type), or not the ``media_type`` its block declares."""
+
+    status = 415
+    code = "unsupported_media_type"
 
 
 class NotFound(RequestError):

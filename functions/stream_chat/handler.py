@@ -126,6 +126,9 @@ class ChatFunction:
             "model": request.model,
             "max_tokens": request.max_tokens,
         }
+        files = [file.size for message in request.messages for file in message.attachments]
+        if files:
+            details["attachments"] = {"count": len(files), "bytes": sum(files)}
         if self.settings.log_content:
             details["content"] = [message.texts for message in request.messages]
         logger.info("chat request", extra=details)

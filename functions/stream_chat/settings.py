@@ -36,6 +36,8 @@ ENV = {
     # The AWS SDKs' own variable for a service's endpoint, honoured under the same name.
     "bedrock_endpoint_url": "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
     "max_body_bytes": "STREAM_CHAT_MAX_BODY_BYTES",
+    "max_attachment_bytes": "STREAM_CHAT_MAX_ATTACHMENT_BYTES",
+    "max_attachments": "STREAM_CHAT_MAX_ATTACHMENTS",
     "max_messages": "STREAM_CHAT_MAX_MESSAGES",
     "max_chars": "STREAM_CHAT_MAX_CHARS",
     "demo_token_delay_s": "STREAM_CHAT_DEMO_TOKEN_DELAY_S",
@@ -96,6 +98,7 @@ DEFAULT_SYSTEM_PROMPT = (
 _COUNTS = (
     "max_tokens",
     "max_body_bytes",
+    "max_attachment_bytes",
     "max_messages",
     "max_chars",
     "provider_attempts",
@@ -114,6 +117,11 @@ _POSITIVE = (
     "journal_flush_s",
 )
 _SECONDS = (*_POSITIVE, "demo_token_delay_s", "deadline_margin_s")
+# A function URL takes a request of at most 6 MB (Lambda's invocation payload quota, 6 MiB): the
+# whole event, its headers and the body as a JSON string (escaped). A body may take all but 1 MiB
+# of it, which holds the event's envelope and headers and the escaping of 100,000 characters.
+FUNCTION_URL_PAYLOAD_BYTES = 6 * 1024 * 1024
+MAX_BODY_BYTES = FUNCTION_URL_PAYLOAD_BYTES - 1024 * 1024
 # Unset means no limit.
 _LIMITS = ("limit_concurrent_streams", "limit_requests_per_minute", "limit_output_tokens_per_day")
 # Plain http only for a stand-in issuer on this machine (local runs and tests).
@@ -147,7 +155,12 @@ class Settings:
     anthropic_secret_arn: str | None = None
     bedrock_region: str | None = None
     bedrock_endpoint_url: str | None = None
-    max_body_bytes: int = 256 * 1024
+    # The request body: its files, base64 (a third larger than the files), and its texts.
+    max_body_bytes: int = MAX_BODY_BYTES
+    # One file, decoded. Bedrock takes images of up to 3.75 MB, the Claude API of up to 5 MB.
+    max_attachment_bytes: int = 3 * 1024 * 1024
+    # Files (image and document blocks) per message; 0: none.
+    max_attachments: int = 5
     max_messages: int = 100
     max_chars: int = 100_000
     demo_token_delay_s: float = 0.03
@@ -213,6 +226,7 @@ class Settings:
         if self.journal_backend == "dynamodb" and not self.journal_table:
             raise SettingsError(f"{ENV['journal_table']} is required with the dynamodb backend")
         self._check_numbers()
+        self._check_request_size()
         if self.limited and self.limits_backend == "dynamodb" and not self.limits_table:
             raise SettingsError(f"{ENV['limits_table']} is required with the dynamodb backend")
         if self.auth == "cognito":
@@ -230,6 +244,15 @@ class Settings:
         for name in _LIMITS:
             if (limit := getattr(self, name)) is not None and limit < 1:
                 raise SettingsError(f"{ENV[name]} must be at least 1 (unset it for no limit)")
+
+    def _check_request_size(self) -> None:
+        if self.max_body_bytes > MAX_BODY_BYTES:
+            raise SettingsError(
+                f"{ENV['max_body_bytes']} may be at most {MAX_BODY_BYTES}: a function URL takes "
+                f"requests of up to {FUNCTION_URL_PAYLOAD_BYTES} bytes, headers and all"
+            )
+        if self.max_attachments < 0:
+            raise SettingsError(f"{ENV['max_attachments']} must be at least 0 (0: no files)")
 
     def _check_thinking(self) -> None:
         budget, name = self.thinking_budget_tokens, ENV["thinking_budget_tokens"]
@@ -374,6 +397,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "web_fetch": _boolean,
     "thinking_budget_tokens": int,
     "prices": parse_prices,
+    "max_attachments": int,
     **{name: int for name in (*_COUNTS, *_LIMITS)},
     **{name: float for name in _SECONDS},
 }

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from stream_chat.attachments import MEDIA_TYPES
 from stream_chat.settings import Settings
 
 SIGN_IN_SCOPES = ("openid", "email", "profile")
@@ -51,8 +52,9 @@ class PageAuth:
 def page_config(settings: Settings, auth: PageAuth | None = None) -> dict[str, Any]:
     """Same origin for ``/api/*``, who answers (the page says when it is the offline demo model),
     the function's timing the page should expect, how to sign in (``auth``: null when the API
-    is open), and what a message may ask for (``features``: the switches the page shows, each
-    refused by the function when off; search is never on with Bedrock, which refuses it)."""
+    is open), what a message may ask for (``features``: the switches the page shows, each
+    refused by the function when off; search is never on with Bedrock, which refuses it), and the
+    files a message may carry (``attachments``: the page checks them before sending)."""
     return {
         "apiBase": "",
         "provider": settings.provider,
@@ -61,6 +63,12 @@ def page_config(settings: Settings, auth: PageAuth | None = None) -> dict[str, A
         "firstTokenTimeoutS": settings.first_token_timeout_s,
         "auth": auth.config() if auth else None,
         "features": {"thinking": settings.thinking, "search": settings.search},
+        "attachments": {
+            "maxFileBytes": settings.max_attachment_bytes,
+            "maxFiles": settings.max_attachments,
+            "maxRequestBytes": settings.max_body_bytes,
+            "mediaTypes": list(MEDIA_TYPES),
+        },
     }
 
 

@@ -25,6 +25,7 @@ from tests.function.test_cancellation import check_cancelled, stream_then_cancel
 from tests.function.test_faults import TEXTS, error_frames, estimated_usage
 from tests.function.test_upstream_abort import BOUND_S
 from tests.support.protocol import read_frames, text_of, types_of
+from tests.support.sample_files import document_block, image_block, pdf, png
 
 MODEL = "us.anthropic.claude-sonnet-4-6"
 GLOBAL_MODEL = "global.anthropic.claude-sonnet-4-6"
@@ -100,6 +101,17 @@ def test_the_request_is_signed_for_bedrock_in_the_region(
         headers["authorization"],
     )
     assert "x-api-key" not in headers and headers["x-amz-date"]
+
+
+def test_images_and_pdfs_reach_bedrock_in_the_same_blocks(
+    invoke: Invoke, fake_bedrock: FakeBedrock
+) -> None:
+    blocks = [image_block(png()), document_block(pdf(), title="notes.pdf")]
+    content = [*blocks, {"type": "text", "text": "Compare them."}]
+    _, frames = invoke(chat_event({"messages": [{"role": "user", "content": content}]}))
+    assert frames[-1]["stop_reason"] == "end_turn"
+    # Bedrock's Anthropic-format body: the Messages API's blocks, unchanged.
+    assert fake_bedrock.requests[0]["messages"] == [{"role": "user", "content": content}]
 
 
 def test_a_request_signed_with_other_credentials_is_refused_once(

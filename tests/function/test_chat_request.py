@@ -85,7 +85,12 @@ def test_defaults_come_from_settings() -> None:
         ),
         ({"messages": [msg(U, 5)]}, "invalid_content", "messages[0].content"),
         ({"messages": [msg(U, [])]}, "invalid_content", "messages[0].content"),
-        ({"messages": [msg(U, [{"type": "image"}])]}, "invalid_content", "messages[0].content[0]"),
+        (
+            {"messages": [msg(U, [{"type": "image"}])]},
+            "invalid_attachment",
+            "messages[0].content[0].source",
+        ),
+        ({"messages": [msg(U, [{"type": "audio"}])]}, "invalid_content", "messages[0].content[0]"),
         (
             {"messages": [msg(U, [{"type": "text", "text": 3}])]},
             "invalid_content",

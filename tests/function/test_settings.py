@@ -303,3 +303,27 @@ def test_every_variable_is_in_the_readme_configuration_table() -> None:
     table = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
     rows = {line.split("|")[1].strip().strip("`") for line in table.splitlines() if "| `" in line}
     assert set(ENV.values()) - rows == set()
+
+
+def test_file_limits_are_read_and_fit_a_function_url() -> None:
+    default = Settings()
+    # A function URL takes 6 MiB in all; the body gets all but the room for headers.
+    assert default.max_body_bytes == 5 * 1024 * 1024
+    assert (default.max_attachment_bytes, default.max_attachments) == (3 * 1024 * 1024, 5)
+    env = {ENV["max_attachment_bytes"]: "1000000", ENV["max_attachments"]: "0"}
+    settings = Settings.from_env(env)
+    assert (settings.max_attachment_bytes, settings.max_attachments) == (1_000_000, 0)
+
+
+@pytest.mark.parametrize(
+    ("env", "match"),
+    [
+        ({"max_body_bytes": str(5 * 1024 * 1024 + 1)}, "may be at most 5242880: a function URL"),
+        ({"max_attachments": "-1"}, "must be at least 0"),
+        ({"max_attachments": "many"}, "STREAM_CHAT_MAX_ATTACHMENTS='many'"),
+        ({"max_attachment_bytes": "0"}, "must be at least 1"),
+    ],
+)
+def test_file_limits_that_cannot_work_are_refused(env: dict[str, str], match: str) -> None:
+    with pytest.raises(SettingsError, match=match):
+        Settings.from_env({ENV[name]: value for name, value in env.items()})

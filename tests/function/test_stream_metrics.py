@@ -289,7 +289,7 @@ def test_the_demo_model_is_measured_without_a_price(settings: Settings, output: 
         (chat_event({"messages": []}), "invalid_messages", 400),
         (chat_event(user(), path="/api/other"), "not_found", 404),
         (chat_event(user(), method="GET"), "method_not_allowed", 405),
-        (chat_event("x" * 300_000), "payload_too_large", 413),
+        (chat_event("x" * (Settings().max_body_bytes + 1)), "payload_too_large", 413),
     ],
 )
 def test_a_request_refused_before_its_stream_is_counted_by_code(

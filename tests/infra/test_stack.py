@@ -549,6 +549,12 @@ def test_page_config_and_entry_files_are_never_stale(
             "thinking": context["stream-chat:thinking"],
             "search": context["stream-chat:web_search"] or context["stream-chat:web_fetch"],
         },
+        "attachments": {
+            "maxFileBytes": context["stream-chat:max_attachment_bytes"],
+            "maxFiles": context["stream-chat:max_attachments"],
+            "maxRequestBytes": 5 * 1024 * 1024,
+            "mediaTypes": ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"],
+        },
     }
     assert config["features"] == {"thinking": False, "search": False}
 

@@ -46,6 +46,9 @@ def test_config_json_comes_from_the_settings(start_serve: StartServe) -> None:
         STREAM_CHAT_STALL_TIMEOUT_S="12",
         STREAM_CHAT_HEARTBEAT_S="3",
         STREAM_CHAT_FIRST_TOKEN_TIMEOUT_S="40",
+        STREAM_CHAT_MAX_ATTACHMENT_BYTES="1000000",
+        STREAM_CHAT_MAX_ATTACHMENTS="3",
+        STREAM_CHAT_MAX_BODY_BYTES="4000000",
     )
 
     client = serve.request("GET", "/config.json")
@@ -60,6 +63,12 @@ def test_config_json_comes_from_the_settings(start_serve: StartServe) -> None:
         "auth": None,
         # serve's demo model shows thinking and search, so they are offered unless turned off.
         "features": {"thinking": True, "search": True},
+        "attachments": {
+            "maxFileBytes": 1_000_000,
+            "maxFiles": 3,
+            "maxRequestBytes": 4_000_000,
+            "mediaTypes": ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"],
+        },
     }
 
 

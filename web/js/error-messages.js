@@ -27,6 +27,10 @@ export const SERVER_TITLES = Object.freeze({
   not_found: "The server does not offer this address.",
   method_not_allowed: "The server did not accept this request.",
   payload_too_large: "This conversation is too long. Start a new chat.",
+  attachment_too_large: "A file is larger than this server accepts.",
+  unsupported_media_type: "A file is not an image or PDF this server accepts.",
+  too_many_attachments: "Too many files in one message.",
+  invalid_attachment: "A file could not be read by the server.",
   provider_unavailable: "The model is temporarily unavailable.",
   rate_limited: "Too many requests right now. Wait a moment, then retry.",
   provider_rejected: "The model provider refused the request.",
@@ -58,6 +62,9 @@ export const CLIENT_TITLES = Object.freeze({
   frame_too_large: "The server sent a malformed answer stream.",
   // A 401 was followed by a successful token renewal: the question can be sent again.
   session_renewed: "Your sign-in was renewed. Retry to send the question again.",
+  // The request, with the files of the whole conversation, is more than the server accepts.
+  request_too_large:
+    "This conversation's files are more than one request can carry. Start a new chat to ask about them.",
 });
 
 /** @type {Readonly<Record<string, string>>} */

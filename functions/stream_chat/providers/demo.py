@@ -93,7 +93,9 @@ class DemoProvider:
         self, request: ChatRequest, deadline: Deadline, paused: Sequence[dict[str, Any]] = ()
     ) -> DemoStream:
         """The demo's answer; it never pauses a turn, so ``paused`` is never given."""
-        topic = _topic(request.messages[-1].texts[-1])
+        # A message may be files alone: the demo cannot read them, only say what it was given.
+        texts = request.messages[-1].texts
+        topic = _topic(texts[-1]) if texts else f"{len(request.messages[-1].attachments)} files"
         input_tokens = sum(len(t) for m in request.messages for t in m.texts) // 4 + 1
         return DemoStream(
             _steps(topic, request.thinking, request.search),

@@ -165,9 +165,7 @@ def _message(index: int, item: object, settings: Settings) -> ChatMessage:
     return ChatMessage(expected, _content(f"{where}.content", item.get("content"), files))
 
 
-def _content(
-    field: str, content: object, files: Settings | None
-) -> tuple[str | Attachment, ...]:
+def _content(field: str, content: object, files: Settings | None) -> tuple[str | Attachment, ...]:
     """A message's blocks; ``files``, the limits of a message that may carry files."""
     if isinstance(content, str):
         return (_text(field, content),)

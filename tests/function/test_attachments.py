@@ -58,7 +58,9 @@ def refusal(body: dict[str, Any], settings: Settings = LIMITS) -> StreamChatErro
 )
 def test_each_type_is_known_by_its_bytes(data: bytes, media_type: str) -> None:
     assert media_type_of(data) == media_type
-    block = document_block(data) if media_type == "application/pdf" else image_block(data, media_type)
+    block = (
+        document_block(data) if media_type == "application/pdf" else image_block(data, media_type)
+    )
     (message,) = parse(ask(block, TEXT)).messages
     (attachment,) = message.attachments
     assert (attachment.media_type, attachment.size) == (media_type, len(data))
@@ -175,7 +177,9 @@ def test_only_a_users_message_carries_files() -> None:
 # Through the function: refused before the provider is called, or sent on byte for byte.
 
 
-def test_refused_files_never_reach_the_provider(invoke: Invoke, fake_anthropic: FakeAnthropic) -> None:
+def test_refused_files_never_reach_the_provider(
+    invoke: Invoke, fake_anthropic: FakeAnthropic
+) -> None:
     limits = {"max_attachment_bytes": 1000, "max_attachments": 1}
     cases = [
         (ask(image_block(EXE), TEXT), 415, "unsupported_media_type"),
@@ -210,6 +214,8 @@ def test_a_body_over_the_limit_is_refused_whole(invoke: Invoke) -> None:
 
 
 def test_the_demo_model_answers_a_message_of_files_alone(invoke: Invoke) -> None:
-    _, frames = invoke(chat_event(ask(image_block(png()), image_block(GIF, "image/gif"))), provider="demo")
+    _, frames = invoke(
+        chat_event(ask(image_block(png()), image_block(GIF, "image/gif"))), provider="demo"
+    )
     text = "".join(frame["text"] for frame in frames if frame["type"] == "text")
     assert "2 files" in text and frames[-1]["type"] == "done"

@@ -64,7 +64,10 @@ def b64(data: bytes) -> str:
 
 
 def image_block(data: bytes, media_type: str = "image/png") -> dict[str, Any]:
-    return {"type": "image", "source": {"type": "base64", "media_type": media_type, "data": b64(data)}}
+    return {
+        "type": "image",
+        "source": {"type": "base64", "media_type": media_type, "data": b64(data)},
+    }
 
 
 def document_block(data: bytes, title: str | None = None) -> dict[str, Any]:

@@ -76,6 +76,23 @@ describe("streamChat", () => {
     assert.equal(request.headers["x-amz-content-sha256"], expected);
   });
 
+  test("a message's files go as blocks; a body over the server's limit is never sent", async () => {
+    server.handle(sse([frame(1, START), frame(2, DONE)]));
+    const bytes = new Uint8Array([0x25, 0x50, 0x44, 0x46, 0x2d, 0xff, 0x00]);
+    const pdf = { name: "a.pdf", mediaType: "application/pdf", size: 7, data: new Blob([bytes]) };
+    const messages = [{ role: "user", content: "Read it", attachments: [pdf] }];
+    const options = { apiBase: server.url, resumeDelaysMs: [], maxBodyBytes: 1000 };
+    for await (const _event of streamChat(messages, options));
+    const sent = JSON.parse(server.requests[0].body.toString("utf8")).messages[0].content;
+    assert.equal(Buffer.from(sent[0].source.data, "base64").equals(Buffer.from(bytes)), true);
+    assert.deepEqual(sent[1], { type: "text", text: "Read it" });
+
+    const big = { ...pdf, size: 900, data: new Blob([new Uint8Array(900)]) };
+    const refused = streamChat([{ ...messages[0], attachments: [big] }], options);
+    await assert.rejects(refused.next(), { code: "request_too_large" });
+    assert.equal(server.requests.length, 1, "nothing was uploaded");
+  });
+
   test("thinking and search go in the body only when asked for", async () => {
     for (const [asks, extra] of [
       [{ thinking: true, search: false }, { thinking: true }],

@@ -123,3 +123,15 @@ test("features: each switch is on only when config.json says true", () => {
     assert.deepEqual(parseConfig({ features }).features, { thinking: false, search: false });
   }
 });
+
+test("the files a message may carry come from config.json; none when it says nothing", () => {
+  assert.equal(DEFAULT_CONFIG.attachments.maxFiles, 0);
+  const attachments = {
+    maxFileBytes: 3145728,
+    maxFiles: 5,
+    maxRequestBytes: 5242880,
+    mediaTypes: ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"],
+  };
+  assert.deepEqual(parseConfig({ attachments }).attachments, attachments);
+  assert.deepEqual(parseConfig({ attachments: { maxFiles: 5 } }).attachments, DEFAULT_CONFIG.attachments);
+});

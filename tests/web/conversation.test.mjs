@@ -205,3 +205,35 @@ test("an answer whose stream was lost can be continued, once it has text", () =>
   Object.assign(answer, { text: "going", status: "reconnecting" });
   assert.equal(canContinue(answer), false, "not while it is being resumed");
 });
+
+test("a question's files go with it in every request, and with each new version", () => {
+  const chart = { name: "chart.png", mediaType: "image/png", size: 3, data: new Blob(["abc"]) };
+  const conversation = new Conversation();
+  const first = conversation.add("What does this show?", [chart]);
+  current(first).text = "Growth.";
+  const second = conversation.add("And in 2020?");
+  assert.deepEqual(conversation.historyFor(second), [
+    { role: "user", content: "What does this show?", attachments: [chart] },
+    { role: "assistant", content: "Growth." },
+    { role: "user", content: "And in 2020?" },
+  ]);
+  // An edit changes the words and keeps the files; a regenerate sends the same.
+  const edited = conversation.addVersion(first, "What does this chart show?");
+  assert.deepEqual(edited.attachments, [chart]);
+  assert.deepEqual(conversation.historyFor(first), [
+    { role: "user", content: "What does this chart show?", attachments: [chart] },
+  ]);
+  assert.notEqual(edited.attachments, first.versions[0].attachments, "a list of its own");
+});
+
+test("stored and restored, a question keeps its files", () => {
+  const chart = { name: "chart.png", mediaType: "image/png", size: 3, data: new Blob(["abc"]) };
+  const conversation = new Conversation();
+  Object.assign(current(conversation.add("What is it?", [chart])), { status: "done" });
+  const restored = Conversation.fromRecord(conversation.toRecord());
+  const [kept] = current(restored.turns[0]).attachments ?? [];
+  assert.deepEqual({ ...kept, data: undefined }, { ...chart, data: undefined });
+  assert.ok(kept.data instanceof Blob && kept.data.size === 3);
+  // A conversation without files stores none.
+  assert.equal("attachments" in current(new Conversation().add("Hi")), false);
+});

@@ -166,6 +166,7 @@ export class AnswerRun {
       connection: this.#connection,
       resumeDelaysMs: this.#resumeDelaysMs,
       asks: this.#asks,
+      maxBodyBytes: this.#config.attachments.maxRequestBytes || undefined,
     };
     try {
       for await (const event of stream(options)) {

@@ -12,10 +12,13 @@
  */
 import { bodyHashHeaders, EMPTY_BODY_SHA256, BODY_HASH_HEADER } from "./body-hash.js";
 import { followAnswer } from "./answer-connections.js";
+import { wireMessages } from "./attachments.js";
+import { ChatError } from "./chat-errors.js";
 
 /**
  * @typedef {import("./protocol-events.js").StreamEvent} StreamEvent
- * @typedef {{role: "user" | "assistant", content: string}} ChatMessage
+ * @typedef {import("./attachments.js").Message} ChatMessage  a user message's `attachments`
+ *   travel as blocks before its text
  *
  * @typedef {object} StreamOptions
  * @property {AbortSignal} [signal]  aborting it ends the generator with an AbortError
@@ -26,6 +29,8 @@ import { followAnswer } from "./answer-connections.js";
  * @property {(streamId: string) => void} [onStreamId]  called as soon as the response headers
  *   name the stream, before any frame, so that a Stop can cancel it at once
  * @property {Asks} [asks]  what the message asks for besides an answer
+ * @property {number} [maxBodyBytes]  the largest body the server takes: a larger one (files of
+ *   the whole conversation) is refused here, `request_too_large`, rather than uploaded in vain
  * @property {() => Promise<string | undefined>} [renewToken]  a fresh access token for each
  *   resume request (instead of `accessToken`, which may have expired meanwhile)
  * @property {(attempt: number) => void} [onReconnecting]  the connection dropped: resume attempt
@@ -54,8 +59,12 @@ export const LAST_EVENT_ID_HEADER = "last-event-id";
  */
 export async function* streamChat(messages, options = {}) {
   const asks = Object.entries(options.asks ?? {}).filter(([, on]) => on === true);
-  const request = { messages, ...Object.fromEntries(asks) };
+  const request = { messages: await wireMessages(messages), ...Object.fromEntries(asks) };
   const body = new TextEncoder().encode(JSON.stringify(request));
+  if (options.maxBodyBytes && body.length > options.maxBodyBytes) {
+    const sizes = `${body.length} bytes; the server takes at most ${options.maxBodyBytes}`;
+    throw new ChatError(`The request would be ${sizes}`, { code: "request_too_large" });
+  }
   const headers = {
     "content-type": "application/json",
     accept: "text/event-stream",

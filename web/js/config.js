@@ -4,6 +4,7 @@
  * generates it, and the deployment writes one for CloudFront. Missing or invalid values fall back
  * to the defaults below, which match the function's own defaults.
  */
+import { NO_ATTACHMENTS, parseAttachments } from "./attachments.js";
 
 /**
  * @typedef {object} PageConfig
@@ -14,10 +15,12 @@
  * @property {number} firstTokenTimeoutS  the server waits this long for the first token
  * @property {AuthConfig | null} auth  how to sign in; null when the API is open (`make dev`)
  * @property {Features} features  what a message may ask for; the function refuses the rest
+ * @property {AttachmentLimits} attachments  the files a message may carry (none: `maxFiles` 0)
  *
  * @typedef {{thinking: boolean, search: boolean}} Features
  *
  * @typedef {"anthropic" | "bedrock" | "demo"} Provider
+ * @typedef {import("./attachments.js").AttachmentLimits} AttachmentLimits
  *
  * @typedef {object} AuthConfig
  * @property {"cognito"} kind
@@ -38,6 +41,7 @@ export const DEFAULT_CONFIG = Object.freeze({
   firstTokenTimeoutS: 60,
   auth: null,
   features: Object.freeze({ thinking: false, search: false }),
+  attachments: NO_ATTACHMENTS,
 });
 
 /** @type {readonly Provider[]} */
@@ -83,6 +87,7 @@ export function parseConfig(raw) {
   }
   config.auth = parseAuth(values.auth);
   config.features = parseFeatures(values.features);
+  config.attachments = parseAttachments(values.attachments);
   return config;
 }
 

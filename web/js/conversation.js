@@ -21,8 +21,18 @@
  * @property {number} [webSearches]  server tool requests, when the answer made any
  * @property {number} [webFetches]
  *
+ * @typedef {object} Attachment  a file the question carries (attachments.js checked it)
+ * @property {string} name  as the person knows it; a PDF's title for the model
+ * @property {string} mediaType  from the file's bytes
+ * @property {number} size  bytes
+ * @property {Blob} data
+ *
  * @typedef {object} Answer  one version of a turn: the question as asked, and its answer
  * @property {string} prompt
+ * @property {Attachment[]} [attachments]  the question's files, sent again by a regenerate or an
+ *   edit; kept in the store unless `attachmentsNotKept`
+ * @property {number} [attachmentsNotKept]  how many files the question carried that the store
+ *   had no room for: they are sent while the page stays open, and never stored
  * @property {string} text
  * @property {TurnStatus} status
  * @property {string} [note]  why a finished answer ended, when that is worth saying
@@ -92,22 +102,28 @@ export class Conversation {
 
   /** @returns {ConversationRecord} */
   toRecord() {
-    return structuredClone({
+    const record = structuredClone({
       id: this.id,
       title: this.title,
       updatedAt: this.updatedAt,
       turns: this.turns,
     });
+    // Files the store had no room for are not kept; the text of their question is.
+    for (const turn of allTurns(record.turns)) {
+      for (const answer of turn.versions) if (answer.attachmentsNotKept) delete answer.attachments;
+    }
+    return record;
   }
 
   /**
    * @param {string} prompt
+   * @param {Attachment[]} [attachments]  the files the question carries
    * @returns {Turn}
    */
-  add(prompt) {
+  add(prompt, attachments = []) {
     if (!this.title) this.title = titleOf(prompt);
     /** @type {Turn} */
-    const turn = { id: this.#nextId++, versions: [newAnswer(prompt)], shown: 0 };
+    const turn = { id: this.#nextId++, versions: [newAnswer(prompt, attachments)], shown: 0 };
     this.turns.push(turn);
     return turn;
   }
@@ -119,7 +135,11 @@ export class Conversation {
    * @returns {Answer}
    */
   addVersion(turn, prompt = current(turn).prompt) {
-    turn.versions.push(newAnswer(prompt));
+    // The question's files go with it: a regenerate or an edit sends them again.
+    const { attachments, attachmentsNotKept } = current(turn);
+    const answer = newAnswer(prompt, attachments ?? []);
+    if (attachmentsNotKept) answer.attachmentsNotKept = attachmentsNotKept;
+    turn.versions.push(answer);
     this.show(turn, turn.versions.length - 1);
     return current(turn);
   }
@@ -163,10 +183,10 @@ export class Conversation {
     for (const earlier of this.turns.slice(0, index)) {
       const answer = current(earlier);
       if (answer.text.trim() === "") continue;
-      messages.push({ role: "user", content: answer.prompt });
+      messages.push(question(answer));
       messages.push({ role: "assistant", content: answer.text });
     }
-    messages.push({ role: "user", content: current(turn).prompt });
+    messages.push(question(current(turn)));
     return messages;
   }
 
@@ -259,10 +279,26 @@ function allTurns(turns) {
 
 /**
  * @param {string} prompt
+ * @param {Attachment[]} attachments
  * @returns {Answer}
  */
-function newAnswer(prompt) {
-  return { prompt, text: "", status: "sending" };
+function newAnswer(prompt, attachments) {
+  /** @type {Answer} */
+  const answer = { prompt, text: "", status: "sending" };
+  if (attachments.length > 0) answer.attachments = [...attachments];
+  return answer;
+}
+
+/**
+ * The user's message of an answer: its prompt, and its files when it has any.
+ * @param {Answer} answer
+ * @returns {ChatMessage}
+ */
+function question(answer) {
+  const files = answer.attachments ?? [];
+  return files.length > 0
+    ? { role: "user", content: answer.prompt, attachments: files }
+    : { role: "user", content: answer.prompt };
 }
 
 /** @param {string} prompt */

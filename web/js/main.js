@@ -7,6 +7,8 @@
 import { AccountView } from "./account-view.js";
 import { AnswerRun } from "./answer-run.js";
 import { AskToggles } from "./ask-toggles.js";
+import { AttachmentQuota } from "./attachment-quota.js";
+import { AttachmentTray } from "./attachment-tray.js";
 import { AuthSession } from "./auth.js";
 import { AutoScroll } from "./auto-scroll.js";
 import { Composer } from "./composer.js";
@@ -70,7 +72,19 @@ const account =
     session,
   );
 const scroll = new AutoScroll(ui.log, ui.jump);
-const composer = new Composer(ui.form, ui.prompt, ui.send, ask);
+const composer = new Composer(ui.form, ui.prompt, ui.send, (text) => void ask(text));
+const tray = new AttachmentTray(
+  {
+    form: ui.form,
+    prompt: ui.prompt,
+    button: byId("attach", HTMLButtonElement),
+    input: byId("attach-input", HTMLInputElement),
+    list: byId("attachments", HTMLUListElement),
+    message: byId("attach-message", HTMLElement),
+  },
+  config.attachments,
+);
+const quota = new AttachmentQuota();
 const asks = new AskToggles(
   {
     box: byId("asks", HTMLElement),
@@ -111,11 +125,27 @@ let undo;
 let toastTimer;
 
 /** @param {string} prompt */
-function ask(prompt) {
-  const turn = conversation.add(prompt);
+async function ask(prompt) {
+  const attachments = tray.take();
+  // Files beyond the room this browser gives them are sent, and not kept.
+  const kept = attachments.length === 0 || (await quota.hasRoom(store, conversation, attachments));
+  const turn = conversation.add(prompt, attachments);
+  if (!kept) {
+    current(turn).attachmentsNotKept = attachments.length;
+    tray.say(filesNotKept(quota.cap));
+  }
   const view = addView(turn);
   scroll.toBottom();
   start(turn, view, conversation.historyFor(turn));
+}
+
+/** @param {number} cap */
+function filesNotKept(cap) {
+  const room = `${Math.round(cap / 1024 / 1024)} MB`;
+  return (
+    `This browser's room for files (${room}) is full: the files were sent, but are not kept ` +
+    "with the conversation. Delete conversations with files to make room."
+  );
 }
 
 /** @param {Turn} turn */
@@ -141,6 +171,7 @@ function addView(turn) {
  */
 function start(turn, view, messages, options = {}) {
   view.startAnswer(current(turn).prompt, options);
+  view.setAttachments(current(turn));
   void runFor(turn, view).run(messages);
 }
 
@@ -554,7 +585,7 @@ window.addEventListener("offline", () => {
 });
 session?.onChange(() => void accountChanged());
 for (const button of ui.empty.querySelectorAll("button[data-prompt]")) {
-  button.addEventListener("click", () => ask(button.getAttribute("data-prompt") ?? ""));
+  button.addEventListener("click", () => void ask(button.getAttribute("data-prompt") ?? ""));
 }
 
 // Nobody should take the offline demo model's sample text for a real answer.

@@ -5,6 +5,7 @@
  * while it streams; what the user can do with the answer is the action row (answer-actions.js).
  */
 import { AnswerActions } from "./answer-actions.js";
+import { fileList } from "./attachment-tray.js";
 import { formatDetails } from "./answer-details.js";
 import { PartsView } from "./answer-parts-view.js";
 import { MarkdownView } from "./markdown-view.js";
@@ -37,6 +38,7 @@ export class TurnView {
   element = element("li", "turn");
   #bubble = element("p", "bubble");
   #question = element("div", "question");
+  #files = element("div", "question-files");
   #editButton = element("button", "button button-small button-ghost edit-button", "Edit");
   #answer = element("article", "answer");
   #status = element("span", "status");
@@ -79,6 +81,7 @@ export class TurnView {
     this.#editButton.hidden = true;
     this.#editButton.addEventListener("click", () => this.#startEdit());
     this.#question.append(element("p", "visually-hidden", "You said:"), this.#bubble);
+    this.#files.hidden = true;
     this.#question.append(this.#editButton);
     const meta = element("div", "answer-meta");
     this.#details.append(this.#stats, this.#detailList);
@@ -94,7 +97,7 @@ export class TurnView {
       this.#error,
       this.#actions.element,
     );
-    this.element.append(this.#question, this.#answer);
+    this.element.append(this.#question, this.#files, this.#answer);
     this.setStatus("sending");
   }
 
@@ -170,12 +173,31 @@ export class TurnView {
   }
 
   /**
+   * The files the question carries, and how many it carried that this browser had no room for.
+   * @param {Answer} answer
+   */
+  setAttachments(answer) {
+    const files = answer.attachments ?? [];
+    const notKept = answer.attachmentsNotKept ?? 0;
+    /** @type {HTMLElement[]} */
+    const parts = files.length > 0 ? [fileList(files)] : [];
+    if (notKept > 0) {
+      const what = notKept === 1 ? "1 file was" : `${notKept} files were`;
+      const note = `${what} sent but not kept in this browser: its room for files is full.`;
+      parts.push(element("p", "attachments-note", note));
+    }
+    this.#files.replaceChildren(...parts);
+    this.#files.hidden = parts.length === 0;
+  }
+
+  /**
    * Show a stored answer (a restored conversation, or another version), whole.
    * @param {Answer} answer
    */
   showAnswer(answer) {
     this.#stop();
     this.#bubble.textContent = answer.prompt;
+    this.setAttachments(answer);
     this.#answerParts = answer.parts;
     this.#markdown.reset(answer.text, answer.parts?.citations);
     this.#parts.clear();

@@ -42,11 +42,11 @@ def test_a_refused_request_shows_the_error_without_a_stream(
     page: Page, fake: FakeAnthropic
 ) -> None:
     sent = len(fake.requests)
-    turn = send(page, "x" * 300_000)  # over the server's body limit
+    turn = send(page, "x" * 300_000)  # over the server's character limit
 
     expect_status(turn, "error")
     expect(turn.locator(".error-title")).to_contain_text("too long")
-    expect(turn.locator(".error-detail")).to_contain_text("payload_too_large")
+    expect(turn.locator(".error-detail")).to_contain_text("too_many_characters")
     expect(answer(turn)).to_be_empty()
     assert len(fake.requests) == sent, "refused before reaching the provider"
 
@@ -147,4 +147,4 @@ def test_copy_on_a_failed_answer_copies_what_was_shown(page: Page, fake: FakeAnt
     expect(refused.get_by_role("button", name="Copy answer", exact=True)).to_have_text("Copied")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith(refused.locator(".error-title").inner_text())
-    assert "payload_too_large" in copied
+    assert "too_many_characters" in copied

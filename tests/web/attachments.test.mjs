@@ -49,7 +49,7 @@ test("a renamed executable, an oversize file and one too many are refused, by na
   });
   const png = new Uint8Array(HEADS["image/png"]);
   const big = checkFile({ name: "big.png", size: 1001, head: png }, [], LIMITS);
-  assert.deepEqual(big, { refusal: "“big.png” is too large (1001 bytes; files can be up to 1000 bytes)." });
+  assert.deepEqual(big, { refusal: "“big.png” is too large: a file can be up to 1000 bytes." });
   const third = checkFile({ name: "c.png", size: 10, head: png }, [{ size: 1 }, { size: 1 }], LIMITS);
   assert.deepEqual(third, { refusal: "“c.png” was not added: a message can carry 2 files." });
 });

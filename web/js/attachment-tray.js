@@ -75,6 +75,11 @@ export class AttachmentTray {
     }
   }
 
+  /** @param {boolean} value  no files can be attached while the message box is off */
+  set disabled(value) {
+    this.#elements.button.disabled = value;
+  }
+
   /** The files attached now. */
   get attachments() {
     return [...this.#files];

@@ -102,8 +102,7 @@ export function checkFile(file, attached, limits) {
     return { refusal: `${name} was not added: a message can carry ${limits.maxFiles} files.` };
   }
   if (file.size > limits.maxFileBytes) {
-    const sizes = `${formatBytes(file.size)}; files can be up to ${formatBytes(limits.maxFileBytes)}`;
-    return { refusal: `${name} is too large (${sizes}).` };
+    return { refusal: `${name} is too large: a file can be up to ${formatBytes(limits.maxFileBytes)}.` };
   }
   const mediaType = mediaTypeOf(file.head);
   if (!mediaType || !limits.mediaTypes.includes(mediaType)) {

@@ -64,7 +64,7 @@ export const CLIENT_TITLES = Object.freeze({
   session_renewed: "Your sign-in was renewed. Retry to send the question again.",
   // The request, with the files of the whole conversation, is more than the server accepts.
   request_too_large:
-    "This conversation's files are more than one request can carry. Start a new chat to ask about them.",
+    "This conversation, with its files, is more than the server accepts in one request. Start a new chat.",
 });
 
 /** @type {Readonly<Record<string, string>>} */

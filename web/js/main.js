@@ -465,6 +465,7 @@ function showAccount() {
   account?.render();
   ui.empty.hidden = signedOut || ui.turns.childElementCount > 0;
   ui.prompt.disabled = signedOut;
+  tray.disabled = signedOut;
   if (signedOut) {
     ui.send.disabled = true;
     ui.signInPrompt.scrollIntoView({ block: "nearest" });

@@ -63,7 +63,7 @@ test("with a small cap, the files that would pass it are not kept, and the text 
   assert.deepEqual(second.historyFor(turn)[0].attachments, version.attachments);
 });
 
-test("a conversation changed since it was read is read again; a deleted one no longer counts", async () => {
+test("a conversation changed since it was read is read again; a deleted one is gone", async () => {
   const store = new MemoryStore();
   const quota = new AttachmentQuota(100);
   const first = asked([file("a.png", 50)]);

@@ -15,7 +15,12 @@ import {
   wireMessages,
 } from "../../web/js/attachments.js";
 
-const LIMITS = { maxFileBytes: 1000, maxFiles: 2, maxRequestBytes: 80_000, mediaTypes: [...MEDIA_TYPES] };
+const LIMITS = {
+  maxFileBytes: 1000,
+  maxFiles: 2,
+  maxRequestBytes: 80_000,
+  mediaTypes: [...MEDIA_TYPES],
+};
 const ascii = (text) => [...text].map((ch) => ch.charCodeAt(0));
 const HEADS = {
   "image/png": [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13],
@@ -50,7 +55,8 @@ test("a renamed executable, an oversize file and one too many are refused, by na
   const png = new Uint8Array(HEADS["image/png"]);
   const big = checkFile({ name: "big.png", size: 1001, head: png }, [], LIMITS);
   assert.deepEqual(big, { refusal: "“big.png” is too large: a file can be up to 1000 bytes." });
-  const third = checkFile({ name: "c.png", size: 10, head: png }, [{ size: 1 }, { size: 1 }], LIMITS);
+  const two = [{ size: 1 }, { size: 1 }];
+  const third = checkFile({ name: "c.png", size: 10, head: png }, two, LIMITS);
   assert.deepEqual(third, { refusal: "“c.png” was not added: a message can carry 2 files." });
 });
 
@@ -58,21 +64,36 @@ test("the files of a message must fit one request, in base64, beside its text", 
   const png = new Uint8Array(HEADS["image/png"]);
   const roomy = { ...LIMITS, maxFileBytes: 20_000, maxFiles: 5 };
   // 64 KiB stay for the text: 14,464 bytes of base64, 10,000 bytes of files (13,336) fit.
-  assert.ok("mediaType" in checkFile({ name: "a.png", size: 5_000, head: png }, [{ size: 5_000 }], roomy));
-  const over = checkFile({ name: "b.png", size: 6_000, head: png }, [{ size: 5_000 }], roomy);
-  assert.deepEqual(over, { refusal: "“b.png” was not added: together the files would be more than 78 KB." });
+  const attached = [{ size: 5_000 }];
+  assert.ok("mediaType" in checkFile({ name: "a.png", size: 5_000, head: png }, attached, roomy));
+  const over = checkFile({ name: "b.png", size: 6_000, head: png }, attached, roomy);
+  assert.deepEqual(over, {
+    refusal: "“b.png” was not added: together the files would be more than 78 KB.",
+  });
 });
 
 test("only the types the server lists are taken", () => {
   const pdfOnly = { ...LIMITS, mediaTypes: ["application/pdf"] };
   const gif = { name: "a.gif", size: 10, head: new Uint8Array(HEADS["image/gif"]) };
-  assert.deepEqual(checkFile(gif, [], pdfOnly), { refusal: "“a.gif” cannot be sent: only PDF files can." });
+  const refusal = "“a.gif” cannot be sent: only PDF files can.";
+  assert.deepEqual(checkFile(gif, [], pdfOnly), { refusal });
 });
 
 test("config.json's attachments are taken whole, or no files are offered", () => {
-  const raw = { maxFileBytes: 3145728, maxFiles: 5, maxRequestBytes: 5242880, mediaTypes: [...MEDIA_TYPES, "image/bmp"] };
+  const raw = {
+    maxFileBytes: 3145728,
+    maxFiles: 5,
+    maxRequestBytes: 5242880,
+    mediaTypes: [...MEDIA_TYPES, "image/bmp"],
+  };
   assert.deepEqual(parseAttachments(raw), { ...raw, mediaTypes: [...MEDIA_TYPES] });
-  for (const bad of [undefined, null, "yes", {}, { ...raw, maxFileBytes: "3" }, { ...raw, mediaTypes: [] }, { ...raw, maxFiles: -1 }, { ...raw, maxRequestBytes: 0 }]) {
+  const broken = [
+    { maxFileBytes: "3" },
+    { mediaTypes: [] },
+    { maxFiles: -1 },
+    { maxRequestBytes: 0 },
+  ];
+  for (const bad of [undefined, null, "yes", {}, ...broken.map((flaw) => ({ ...raw, ...flaw }))]) {
     assert.deepEqual(parseAttachments(bad), NO_ATTACHMENTS, JSON.stringify(bad));
   }
   assert.equal(parseAttachments({ ...raw, maxFiles: 0 }).maxFiles, 0, "0: the server takes none");
@@ -102,7 +123,7 @@ test("base64 is exact, also past one slice of the encoder", () => {
   assert.equal(base64Of(new Uint8Array()), "");
 });
 
-test("a message with files sends them as blocks before its text; others are left as they are", async () => {
+test("a message's files go as blocks before its text; other messages are left alone", async () => {
   const png = new Uint8Array([...HEADS["image/png"], 1, 2, 3]);
   const pdf = new Uint8Array(HEADS["application/pdf"]);
   const files = [
@@ -116,7 +137,8 @@ test("a message with files sends them as blocks before its text; others are left
     { role: "assistant", content: "A chart." },
     { role: "user", content: "Thanks", attachments: [] },
   ]);
-  const source = (type, bytes) => ({ type: "base64", media_type: type, data: Buffer.from(bytes).toString("base64") });
+  const data = (bytes) => Buffer.from(bytes).toString("base64");
+  const source = (type, bytes) => ({ type: "base64", media_type: type, data: data(bytes) });
   assert.deepEqual(messages, [
     {
       role: "user",
@@ -128,7 +150,10 @@ test("a message with files sends them as blocks before its text; others are left
     { role: "assistant", content: "A report." },
     {
       role: "user",
-      content: [{ type: "image", source: source("image/png", png) }, { type: "text", text: "And this?" }],
+      content: [
+        { type: "image", source: source("image/png", png) },
+        { type: "text", text: "And this?" },
+      ],
     },
     { role: "assistant", content: "A chart." },
     { role: "user", content: "Thanks" },

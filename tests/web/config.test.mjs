@@ -133,5 +133,6 @@ test("the files a message may carry come from config.json; none when it says not
     mediaTypes: ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"],
   };
   assert.deepEqual(parseConfig({ attachments }).attachments, attachments);
-  assert.deepEqual(parseConfig({ attachments: { maxFiles: 5 } }).attachments, DEFAULT_CONFIG.attachments);
+  const partial = parseConfig({ attachments: { maxFiles: 5 } });
+  assert.deepEqual(partial.attachments, DEFAULT_CONFIG.attachments);
 });

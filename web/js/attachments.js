@@ -102,7 +102,8 @@ export function checkFile(file, attached, limits) {
     return { refusal: `${name} was not added: a message can carry ${limits.maxFiles} files.` };
   }
   if (file.size > limits.maxFileBytes) {
-    return { refusal: `${name} is too large: a file can be up to ${formatBytes(limits.maxFileBytes)}.` };
+    const most = formatBytes(limits.maxFileBytes);
+    return { refusal: `${name} is too large: a file can be up to ${most}.` };
   }
   const mediaType = mediaTypeOf(file.head);
   if (!mediaType || !limits.mediaTypes.includes(mediaType)) {

@@ -64,7 +64,8 @@ export const CLIENT_TITLES = Object.freeze({
   session_renewed: "Your sign-in was renewed. Retry to send the question again.",
   // The request, with the files of the whole conversation, is more than the server accepts.
   request_too_large:
-    "This conversation, with its files, is more than the server accepts in one request. Start a new chat.",
+    "This conversation, with its files, is more than the server accepts in one request. " +
+    "Start a new chat.",
 });
 
 /** @type {Readonly<Record<string, string>>} */

@@ -233,6 +233,45 @@ def test_regenerate_and_edit_send_the_files_again_after_a_reload(
     expect(turn.locator(".version-position")).to_have_text("4 / 4")
 
 
+# What the store holds of a question whose files found no room (attachment-quota.js decides).
+NOT_KEPT = """async () => {
+  const database = await new Promise((resolve, reject) => {
+    const opening = indexedDB.open("stream-chat");
+    opening.onsuccess = () => resolve(opening.result);
+    opening.onerror = () => reject(opening.error);
+  });
+  const name = "conversations";
+  const store = () => database.transaction(name, "readwrite").objectStore(name);
+  const done = (request) =>
+    new Promise((resolve) => (request.onsuccess = () => resolve(request.result)));
+  const [record] = await done(store().getAll());
+  const answer = record.turns[0].versions[0];
+  delete answer.attachments;
+  answer.attachmentsNotKept = 2;
+  await done(store().put(record));
+  database.close();
+}"""
+
+
+def test_a_question_whose_files_were_not_kept_says_so_and_keeps_its_text(
+    page: Page, fake: FakeAnthropic
+) -> None:
+    attach(page, file("cat.png", CAT, "image/png"), file("notes.pdf", NOTES, "application/pdf"))
+    expect_status(send(page, "Describe both."), "done")
+    page.evaluate(NOT_KEPT)
+    page.reload()
+    page.wait_for_selector("html[data-ready='true']")
+    turn = page.locator(".turn").first
+    expect(turn.locator(".attachments-note")).to_have_text(
+        "2 files were sent but not kept in this browser: its room for files is full."
+    )
+    expect(turn.locator(".attachment")).to_have_count(0)
+    turn.get_by_role("button", name="Regenerate", exact=True).click()
+    expect_status(turn, "done")
+    assert last_question(fake) == [{"type": "text", "text": "Describe both."}]
+    assert axe_violations(page) == []
+
+
 def test_a_follow_up_question_sends_the_earlier_files_with_the_conversation(
     page: Page, fake: FakeAnthropic
 ) -> None:

@@ -112,8 +112,9 @@ def _decoded(field: str, value: object, max_bytes: int) -> bytes:
     if not isinstance(value, str):
         raise InvalidAttachment(f"{field} must be a base64 string", field=field)
     # Refused on the encoded length first: nothing larger than allowed is ever decoded.
-    if len(value) // 4 * 3 - 2 > max_bytes:
-        raise _too_large(field, len(value) // 4 * 3, max_bytes)
+    padding = len(value) - len(value.rstrip("="))
+    if (size := len(value) // 4 * 3 - min(padding, 2)) > max_bytes:
+        raise _too_large(field, size, max_bytes)
     try:
         data = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -125,7 +126,7 @@ def _decoded(field: str, value: object, max_bytes: int) -> bytes:
 
 def _too_large(field: str, size: int, max_bytes: int) -> AttachmentTooLarge:
     return AttachmentTooLarge(
-        f"{field}: the file is about {size} bytes; at most {max_bytes} are allowed", field=field
+        f"{field}: the file is {size} bytes; at most {max_bytes} are allowed", field=field
     )
 
 

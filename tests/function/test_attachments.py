@@ -109,6 +109,7 @@ def test_a_file_over_the_limit_is_too_large(size: int) -> None:
     error = refusal(ask(image_block(data), TEXT))
     assert (error.status, error.code) == (413, "attachment_too_large")
     assert error.field == "messages[0].content[0].source.data"
+    assert f"the file is {size} bytes; at most 1000 are allowed" in error.message
     # At the limit it passes.
     assert parse(ask(image_block(data[:1000]), TEXT)).messages[0].attachments[0].size == 1000
 

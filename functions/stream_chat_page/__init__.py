@@ -51,8 +51,10 @@ class PageAuth:
 def page_config(settings: Settings, auth: PageAuth | None = None) -> dict[str, Any]:
     """Same origin for ``/api/*``, who answers (the page says when it is the offline demo model),
     the function's timing the page should expect, how to sign in (``auth``: null when the API
-    is open), and what a message may ask for (``features``: the switches the page shows, each
-    refused by the function when off; search is never on with Bedrock, which refuses it)."""
+    is open), what a message may ask for (``features``: the switches the page shows, each
+    refused by the function when off; search is never on with Bedrock, which refuses it), and
+    the models a message may name (``models``, in the allow-list's order; ``model``, the one a
+    message that names none gets)."""
     return {
         "apiBase": "",
         "provider": settings.provider,
@@ -61,6 +63,8 @@ def page_config(settings: Settings, auth: PageAuth | None = None) -> dict[str, A
         "firstTokenTimeoutS": settings.first_token_timeout_s,
         "auth": auth.config() if auth else None,
         "features": {"thinking": settings.thinking, "search": settings.search},
+        "models": list(settings.allowed_models),
+        "model": settings.model,
     }
 
 

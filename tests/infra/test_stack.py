@@ -549,6 +549,8 @@ def test_page_config_and_entry_files_are_never_stale(
             "thinking": context["stream-chat:thinking"],
             "search": context["stream-chat:web_search"] or context["stream-chat:web_fetch"],
         },
+        "models": context["stream-chat:allowed_models"],
+        "model": context["stream-chat:model"],
     }
     assert config["features"] == {"thinking": False, "search": False}
 

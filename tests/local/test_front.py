@@ -60,7 +60,22 @@ def test_config_json_comes_from_the_settings(start_serve: StartServe) -> None:
         "auth": None,
         # serve's demo model shows thinking and search, so they are offered unless turned off.
         "features": {"thinking": True, "search": True},
+        "models": ["claude-sonnet-4-6"],
+        "model": "claude-sonnet-4-6",
     }
+
+
+def test_config_json_lists_the_models_a_message_may_name(start_serve: StartServe) -> None:
+    serve = start_serve(
+        STREAM_CHAT_ALLOWED_MODELS="claude-haiku-4-5, claude-sonnet-4-6",
+        STREAM_CHAT_MODEL="claude-sonnet-4-6",
+    )
+
+    config = json.loads(serve.request("GET", "/config.json").body())
+
+    # In the allow-list's order: the deployment decides which the picker shows first.
+    assert config["models"] == ["claude-haiku-4-5", "claude-sonnet-4-6"]
+    assert config["model"] == "claude-sonnet-4-6"
 
 
 def test_config_json_says_what_a_message_may_ask_for(start_serve: StartServe) -> None:

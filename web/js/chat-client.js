@@ -26,6 +26,7 @@ import { followAnswer } from "./answer-connections.js";
  * @property {(streamId: string) => void} [onStreamId]  called as soon as the response headers
  *   name the stream, before any frame, so that a Stop can cancel it at once
  * @property {Asks} [asks]  what the message asks for besides an answer
+ * @property {string} [model]  the model to answer; none: the deployment's default
  * @property {() => Promise<string | undefined>} [renewToken]  a fresh access token for each
  *   resume request (instead of `accessToken`, which may have expired meanwhile)
  * @property {(attempt: number) => void} [onReconnecting]  the connection dropped: resume attempt
@@ -54,7 +55,8 @@ export const LAST_EVENT_ID_HEADER = "last-event-id";
  */
 export async function* streamChat(messages, options = {}) {
   const asks = Object.entries(options.asks ?? {}).filter(([, on]) => on === true);
-  const request = { messages, ...Object.fromEntries(asks) };
+  const model = options.model ? { model: options.model } : {};
+  const request = { messages, ...model, ...Object.fromEntries(asks) };
   const body = new TextEncoder().encode(JSON.stringify(request));
   const headers = {
     "content-type": "application/json",

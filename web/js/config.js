@@ -14,6 +14,8 @@
  * @property {number} firstTokenTimeoutS  the server waits this long for the first token
  * @property {AuthConfig | null} auth  how to sign in; null when the API is open (`make dev`)
  * @property {Features} features  what a message may ask for; the function refuses the rest
+ * @property {string[]} models  the models a message may name, in the deployment's order
+ * @property {string} model  the one a message that names none gets; "" unknown
  *
  * @typedef {{thinking: boolean, search: boolean}} Features
  *
@@ -38,6 +40,8 @@ export const DEFAULT_CONFIG = Object.freeze({
   firstTokenTimeoutS: 60,
   auth: null,
   features: Object.freeze({ thinking: false, search: false }),
+  models: [],
+  model: "",
 });
 
 /** @type {readonly Provider[]} */
@@ -83,6 +87,11 @@ export function parseConfig(raw) {
   }
   config.auth = parseAuth(values.auth);
   config.features = parseFeatures(values.features);
+  const models = values.models;
+  if (Array.isArray(models) && models.every((m) => typeof m === "string" && m)) {
+    config.models = [...new Set(/** @type {string[]} */ (models))];
+  }
+  if (typeof values.model === "string") config.model = values.model;
   return config;
 }
 

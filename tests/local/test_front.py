@@ -71,7 +71,10 @@ def test_config_json_lists_the_models_a_message_may_name(start_serve: StartServe
         STREAM_CHAT_MODEL="claude-sonnet-4-6",
     )
 
-    config = json.loads(serve.request("GET", "/config.json").body())
+    client = serve.request("GET", "/config.json")
+
+    assert client.head()[0] == 200
+    config = json.loads(client.body())
 
     # In the allow-list's order: the deployment decides which the picker shows first.
     assert config["models"] == ["claude-haiku-4-5", "claude-sonnet-4-6"]

@@ -74,7 +74,7 @@ def test_queued_messages_wait_for_the_end_of_the_answer(page: Page, fake: FakeAn
 def test_escape_in_a_queued_edit_cancels_it_and_leaves_the_answer_running(
     page: Page, fake: FakeAnthropic
 ) -> None:
-    fake.default = Reply(texts=SLOW, delay_s=0.1)
+    fake.default = Reply(texts=SLOW, delay_s=0.2)
     first = send(page, "First question")
     expect(answer(first)).to_contain_text("word1")
     queue(page, "Later")
@@ -82,6 +82,8 @@ def test_escape_in_a_queued_edit_cancels_it_and_leaves_the_answer_running(
     listed.get_by_role("button", name="Edit queued message").click()
     field = listed.get_by_role("textbox", name="Queued message")
     field.fill("Changed my mind")
+    check(page, "queued-editing")
+    field.focus()
     field.press("Escape")
     expect(listed).to_contain_text("Later")
     expect(listed.get_by_role("button", name="Edit queued message")).to_be_focused()

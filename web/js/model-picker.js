@@ -21,9 +21,7 @@ export class ModelPicker {
     this.#models = config.models;
     elements.box.hidden = this.#models.length < 2;
     if (elements.box.hidden) return;
-    this.#select.replaceChildren(
-      ...this.#models.map((model) => new Option(model, model)),
-    );
+    this.#select.replaceChildren(...this.#models.map((model) => new Option(model, model)));
     this.#select.value = pick(this.#models, remembered(), config.model);
     this.#select.addEventListener("change", () => remember(this.#select.value));
   }

@@ -53,8 +53,10 @@ def page_config(settings: Settings, auth: PageAuth | None = None) -> dict[str, A
     """Same origin for ``/api/*``, who answers (the page says when it is the offline demo model),
     the function's timing the page should expect, how to sign in (``auth``: null when the API
     is open), what a message may ask for (``features``: the switches the page shows, each
-    refused by the function when off; search is never on with Bedrock, which refuses it), and the
-    files a message may carry (``attachments``: the page checks them before sending)."""
+    refused by the function when off; search is never on with Bedrock, which refuses it), the
+    files a message may carry (``attachments``: the page checks them before sending), and the
+    models a message may name (``models``, in the allow-list's order; ``model``, the one a
+    message that names none gets)."""
     return {
         "apiBase": "",
         "provider": settings.provider,
@@ -69,6 +71,8 @@ def page_config(settings: Settings, auth: PageAuth | None = None) -> dict[str, A
             "maxRequestBytes": settings.max_body_bytes,
             "mediaTypes": list(MEDIA_TYPES),
         },
+        "models": list(settings.allowed_models),
+        "model": settings.model,
     }
 
 

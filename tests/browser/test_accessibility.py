@@ -56,6 +56,8 @@ def test_streaming_and_done(page: Page, fake: FakeAnthropic) -> None:
     turn = send(page, "Write a palindrome check in Python.")
     expect(answer(turn)).to_contain_text("word3")
     expect(turn).to_have_attribute("data-status", "streaming")
+    # New text fades in: axe must see the theme's colours, not the words on their way in.
+    page.emulate_media(reduced_motion="reduce")
     assert axe_violations(page) == [], "streaming"
     screenshots(page, "streaming")
     page.get_by_role("button", name="Stop", exact=True).click()

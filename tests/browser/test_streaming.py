@@ -75,32 +75,44 @@ def test_stop_cancels_the_upstream_request(page: Page, fake: FakeAnthropic, how:
     expect(page.locator("#announcer")).to_have_text("Answer stopped")
 
 
-def test_send_becomes_stop_while_an_answer_streams(page: Page, fake: FakeAnthropic) -> None:
+def test_send_becomes_stop_and_stop_sends_the_queued_message(
+    page: Page, fake: FakeAnthropic
+) -> None:
     fake.default = slow_reply()
     sent = len(fake.requests)
+    index = len(fake.streams)
     first = send(page, "First question")
     expect(answer(first)).to_contain_text("tick1")
     expect(page.get_by_role("button", name="Send", exact=True)).to_be_hidden()
     expect(page.get_by_role("button", name="Stop", exact=True)).to_be_visible()
 
-    # Enter does not silently stop the running answer: the new message waits in the box.
+    # Enter does not stop the running answer: the new message is queued for its end.
     page.fill("#prompt", "Second question")
     page.press("#prompt", "Enter")
+    queued = page.get_by_role("list", name="Queued messages").get_by_role("listitem")
+    expect(queued).to_have_count(1)
+    expect(queued).to_contain_text("Second question")
+    expect(page.locator("#prompt")).to_have_value("")
     page.wait_for_timeout(300)
     expect(page.locator(".turn")).to_have_count(1)
-    expect(page.locator("#prompt")).to_have_value("Second question")
     expect_status(first, "streaming")
     assert len(fake.requests) == sent + 1
 
+    # Stop sends it at once: the first answer never reached its end upstream.
+    fake.default = Reply(texts=["Second ", "answer."])
     page.get_by_role("button", name="Stop", exact=True).click()
     expect_status(first, "stopped")
-    fake.default = Reply(texts=["Second ", "answer."])
-    page.get_by_role("button", name="Send", exact=True).click()
     second = page.locator(".turn").nth(1)
+    expect(second.locator(".bubble")).to_have_text("Second question")
+    expect(queued).to_have_count(0)
     expect_status(second, "done")
+    assert not fake.streams[index].completed
     # The stopped answer's partial text is part of the history the second request carried.
-    roles = [m["role"] for m in fake.requests[-1]["messages"]]
-    assert roles == ["user", "assistant", "user"]
+    messages = fake.requests[-1]["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+    assert text_of(messages[1]).startswith("tick0 tick1")
+    assert text_of(messages[2]) == "Second question"
+    expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible()
 
 
 def test_leaving_the_page_leaves_the_answer_running(

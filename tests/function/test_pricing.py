@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,13 @@ from stream_chat.accounting.pricing import DEFAULT_PRICES, Prices, price_of
 from stream_chat.answer.relay import UsageTally
 from stream_chat.protocol.frames import Usage
 from stream_chat.providers.events import UsageUpdate
-from stream_chat.settings import ENV, Settings, SettingsError
+from stream_chat.settings import (
+    DEFAULT_BEDROCK_MODEL,
+    DEFAULT_MODEL,
+    ENV,
+    Settings,
+    SettingsError,
+)
 
 SONNET = DEFAULT_PRICES["claude-sonnet-4-6"]
 
@@ -62,6 +69,14 @@ def test_haiku_ids_in_every_spelling() -> None:
     haiku = DEFAULT_PRICES["claude-haiku-4-5"]
     assert price_of(DEFAULT_PRICES, "claude-haiku-4-5-20251001") is haiku
     assert price_of(DEFAULT_PRICES, "us.anthropic.claude-haiku-4-5-20251001-v1:0") is haiku
+
+
+def test_every_model_a_deployment_offers_by_default_has_a_price() -> None:
+    # The page's picker offers each allowed model: an answer from any of them shows its cost.
+    context = json.loads((Path(__file__).parents[2] / "cdk.json").read_text())["context"]
+    offered = [*context["stream-chat:allowed_models"], context["stream-chat:model"]]
+    for model in [*offered, DEFAULT_MODEL, DEFAULT_BEDROCK_MODEL]:
+        assert price_of(DEFAULT_PRICES, model) is not None, model
 
 
 def test_an_exact_entry_wins_and_an_unknown_model_has_no_price() -> None:

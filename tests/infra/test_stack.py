@@ -555,6 +555,8 @@ def test_page_config_and_entry_files_are_never_stale(
             "maxRequestBytes": 5 * 1024 * 1024,
             "mediaTypes": ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"],
         },
+        "models": context["stream-chat:allowed_models"],
+        "model": context["stream-chat:model"],
     }
     assert config["features"] == {"thinking": False, "search": False}
 

@@ -69,7 +69,25 @@ def test_config_json_comes_from_the_settings(start_serve: StartServe) -> None:
             "maxRequestBytes": 4_000_000,
             "mediaTypes": ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"],
         },
+        "models": ["claude-sonnet-4-6"],
+        "model": "claude-sonnet-4-6",
     }
+
+
+def test_config_json_lists_the_models_a_message_may_name(start_serve: StartServe) -> None:
+    serve = start_serve(
+        STREAM_CHAT_ALLOWED_MODELS="claude-haiku-4-5, claude-sonnet-4-6",
+        STREAM_CHAT_MODEL="claude-sonnet-4-6",
+    )
+
+    client = serve.request("GET", "/config.json")
+
+    assert client.head()[0] == 200
+    config = json.loads(client.body())
+
+    # In the allow-list's order: the deployment decides which the picker shows first.
+    assert config["models"] == ["claude-haiku-4-5", "claude-sonnet-4-6"]
+    assert config["model"] == "claude-sonnet-4-6"
 
 
 def test_config_json_says_what_a_message_may_ask_for(start_serve: StartServe) -> None:

@@ -107,6 +107,20 @@ describe("streamChat", () => {
     }
   });
 
+  test("the model picked goes in the body; none leaves the deployment's default", async () => {
+    for (const [model, extra] of [
+      ["claude-haiku-4-5", { model: "claude-haiku-4-5" }],
+      ["", {}],
+      [undefined, {}],
+    ]) {
+      server.handle(sse([frame(1, START), frame(2, DONE)]));
+      const { error } = await collect({ model, asks: { search: true } });
+      assert.equal(error, undefined);
+      const body = JSON.parse(server.requests.at(-1).body.toString("utf8"));
+      assert.deepEqual(body, { messages: MESSAGES, ...extra, search: true });
+    }
+  });
+
   test("the v2 frames arrive typed, in stream order", async () => {
     const v2 = [
       { type: "thinking", text: "Hm" },

@@ -15,9 +15,16 @@ test("valid fields are taken, a trailing slash is dropped from apiBase", () => {
   });
 });
 
+test("the models a message may name, and the default one, are taken in order", () => {
+  const config = parseConfig({ models: ["b", "a", "b"], model: "a" });
+  assert.deepEqual(config.models, ["b", "a"]);
+  assert.equal(config.model, "a");
+});
+
 test("missing, wrongly typed or non-positive fields fall back to the defaults", () => {
   const invalid = [null, "text", [], {}, { stallTimeoutS: "30" }, { heartbeatS: -1 }];
-  invalid.push({ apiBase: 3 });
+  invalid.push({ apiBase: 3 }, { models: "a" }, { models: ["a", ""] }, { models: [1] });
+  invalid.push({ model: 2 });
   for (const raw of invalid) {
     assert.deepEqual(parseConfig(raw), DEFAULT_CONFIG, JSON.stringify(raw));
   }

@@ -50,6 +50,7 @@ export class AnswerRun {
   #onStatus;
   #credentials;
   #asks;
+  #model;
   #resumeDelaysMs;
   #controller = new AbortController();
   /** @type {string | undefined} */
@@ -81,11 +82,13 @@ export class AnswerRun {
    * @param {Credentials} [options.credentials]  when the API needs a signed-in user
    * @param {import("./chat-client.js").Asks} [options.asks]  thinking, search: what the
    *   message asks for
+   * @param {string} [options.model]  the model picked for it; none: the deployment's default
    * @param {readonly number[]} [options.resumeDelaysMs]  the wait before each resume attempt of
    *   a dropped stream (resume-plan.js has the page's)
    */
   constructor(options) {
     this.#asks = options.asks;
+    this.#model = options.model;
     this.#resumeDelaysMs = options.resumeDelaysMs;
     this.#credentials = options.credentials;
     this.#answer = options.answer;
@@ -167,6 +170,7 @@ export class AnswerRun {
       resumeDelaysMs: this.#resumeDelaysMs,
       asks: this.#asks,
       maxBodyBytes: this.#config.attachments.maxRequestBytes || undefined,
+      model: this.#model,
     };
     try {
       for await (const event of stream(options)) {

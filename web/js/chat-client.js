@@ -31,6 +31,7 @@ import { ChatError } from "./chat-errors.js";
  * @property {Asks} [asks]  what the message asks for besides an answer
  * @property {number} [maxBodyBytes]  the largest body the server takes: a larger one (files of
  *   the whole conversation) is refused here, `request_too_large`, rather than uploaded in vain
+ * @property {string} [model]  the model to answer; none: the deployment's default
  * @property {() => Promise<string | undefined>} [renewToken]  a fresh access token for each
  *   resume request (instead of `accessToken`, which may have expired meanwhile)
  * @property {(attempt: number) => void} [onReconnecting]  the connection dropped: resume attempt
@@ -59,7 +60,8 @@ export const LAST_EVENT_ID_HEADER = "last-event-id";
  */
 export async function* streamChat(messages, options = {}) {
   const asks = Object.entries(options.asks ?? {}).filter(([, on]) => on === true);
-  const request = { messages: await wireMessages(messages), ...Object.fromEntries(asks) };
+  const model = options.model ? { model: options.model } : {};
+  const request = { messages: await wireMessages(messages), ...model, ...Object.fromEntries(asks) };
   const body = new TextEncoder().encode(JSON.stringify(request));
   if (options.maxBodyBytes && body.length > options.maxBodyBytes) {
     const sizes = `${body.length} bytes; the server takes at most ${options.maxBodyBytes}`;

@@ -7,7 +7,6 @@
 const MAX_HEIGHT_PX = 200;
 
 export class Composer {
-  busy = false;
   #form;
   #input;
   #send;
@@ -25,8 +24,8 @@ export class Composer {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = input.value.trim();
-      // While an answer streams, Send is Stop: a new message waits rather than cutting it off.
-      if (!text || this.busy) return;
+      // While an answer streams this queues the message (main.js): it never cuts the answer off.
+      if (!text) return;
       this.clear();
       onSend(text);
     });

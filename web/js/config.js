@@ -16,6 +16,8 @@ import { NO_ATTACHMENTS, parseAttachments } from "./attachments.js";
  * @property {AuthConfig | null} auth  how to sign in; null when the API is open (`make dev`)
  * @property {Features} features  what a message may ask for; the function refuses the rest
  * @property {AttachmentLimits} attachments  the files a message may carry (none: `maxFiles` 0)
+ * @property {string[]} models  the models a message may name, in the deployment's order
+ * @property {string} model  the one a message that names none gets; "" unknown
  *
  * @typedef {{thinking: boolean, search: boolean}} Features
  *
@@ -42,6 +44,8 @@ export const DEFAULT_CONFIG = Object.freeze({
   auth: null,
   features: Object.freeze({ thinking: false, search: false }),
   attachments: NO_ATTACHMENTS,
+  models: [],
+  model: "",
 });
 
 /** @type {readonly Provider[]} */
@@ -88,6 +92,11 @@ export function parseConfig(raw) {
   config.auth = parseAuth(values.auth);
   config.features = parseFeatures(values.features);
   config.attachments = parseAttachments(values.attachments);
+  const models = values.models;
+  if (Array.isArray(models) && models.every((m) => typeof m === "string" && m)) {
+    config.models = [...new Set(/** @type {string[]} */ (models))];
+  }
+  if (typeof values.model === "string") config.model = values.model;
   return config;
 }
 

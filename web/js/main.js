@@ -17,6 +17,10 @@ import { canContinue, Conversation, current, FINAL_STATUSES, resumable } from ".
 import { openStore } from "./conversation-store.js";
 import { describeError } from "./error-messages.js";
 import { HistoryView } from "./history-view.js";
+import { MessageQueue } from "./message-queue.js";
+import { ModelPicker } from "./model-picker.js";
+import { QueueView } from "./queue-view.js";
+import { ShortcutsDialog } from "./shortcuts.js";
 import { ThemeToggle } from "./theme-toggle.js";
 import { STATUS_LABELS, TurnView } from "./turn-view.js";
 
@@ -72,7 +76,7 @@ const account =
     session,
   );
 const scroll = new AutoScroll(ui.log, ui.jump);
-const composer = new Composer(ui.form, ui.prompt, ui.send, (text) => void ask(text));
+const composer = new Composer(ui.form, ui.prompt, ui.send, submit);
 const tray = new AttachmentTray(
   {
     form: ui.form,
@@ -106,6 +110,22 @@ const history = new HistoryView(
   { onOpen: (id) => void open(id), onRename: (id, title) => void rename(id, title), onDelete },
 );
 new ThemeToggle(byId("theme", HTMLButtonElement));
+const picker = new ModelPicker(
+  { box: byId("model-box", HTMLElement), select: byId("model", HTMLSelectElement) },
+  config,
+);
+new ShortcutsDialog({
+  dialog: byId("shortcuts", HTMLDialogElement),
+  open: byId("shortcuts-open", HTMLButtonElement),
+  close: byId("shortcuts-close", HTMLButtonElement),
+});
+// Messages typed while an answer streams wait here, per conversation, for it to end.
+/** @type {Map<string, MessageQueue>} */
+const queues = new Map();
+const queueView = new QueueView(byId("queued", HTMLOListElement), {
+  onChange: () => scroll.contentChanged(),
+  onDone: () => composer.focus(),
+});
 let conversation = new Conversation();
 /** @type {Map<Turn, TurnView>} */
 let views = new Map();
@@ -123,6 +143,35 @@ let saveTimer;
 let undo;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let toastTimer;
+
+/**
+ * A message from the box: asked now, or queued while an answer streams.
+ * @param {string} prompt
+ */
+function submit(prompt) {
+  if (!active) {
+    void ask(prompt);
+    return;
+  }
+  queueOf(conversation).add(prompt);
+  queueView.render();
+  ui.announcer.textContent = "Message queued: it is sent when the answer ends";
+}
+
+/** @param {Conversation} chat */
+function queueOf(chat) {
+  let queue = queues.get(chat.id);
+  if (!queue) queues.set(chat.id, (queue = new MessageQueue()));
+  return queue;
+}
+
+/** Nothing runs here: the next queued message, if any, is asked. */
+function sendQueued() {
+  if (active) return;
+  const next = queueOf(conversation).take();
+  queueView.render();
+  if (next) void ask(next);
+}
 
 /** @param {string} prompt */
 async function ask(prompt) {
@@ -201,6 +250,7 @@ function runFor(turn, view) {
     onStatus,
     credentials: session,
     asks: asks.asks(),
+    model: picker.model(),
   });
   active = { run, turn };
   refresh();
@@ -224,6 +274,7 @@ function changed(run, status, detail) {
     active = undefined;
     refresh();
     void save();
+    sendQueued();
   } else if (status === "sending" || status === "streaming") {
     // The question is kept from the start, and the stream's id as soon as it is known (a reload
     // resumes the answer by it); what arrives is saved every so often.
@@ -263,7 +314,7 @@ async function settledInBackground(run) {
 
 /** Send turns into Stop while an answer runs; each answer's row offers what fits it now. */
 function refresh() {
-  composer.busy = active !== undefined;
+  queueView.show(queueOf(conversation));
   ui.send.hidden = active !== undefined;
   ui.stop.hidden = active === undefined;
   for (const [turn, view] of views) {
@@ -416,6 +467,7 @@ function resume(chat) {
   if (active) scheduleSave();
   refresh();
   scroll.toBottom();
+  sendQueued();
 }
 
 /** @param {ConversationRecord} record */
@@ -431,6 +483,8 @@ function show(record) {
   const streaming = resumable(conversation);
   if (streaming) resumeAnswer(streaming);
   scroll.toBottom();
+  // Messages queued here before its answer ended in the background go now.
+  sendQueued();
 }
 
 /** @param {string} id */
@@ -514,6 +568,7 @@ async function onDelete(id) {
   const wasOpen = id === conversation.id;
   background.get(id)?.active?.run.stop();
   background.delete(id);
+  queues.delete(id);
   if (wasOpen) {
     leaveConversation({ stop: true });
     conversation = new Conversation();
@@ -559,7 +614,9 @@ ui.stop.addEventListener("click", () => {
 });
 ui.newChat.addEventListener("click", newChat);
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape" && active) {
+  // Escape in a dialog closes the dialog; it must not also stop the answer.
+  const inDialog = event.target instanceof Element && event.target.closest("dialog");
+  if (event.key === "Escape" && active && !inDialog) {
     event.preventDefault();
     active.run.stop();
   }

@@ -55,6 +55,11 @@ export class MarkdownView {
     return withoutMarkers(this.#source);
   }
 
+  /** How much of the source the growing block holds: the part not yet committed. */
+  get growingLength() {
+    return this.#source.length - this.#committed;
+  }
+
   /** The Markdown with its citation markers, to take up again (a continued answer). */
   get marked() {
     return this.#source + this.#heldMarks;

@@ -9,6 +9,7 @@ import { fileList } from "./attachment-tray.js";
 import { formatDetails } from "./answer-details.js";
 import { PartsView } from "./answer-parts-view.js";
 import { MarkdownView } from "./markdown-view.js";
+import { markFresh, TextPacer } from "./smooth-text.js";
 
 /**
  * @typedef {import("./conversation.js").TurnStatus} TurnStatus
@@ -33,6 +34,7 @@ export const STATUS_LABELS = {
 // more than about 1/RENDER_COST_SHARE of the time.
 const MIN_RENDER_INTERVAL_MS = 50;
 const RENDER_COST_SHARE = 8;
+const REDUCED_MOTION = matchMedia("(prefers-reduced-motion: reduce)");
 
 export class TurnView {
   element = element("li", "turn");
@@ -52,6 +54,10 @@ export class TurnView {
   #answerParts = undefined;
   #markdown = new MarkdownView(this.#body, (source) => this.#answerParts?.sources[source - 1]);
   #parts = new PartsView();
+  #pacer = new TextPacer(() => REDUCED_MOTION.matches);
+  // While it streams the answer never gets shorter (a block changing its kind as it grows would
+  // make the text under the reader's eyes jump): the tallest it was, at this width.
+  #held = { height: 0, width: 0 };
   #partsDirty = false;
   // Answer text has begun: the thinking above it closes.
   #answering = false;
@@ -123,7 +129,7 @@ export class TurnView {
    * @param {string} text
    */
   appendText(text) {
-    this.#markdown.append(text);
+    this.#pacer.push(text);
     this.#answering ||= text.trim() !== "";
     this.#dirty = true;
     this.#schedule();
@@ -148,6 +154,7 @@ export class TurnView {
    * @param {number} source
    */
   cite(source) {
+    this.#markdown.append(this.#pacer.flush());
     this.#markdown.cite(source);
     this.#dirty = true;
     this.partsChanged();
@@ -164,7 +171,9 @@ export class TurnView {
     cancelAnimationFrame(this.#frame);
     clearTimeout(this.#timer);
     this.#frame = 0;
+    this.#markdown.append(this.#pacer.flush());
     this.#markdown.finish();
+    this.#release();
     this.#dirty = false;
     this.#parts.render(this.#answerParts, { streaming: false, answering: this.#answering });
     this.#partsDirty = false;
@@ -325,6 +334,8 @@ export class TurnView {
     this.#partsDirty = false;
     this.#pendingStats = "";
     this.#renderedAt = -Infinity;
+    this.#pacer.clear();
+    this.#release();
   }
 
   #schedule() {
@@ -349,7 +360,7 @@ export class TurnView {
       }, wait);
       return;
     }
-    if (this.#dirty) this.#render();
+    if (this.#dirty) this.#render(now);
     if (this.#partsDirty) {
       this.#parts.render(this.#answerParts, { streaming: true, answering: this.#answering });
       this.#partsDirty = false;
@@ -357,6 +368,11 @@ export class TurnView {
     this.#renderedAt = now;
     this.#flushStats();
     this.#onChange();
+    // Text still to reveal: the next repaint goes on with it.
+    if (this.#pacer.pending) {
+      this.#dirty = true;
+      this.#schedule();
+    }
   }
 
   #flushStats() {
@@ -367,11 +383,51 @@ export class TurnView {
     this.#pendingStats = "";
   }
 
-  #render() {
+  /** @param {number} now */
+  #render(now) {
     const started = performance.now();
+    this.#hold();
+    this.#markdown.append(this.#pacer.take(now, now - this.#renderedAt));
     this.#markdown.render();
+    const growing = this.#body.querySelector(".md-growing");
+    if (growing instanceof HTMLElement) markFresh(growing, this.#freshRuns(now));
     this.#dirty = false;
     this.#renderCostMs = performance.now() - started;
+  }
+
+  /**
+   * The fading runs, no longer in all than what the growing block holds (a run that went into a
+   * finished block has nothing left to fade here).
+   * @param {number} now
+   */
+  #freshRuns(now) {
+    let room = this.#markdown.growingLength;
+    return this.#pacer.fresh(now).map(({ chars, ageMs }) => {
+      const taken = Math.min(chars, room);
+      room -= taken;
+      return { chars: taken, ageMs };
+    });
+  }
+
+  /**
+   * Keep the answer at least as tall as it was last painted. Read before this repaint's changes,
+   * so the layout is the one already computed.
+   */
+  #hold() {
+    const width = this.#body.offsetWidth;
+    if (width !== this.#held.width) {
+      this.#release();
+      this.#held.width = width;
+    }
+    const height = this.#body.offsetHeight;
+    if (height <= this.#held.height) return;
+    this.#held.height = height;
+    this.#body.style.minHeight = `${height}px`;
+  }
+
+  #release() {
+    this.#held = { height: 0, width: 0 };
+    this.#body.style.minHeight = "";
   }
 }
 

@@ -14,6 +14,8 @@ import { loadConfig } from "./config.js";
 import { canContinue, Conversation, current, FINAL_STATUSES, resumable } from "./conversation.js";
 import { openStore } from "./conversation-store.js";
 import { describeError } from "./error-messages.js";
+import { HistoryFiles } from "./history-files-view.js";
+import { HistorySearch } from "./history-search-view.js";
 import { HistoryView } from "./history-view.js";
 import { ThemeToggle } from "./theme-toggle.js";
 import { STATUS_LABELS, TurnView } from "./turn-view.js";
@@ -91,6 +93,28 @@ const history = new HistoryView(
   },
   { onOpen: (id) => void open(id), onRename: (id, title) => void rename(id, title), onDelete },
 );
+const search = new HistorySearch(
+  { field: byId("history-search", HTMLInputElement), status: byId("history-found", HTMLElement) },
+  () => drawHistory(),
+);
+const files = new HistoryFiles(
+  {
+    group: byId("conversation-files", HTMLElement),
+    markdown: byId("export-markdown", HTMLButtonElement),
+    json: byId("export-json", HTMLButtonElement),
+    exportAll: byId("export-history", HTMLButtonElement),
+    importButton: byId("import-history", HTMLButtonElement),
+    file: byId("import-file", HTMLInputElement),
+    message: byId("files-message", HTMLElement),
+  },
+  {
+    conversation: () => (conversation.turns.length > 0 ? conversation.toRecord() : undefined),
+    store: () => store,
+    onImported: refreshHistory,
+  },
+);
+/** The history as last read: a search keystroke filters it without reading the store again. */
+let listed = /** @type {import("./conversation-store.js").ConversationSummary[]} */ ([]);
 new ThemeToggle(byId("theme", HTMLButtonElement));
 let conversation = new Conversation();
 /** @type {Map<Turn, TurnView>} */
@@ -349,9 +373,23 @@ async function save() {
 }
 
 async function refreshHistory() {
-  history.render(await store.list(), conversation.id);
+  listed = await store.list();
+  await search.sync(store, listed);
+  drawHistory();
+  files.update(conversation.turns.length > 0);
   ui.notice.textContent = store.notice ?? "";
   ui.notice.hidden = !store.notice;
+}
+
+/** The history list, filtered by the search box's query when there is one. */
+function drawHistory() {
+  // The first query builds the search index from the store.
+  if (!search.ready) {
+    void refreshHistory();
+    return;
+  }
+  const { shown, matches } = search.filter(listed);
+  history.render(shown, conversation.id, matches);
 }
 
 /**

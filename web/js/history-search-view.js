@@ -1,0 +1,121 @@
+// @ts-check
+/**
+ * The "Search conversations" box above the history list. Its index (history-search.js) is built
+ * from the store the first time a query is typed, then kept up to date with each change of the
+ * history, so a keystroke only runs the match in memory: never a read of the store.
+ */
+import { indexEntry, search } from "./history-search.js";
+
+/**
+ * @typedef {import("./conversation-store.js").ConversationStore} ConversationStore
+ * @typedef {import("./conversation-store.js").ConversationSummary} ConversationSummary
+ * @typedef {import("./history-search.js").IndexEntry} IndexEntry
+ * @typedef {import("./history-search.js").SearchMatch} SearchMatch
+ * @typedef {import("./history-search.js").Marked} Marked
+ */
+
+// Above this many changed conversations, one read of them all beats a read of each.
+const READ_ALL_ABOVE = 10;
+
+export class HistorySearch {
+  #field;
+  #status;
+  /** @type {Map<string, IndexEntry>} */
+  #index = new Map();
+  #built = false;
+
+  /**
+   * @param {{field: HTMLInputElement, status: HTMLElement}} elements
+   * @param {() => void} onQuery  the query changed: draw the list again
+   */
+  constructor(elements, onQuery) {
+    this.#field = elements.field;
+    this.#status = elements.status;
+    this.#field.addEventListener("input", onQuery);
+    this.#field.addEventListener("keydown", (event) => {
+      // Escape empties the box first; an empty box lets it close the drawer.
+      if (event.key !== "Escape" || this.#field.value === "") return;
+      event.stopPropagation();
+      event.preventDefault();
+      this.#field.value = "";
+      onQuery();
+    });
+  }
+
+  get query() {
+    return this.#field.value.trim();
+  }
+
+  /** Whether the index holds what it needs to answer the current query without reading. */
+  get ready() {
+    return this.#built || this.query === "";
+  }
+
+  /**
+   * Bring the index up to date with the history (once a query has been typed: until then it
+   * costs nothing). A conversation is read again when its time or title changed.
+   * @param {ConversationStore} store
+   * @param {ConversationSummary[]} summaries
+   */
+  async sync(store, summaries) {
+    if (!this.#built && this.query === "") return;
+    const stale = summaries.filter((summary) => {
+      const entry = this.#index.get(summary.id);
+      return !entry || entry.updatedAt !== summary.updatedAt || entry.title !== summary.title;
+    });
+    const records =
+      stale.length > READ_ALL_ABOVE
+        ? await store.all()
+        : await Promise.all(stale.map((summary) => store.get(summary.id)));
+    for (const record of records) if (record) this.#index.set(record.id, indexEntry(record));
+    const listed = new Set(summaries.map((summary) => summary.id));
+    for (const id of this.#index.keys()) if (!listed.has(id)) this.#index.delete(id);
+    this.#built = true;
+  }
+
+  /**
+   * The conversations to list for the current query, and how each matched (none without one).
+   * @param {ConversationSummary[]} summaries  newest first
+   * @returns {{shown: ConversationSummary[], matches: Map<string, SearchMatch> | undefined}}
+   */
+  filter(summaries) {
+    const query = this.query;
+    if (query === "") {
+      this.#status.textContent = "";
+      return { shown: summaries, matches: undefined };
+    }
+    const entries = summaries.flatMap((summary) => this.#index.get(summary.id) ?? []);
+    const matches = new Map(search(entries, query).map((found) => [found.id, found]));
+    this.#status.textContent = found(matches.size, query);
+    return { shown: summaries.filter((summary) => matches.has(summary.id)), matches };
+  }
+}
+
+/**
+ * @param {number} count
+ * @param {string} query
+ */
+function found(count, query) {
+  if (count === 0) return `No conversations match “${query}”.`;
+  return count === 1 ? "1 conversation found." : `${count} conversations found.`;
+}
+
+/**
+ * A span of `marked`'s text with each match in a `<mark>`, built as text nodes.
+ * @param {string} className
+ * @param {Marked} marked
+ */
+export function markedText(className, marked) {
+  const span = document.createElement("span");
+  span.className = className;
+  let at = 0;
+  for (const [start, end] of marked.ranges) {
+    span.append(marked.text.slice(at, start));
+    const mark = document.createElement("mark");
+    mark.textContent = marked.text.slice(start, end);
+    span.append(mark);
+    at = end;
+  }
+  span.append(marked.text.slice(at));
+  return span;
+}

@@ -1,0 +1,71 @@
+"""The "Search conversations" box: it filters the history by title and full text, answers
+included, ignoring case and accents, and marks what it found."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.chat_page import expect_status, send
+from tests.browser.sidebar_checks import check_sidebar, sidebar
+from tests.fakes.anthropic_server import FakeAnthropic, Reply
+
+pytestmark = pytest.mark.browser
+
+
+def titles(page: Page):  # noqa: ANN201 - a Locator
+    return sidebar(page).locator(".history-open-title")
+
+
+def test_search_finds_a_word_only_an_answer_holds(page: Page, fake: FakeAnthropic) -> None:
+    fake.default = Reply(texts=["Fly to ", "Reykjavík in March; ", "the light is long."])
+    expect_status(send(page, "Plan a trip north"), "done")
+    page.get_by_role("button", name="New chat").click()
+    fake.default = Reply(texts=["Bread wants ", "time."])
+    expect_status(send(page, "How do I bake bread?"), "done")
+    expect(titles(page)).to_have_count(2)
+
+    box = page.get_by_role("searchbox", name="Search conversations")
+    # Typed without the accent and in capitals: it still matches the answer's word.
+    box.fill("REYKJAVIK")
+    expect(titles(page)).to_have_text(["Plan a trip north"])
+    found = sidebar(page).locator(".history-snippet")
+    expect(found).to_contain_text("Reykjavík in March")
+    expect(found.locator("mark")).to_have_text(["Reykjavík"])
+    expect(sidebar(page).get_by_role("status")).to_have_text("1 conversation found.")
+    check_sidebar(page, "search-results")
+
+    # Opening the found conversation shows it; the filter stays until the box is emptied.
+    titles(page).first.click()
+    expect(page.locator(".bubble")).to_have_text(["Plan a trip north"])
+    expect(titles(page)).to_have_text(["Plan a trip north"])
+
+    # A title match is marked in the title.
+    box.fill("bread")
+    expect(titles(page)).to_have_text(["How do I bake bread?"])
+    expect(titles(page).locator("mark")).to_have_text(["bread"])
+
+    box.fill("kumquat")
+    expect(titles(page)).to_have_count(0)
+    expect(sidebar(page).get_by_role("status")).to_have_text("No conversations match “kumquat”.")
+    expect(page.locator("#history-empty")).to_be_hidden()
+    check_sidebar(page, "search-none")
+
+    box.focus()
+    page.keyboard.press("Escape")
+    expect(box).to_have_value("")
+    expect(titles(page)).to_have_count(2)
+    expect(sidebar(page).locator("mark")).to_have_count(0)
+
+
+def test_the_index_follows_new_answers(page: Page, fake: FakeAnthropic) -> None:
+    fake.default = Reply(texts=["Nothing special."])
+    expect_status(send(page, "First"), "done")
+    box = page.get_by_role("searchbox", name="Search conversations")
+    box.fill("quince")
+    expect(titles(page)).to_have_count(0)
+    # An answer that arrives after the index was built is found too.
+    fake.default = Reply(texts=["A quince ", "jam."])
+    expect_status(send(page, "Second"), "done")
+    expect(titles(page)).to_have_text(["First"])
+    expect(sidebar(page).locator(".history-snippet mark")).to_have_text(["quince"])

@@ -4,7 +4,7 @@ included, ignoring case and accents, and marks what it found."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.chat_page import expect_status, send
 from tests.browser.sidebar_checks import check_sidebar, sidebar
@@ -13,7 +13,7 @@ from tests.fakes.anthropic_server import FakeAnthropic, Reply
 pytestmark = pytest.mark.browser
 
 
-def titles(page: Page):  # noqa: ANN201 - a Locator
+def titles(page: Page) -> Locator:
     return sidebar(page).locator(".history-open-title")
 
 

@@ -9,6 +9,7 @@ import { AnswerRun } from "./answer-run.js";
 import { AskToggles } from "./ask-toggles.js";
 import { AuthSession } from "./auth.js";
 import { AutoScroll } from "./auto-scroll.js";
+import { answerStep, questionStep, siblings } from "./branches.js";
 import { Composer } from "./composer.js";
 import { loadConfig } from "./config.js";
 import { canContinue, Conversation, current, FINAL_STATUSES, resumable } from "./conversation.js";
@@ -148,7 +149,8 @@ function addView(turn) {
     onRegenerate: () => regenerate(turn),
     onContinue: () => continueAnswer(turn),
     onEdit: (prompt) => edit(turn, prompt),
-    onShowVersion: (step) => showVersion(turn, step),
+    onShowVersion: (step) => showVersion(turn, answerStep(turn, step)),
+    onShowQuestion: (step) => showVersion(turn, questionStep(turn, step)),
     onChange: () => scroll.contentChanged(),
   });
   views.set(turn, view);
@@ -264,14 +266,16 @@ function refresh() {
     const settled = FINAL_STATUSES.includes(answer.status);
     // Any turn can be asked again (a new branch from there on), while nothing runs here.
     const idle = !active;
+    const { question, answer: place } = siblings(turn);
     view.setActions({
       settled: settled && active?.turn !== turn,
       browse: idle,
       regenerate: idle && settled,
       continue: idle && conversation.isLast(turn) && canContinue(answer),
       edit: idle,
-      version: turn.shown + 1,
-      versions: turn.versions.length,
+      version: place.position,
+      versions: place.count,
+      question,
     });
   }
   // The action rows may have grown the log: keep following the end if we were.
@@ -313,11 +317,10 @@ function continueAnswer(turn) {
 
 /**
  * @param {Turn} turn
- * @param {-1 | 1} step
+ * @param {number | undefined} index  the version to show; none when there is none that way
  */
-function showVersion(turn, step) {
-  const index = turn.shown + step;
-  if (index < 0 || index >= turn.versions.length || active) return;
+function showVersion(turn, index) {
+  if (index === undefined || index < 0 || index >= turn.versions.length || active) return;
   conversation.show(turn, index);
   showStored(turn);
   showBranch(turn);

@@ -41,14 +41,12 @@ const folds = new Map();
  * @param {string} text
  */
 export function fold(text) {
-  // Most text is ASCII: lower case alone keeps its length.
-  if (!/[^\x00-\x7F]/.test(text)) return text.toLowerCase();
-  let folded = "";
-  for (const char of text) folded += foldChar(char);
-  return folded;
+  // ASCII letters by one pass, the rest (rarer) character by character: a whole string's
+  // toLowerCase or NFD could change its length ("İ" lowers to two characters).
+  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()).replace(/[^\x00-\x7F]/g, foldChar);
 }
 
-/** @param {string} char  one code point */
+/** @param {string} char  one UTF-16 unit: a surrogate half is kept as it is */
 function foldChar(char) {
   let folded = folds.get(char);
   if (folded === undefined) {

@@ -53,9 +53,9 @@ export async function mapAttachments(turns, change) {
           if (answer.later) copy.later = await mapAttachments(answer.later, change);
           const attachments = /** @type {Attachment[] | undefined} */ (copy.attachments);
           if (attachments) {
-            copy.attachments = await Promise.all(
-              attachments.map(async (file) => withData(file, await change(file.data, file.mediaType))),
-            );
+            const changed = async (/** @type {Attachment} */ file) =>
+              withData(file, await change(file.data, file.mediaType));
+            copy.attachments = await Promise.all(attachments.map(changed));
           }
           return copy;
         }),
@@ -120,7 +120,9 @@ function answerMarkdown(answer) {
   const lines = [text.trim()];
   const sources = answer.parts?.sources ?? [];
   if (sources.length > 0) {
-    const list = sources.map((source, index) => `${index + 1}. [${source.title || source.url}](${source.url})`);
+    const list = sources.map(
+      (source, index) => `${index + 1}. [${source.title || source.url}](${source.url})`,
+    );
     lines.push(`Sources:\n\n${list.join("\n")}`);
   }
   if (answer.error) lines.push(`> Error: ${answer.error.message}`);

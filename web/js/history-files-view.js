@@ -65,7 +65,8 @@ export class HistoryFiles {
     const records = await this.#source.store().all();
     const day = new Date().toISOString().slice(0, 10);
     download(`stream-chat-history-${day}.json`, JSON_TYPE, await historyFile(records));
-    this.#say(`Exported ${records.length === 1 ? "1 conversation" : `${records.length} conversations`}.`);
+    const count = records.length === 1 ? "1 conversation" : `${records.length} conversations`;
+    this.#say(`Exported ${count}.`);
   }
 
   async #import() {

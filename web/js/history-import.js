@@ -32,7 +32,8 @@ export function parseHistory(text) {
     return refused(`This file is not a Stream Chat history (its "format" is not "${FORMAT}").`);
   }
   if (file.version !== VERSION) {
-    return refused(`This history file is version ${String(file.version)}; this page reads ${VERSION}.`);
+    const version = String(file.version);
+    return refused(`This history file is version ${version}; this page reads ${VERSION}.`);
   }
   if (!Array.isArray(file.conversations)) return refused('The file has no "conversations" list.');
   for (const [index, record] of file.conversations.entries()) {
@@ -71,7 +72,8 @@ function turnsProblem(turns, where) {
     if (!isObject(turn) || !Number.isInteger(turn.id)) return `${at} has no number "id"`;
     const versions = turn.versions;
     if (!Array.isArray(versions) || versions.length === 0) return `${at} has no versions`;
-    if (!Number.isInteger(turn.shown) || Number(turn.shown) < 0 || Number(turn.shown) >= versions.length) {
+    const shown = Number(turn.shown);
+    if (!Number.isInteger(shown) || shown < 0 || shown >= versions.length) {
       return `${at}: "shown" is not one of its versions`;
     }
     for (const [number, answer] of versions.entries()) {
@@ -92,10 +94,14 @@ function answerProblem(answer, at) {
   if (typeof answer.text !== "string") return `${at}: "text" is not a text`;
   if (!STATUSES.includes(/** @type {string} */ (answer.status))) return `${at}: unknown "status"`;
   for (const key of ["note", "stopReason", "model", "streamId"]) {
-    if (answer[key] !== undefined && typeof answer[key] !== "string") return `${at}: "${key}" is not a text`;
+    if (answer[key] !== undefined && typeof answer[key] !== "string") {
+      return `${at}: "${key}" is not a text`;
+    }
   }
   for (const key of ["error", "stats", "resumeBase"]) {
-    if (answer[key] !== undefined && !isObject(answer[key])) return `${at}: "${key}" is not an object`;
+    if (answer[key] !== undefined && !isObject(answer[key])) {
+      return `${at}: "${key}" is not an object`;
+    }
   }
   const error = /** @type {Record<string, unknown> | undefined} */ (answer.error);
   if (error && (typeof error.code !== "string" || typeof error.message !== "string")) {
@@ -121,12 +127,16 @@ function partsProblem(parts, at) {
     if (!Array.isArray(list) || !list.every(isObject)) return `${at}: "parts.${key}" is not a list`;
   }
   const sources = /** @type {Record<string, unknown>[]} */ (parts.sources);
-  if (!sources.every((source) => typeof source.url === "string")) return `${at}: a source has no url`;
+  if (!sources.every((source) => typeof source.url === "string")) {
+    return `${at}: a source has no url`;
+  }
   const citations = /** @type {Record<string, unknown>[]} */ (parts.citations);
   if (!citations.every((cite) => Number.isInteger(cite.source) && Number.isInteger(cite.at))) {
     return `${at}: a citation has no place`;
   }
-  if (parts.thinking !== undefined && !isObject(parts.thinking)) return `${at}: "parts.thinking" is not an object`;
+  if (parts.thinking !== undefined && !isObject(parts.thinking)) {
+    return `${at}: "parts.thinking" is not an object`;
+  }
   return "";
 }
 
@@ -143,9 +153,8 @@ function attachmentsProblem(attachments, at) {
     }
     if (!Number.isFinite(file.size)) return `${at}: an attachment has no size`;
     const data = file.data;
-    if (data !== undefined && (typeof data !== "string" || data.length % 4 !== 0 || !BASE64.test(data))) {
-      return `${at}: an attachment's "data" is not base64`;
-    }
+    const base64 = typeof data === "string" && data.length % 4 === 0 && BASE64.test(data);
+    if (data !== undefined && !base64) return `${at}: an attachment's "data" is not base64`;
   }
   return "";
 }

@@ -43,7 +43,9 @@ const folds = new Map();
 export function fold(text) {
   // ASCII letters by one pass, the rest (rarer) character by character: a whole string's
   // toLowerCase or NFD could change its length ("İ" lowers to two characters).
-  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()).replace(/[^\x00-\x7F]/g, foldChar);
+  return text
+    .replace(/[A-Z]+/g, (letters) => letters.toLowerCase())
+    .replace(/[^\x00-\x7F]/g, foldChar);
 }
 
 /** @param {string} char  one UTF-16 unit: a surrogate half is kept as it is */

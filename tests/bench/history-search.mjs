@@ -1,6 +1,7 @@
 // The history search over 500 conversations of realistic size: the time of each keystroke of a
 // few queries typed letter by letter (the match over the whole index, snippets included), and of
-// building the index once. Prints one JSON line; tests/bench/history_search.py reads it.
+// building the index once. Prints one JSON line; tests/bench/history_search.py reads it. With
+// `--records`, prints the generated history instead.
 import { indexEntry, search } from "../../web/js/history-search.js";
 
 const CONVERSATIONS = 500;
@@ -63,39 +64,45 @@ function conversation(/** @type {number} */ index) {
 }
 
 const records = Array.from({ length: CONVERSATIONS }, (_, index) => conversation(index));
-let started = performance.now();
-const entries = records.map(indexEntry);
-const indexMs = performance.now() - started;
-const characters = entries.reduce((sum, entry) => sum + entry.body.length, 0);
+// The same history for the page: tests/browser/test_search.py types into it.
+if (process.argv.includes("--records")) process.stdout.write(JSON.stringify(records));
+else measure();
 
-/** @type {number[]} */
-const keystrokes = [];
-/** @type {Record<string, number>} */
-const found = {};
-for (const round of [0, 1]) {
-  for (const query of QUERIES) {
-    for (let end = 1; end <= query.length; end += 1) {
-      started = performance.now();
-      const matches = search(entries, query.slice(0, end));
-      const ms = performance.now() - started;
-      // The first round warms the engine up; the second is measured.
-      if (round === 1) keystrokes.push(ms);
-      found[query] = matches.length;
+function measure() {
+  let started = performance.now();
+  const entries = records.map(indexEntry);
+  const indexMs = performance.now() - started;
+  const characters = entries.reduce((sum, entry) => sum + entry.body.length, 0);
+
+  /** @type {number[]} */
+  const keystrokes = [];
+  /** @type {Record<string, number>} */
+  const found = {};
+  for (const round of [0, 1]) {
+    for (const query of QUERIES) {
+      for (let end = 1; end <= query.length; end += 1) {
+        started = performance.now();
+        const matches = search(entries, query.slice(0, end));
+        const ms = performance.now() - started;
+        // The first round warms the engine up; the second is measured.
+        if (round === 1) keystrokes.push(ms);
+        found[query] = matches.length;
+      }
     }
   }
+  keystrokes.sort((a, b) => a - b);
+  const at = (/** @type {number} */ share) => keystrokes[Math.floor(share * (keystrokes.length - 1))];
+  console.log(
+    JSON.stringify({
+      conversations: CONVERSATIONS,
+      turns: records.reduce((sum, record) => sum + record.turns.length, 0),
+      megabytes: characters / 1e6,
+      indexMs,
+      keystrokes: keystrokes.length,
+      medianMs: at(0.5),
+      p95Ms: at(0.95),
+      maxMs: keystrokes.at(-1),
+      found,
+    }),
+  );
 }
-keystrokes.sort((a, b) => a - b);
-const at = (/** @type {number} */ share) => keystrokes[Math.floor(share * (keystrokes.length - 1))];
-console.log(
-  JSON.stringify({
-    conversations: CONVERSATIONS,
-    turns: records.reduce((sum, record) => sum + record.turns.length, 0),
-    megabytes: characters / 1e6,
-    indexMs,
-    keystrokes: keystrokes.length,
-    medianMs: at(0.5),
-    p95Ms: at(0.95),
-    maxMs: keystrokes.at(-1),
-    found,
-  }),
-);

@@ -3,12 +3,17 @@ included, ignoring case and accents, and marks what it found."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+from typing import Any
+
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.chat_page import expect_status, send
 from tests.browser.sidebar_checks import check_sidebar, sidebar
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
+from tests.support.serve import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -69,3 +74,59 @@ def test_the_index_follows_new_answers(page: Page, fake: FakeAnthropic) -> None:
     expect_status(send(page, "Second"), "done")
     expect(titles(page)).to_have_text(["First"])
     expect(sidebar(page).locator(".history-snippet mark")).to_have_text(["quince"])
+
+
+SAMPLE = ROOT / "tests" / "bench" / "history-search.mjs"
+KEYSTROKES = "SEARCH_KEYSTROKES "
+STORE_ALL = """async (records) => {
+  const { openStore } = await import("./js/conversation-store.js");
+  const store = await openStore(undefined);
+  for (const record of records) await store.put(record);
+}"""
+# Each keystroke as the page takes it: the input event, the match, the list drawn and laid out.
+TYPE = """(query) => {
+  const box = document.getElementById("history-search");
+  const times = [];
+  for (let end = 1; end <= query.length; end += 1) {
+    const started = performance.now();
+    box.value = query.slice(0, end);
+    box.dispatchEvent(new Event("input"));
+    void document.body.offsetHeight;
+    times.push(performance.now() - started);
+  }
+  return times;
+}"""
+
+
+def test_search_in_a_history_of_500_conversations(page: Page) -> None:
+    """What `make bench` times in the page (tests/bench/history_search.py); here, that it works."""
+    made = subprocess.run(
+        ["node", str(SAMPLE), "--records"], capture_output=True, check=True, timeout=120
+    )
+    records: list[dict[str, Any]] = json.loads(made.stdout)
+    page.evaluate(STORE_ALL, records)
+    page.reload()
+    page.wait_for_selector("html[data-ready='true']")
+    items = sidebar(page).locator(".history-open")
+    expect(items).to_have_count(500, timeout=20_000)
+    box = page.get_by_role("searchbox", name="Search conversations")
+    # The first query builds the index from the store.
+    box.fill("zqxj")
+    status = sidebar(page).get_by_role("status")
+    expect(status).to_have_text("No conversations match “zqxj”.")
+    times: list[float] = []
+    for query in ("cloudfront", "résumé", "stream lambda timeout", "e", "zqxj"):
+        times += page.evaluate(TYPE, query)
+    expect(items).to_have_count(0)
+    page.evaluate(TYPE, "facade")
+    expect(sidebar(page).locator(".history-snippet mark").first).to_have_text("façade")
+    print(KEYSTROKES + json.dumps(times))
+    # A query most conversations match lists the newest hundred, then all on request.
+    box.fill("the")
+    expect(status).to_have_text("500 conversations found. The 100 most recent are shown.")
+    expect(items).to_have_count(100)
+    expect(items.first).to_contain_text(records[0]["title"])
+    sidebar(page).get_by_role("button", name="Show all 500").click()
+    expect(items).to_have_count(500)
+    expect(status).to_have_text("500 conversations found.")
+    expect(box).to_be_focused()

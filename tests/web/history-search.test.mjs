@@ -106,10 +106,12 @@ test("overlapping, touching and repeated matches merge into sorted ranges", () =
   assert.deepEqual(rangesOf("x", ["y"]), []);
 });
 
-test("newlines in a snippet become spaces; the marks stay on the word", () => {
-  const entries = [record("n", "T", [["q", "line one\nline two with needle\nline three"]])].map(indexEntry);
-  const [found] = search(entries, "needle");
+test("a snippet keeps to the match's line, and marks every term on it", () => {
+  const entries = [
+    record("n", "T", [["A question", "line one\nline two with needle and\tthread\nline three"]]),
+  ].map(indexEntry);
+  const [found] = search(entries, "needle thread");
   assert.ok(found.snippet);
-  assert.ok(!found.snippet.text.includes("\n"));
-  assert.deepEqual(marks(found.snippet), ["needle"]);
+  assert.equal(found.snippet.text, "line two with needle and thread");
+  assert.deepEqual(marks(found.snippet), ["needle", "thread"]);
 });

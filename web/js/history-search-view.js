@@ -16,28 +16,44 @@ import { indexEntry, search } from "./history-search.js";
 
 // Above this many changed conversations, one read of them all beats a read of each.
 const READ_ALL_ABOVE = 10;
+// The first letters of a query match most of a history: drawing 500 items at each keystroke
+// would take more time than matching them. The newest this many are shown, then "Show all".
+const SHOWN_AT_FIRST = 100;
 
 export class HistorySearch {
   #field;
   #status;
+  #more;
+  #limit = SHOWN_AT_FIRST;
   /** @type {Map<string, IndexEntry>} */
   #index = new Map();
   #built = false;
 
   /**
-   * @param {{field: HTMLInputElement, status: HTMLElement}} elements
+   * @param {{field: HTMLInputElement, status: HTMLElement, more: HTMLButtonElement}} elements
+   *   `more`: shows every match when only the first are
    * @param {() => void} onQuery  the query changed: draw the list again
    */
   constructor(elements, onQuery) {
     this.#field = elements.field;
     this.#status = elements.status;
-    this.#field.addEventListener("input", onQuery);
+    this.#more = elements.more;
+    this.#field.addEventListener("input", () => {
+      this.#limit = SHOWN_AT_FIRST;
+      onQuery();
+    });
+    this.#more.addEventListener("click", () => {
+      this.#limit = Infinity;
+      onQuery();
+      this.#field.focus();
+    });
     this.#field.addEventListener("keydown", (event) => {
       // Escape empties the box first; an empty box lets it close the drawer.
       if (event.key !== "Escape" || this.#field.value === "") return;
       event.stopPropagation();
       event.preventDefault();
       this.#field.value = "";
+      this.#limit = SHOWN_AT_FIRST;
       onQuery();
     });
   }
@@ -82,22 +98,29 @@ export class HistorySearch {
     const query = this.query;
     if (query === "") {
       this.#status.textContent = "";
+      this.#more.hidden = true;
       return { shown: summaries, matches: undefined };
     }
     const entries = summaries.flatMap((summary) => this.#index.get(summary.id) ?? []);
-    const matches = new Map(search(entries, query).map((found) => [found.id, found]));
-    this.#status.textContent = found(matches.size, query);
+    const all = search(entries, query);
+    const matches = new Map(all.slice(0, this.#limit).map((found) => [found.id, found]));
+    this.#status.textContent = found(all.length, matches.size, query);
+    this.#more.hidden = matches.size === all.length;
+    this.#more.textContent = `Show all ${all.length}`;
     return { shown: summaries.filter((summary) => matches.has(summary.id)), matches };
   }
 }
 
 /**
- * @param {number} count
+ * @param {number} count  how many match
+ * @param {number} shown  how many of them are listed
  * @param {string} query
  */
-function found(count, query) {
+function found(count, shown, query) {
   if (count === 0) return `No conversations match “${query}”.`;
-  return count === 1 ? "1 conversation found." : `${count} conversations found.`;
+  if (count === 1) return "1 conversation found.";
+  const newest = shown < count ? ` The ${shown} most recent are shown.` : "";
+  return `${count} conversations found.${newest}`;
 }
 
 /**

@@ -142,18 +142,23 @@ export function search(entries, query) {
  * @returns {Marked}
  */
 function snippet(entry, term, terms) {
+  const { body } = entry;
   const at = entry.foldedBody.indexOf(term);
-  let start = Math.max(0, at - SNIPPET_BEFORE);
-  let end = Math.min(entry.body.length, at + term.length + SNIPPET_AFTER);
+  // Within the match's line: a question's end or the paragraph before is another thought.
+  const lineStart = body.lastIndexOf("\n", at) + 1;
+  const newline = body.indexOf("\n", at);
+  const lineEnd = newline === -1 ? body.length : newline;
+  let start = Math.max(lineStart, at - SNIPPET_BEFORE);
+  let end = Math.min(lineEnd, at + term.length + SNIPPET_AFTER);
   // Whole words at both ends, when a space is near.
-  const space = entry.body.indexOf(" ", start);
-  if (start > 0 && space !== -1 && space < at) start = space + 1;
-  const lastSpace = entry.body.lastIndexOf(" ", end);
-  if (end < entry.body.length && lastSpace > at + term.length) end = lastSpace;
-  const prefix = start > 0 ? "…" : "";
-  const suffix = end < entry.body.length ? "…" : "";
-  // Newlines and tabs become spaces: one char for one, so the ranges stay where they are.
-  const text = prefix + entry.body.slice(start, end).replace(/\s/g, " ") + suffix;
+  const space = body.indexOf(" ", start);
+  if (start > lineStart && space !== -1 && space < at) start = space + 1;
+  const lastSpace = body.lastIndexOf(" ", end);
+  if (end < lineEnd && lastSpace > at + term.length) end = lastSpace;
+  const prefix = start > lineStart ? "…" : "";
+  const suffix = end < lineEnd ? "…" : "";
+  // Tabs become spaces: one char for one, so the ranges stay where they are.
+  const text = prefix + body.slice(start, end).replace(/\s/g, " ") + suffix;
   const ranges = rangesOf(entry.foldedBody.slice(start, end), terms).map(
     ([from, to]) => /** @type {Range} */ ([from + prefix.length, to + prefix.length]),
   );

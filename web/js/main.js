@@ -95,7 +95,11 @@ const history = new HistoryView(
   { onOpen: (id) => void open(id), onRename: (id, title) => void rename(id, title), onDelete },
 );
 const search = new HistorySearch(
-  { field: byId("history-search", HTMLInputElement), status: byId("history-found", HTMLElement) },
+  {
+    field: byId("history-search", HTMLInputElement),
+    status: byId("history-found", HTMLElement),
+    more: byId("history-more", HTMLButtonElement),
+  },
   () => drawHistory(),
 );
 const files = new HistoryFiles(

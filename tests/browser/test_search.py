@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from statistics import median
 from typing import Any
 
 import pytest
@@ -114,9 +115,12 @@ def test_search_in_a_history_of_500_conversations(page: Page) -> None:
     box.fill("zqxj")
     status = sidebar(page).get_by_role("status")
     expect(status).to_have_text("No conversations match “zqxj”.")
+    # Each query typed three times: a keystroke's time is its median, so that a pause of a shared
+    # machine is not taken for the page's.
     times: list[float] = []
     for query in ("cloudfront", "résumé", "stream lambda timeout", "e", "zqxj"):
-        times += page.evaluate(TYPE, query)
+        rounds: list[list[float]] = [page.evaluate(TYPE, query) for _ in range(3)]
+        times += [median(keystroke) for keystroke in zip(*rounds, strict=True)]
     expect(items).to_have_count(0)
     page.evaluate(TYPE, "facade")
     expect(sidebar(page).locator(".history-snippet mark").first).to_have_text("façade")

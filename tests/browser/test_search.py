@@ -40,6 +40,11 @@ def test_search_finds_a_word_only_an_answer_holds(page: Page, fake: FakeAnthropi
     expect(found.locator("mark")).to_have_text(["Reykjavík"])
     expect(sidebar(page).get_by_role("status")).to_have_text("1 conversation found.")
     check_sidebar(page, "search-results")
+    page.set_viewport_size({"width": 375, "height": 740})
+    # In the closed drawer: its height is what it will have when opened.
+    height = page.locator("#history-search").evaluate("b => b.getBoundingClientRect().height")
+    assert height >= 44, "a touch-sized search box"
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     # Opening the found conversation shows it; the filter stays until the box is emptied.
     titles(page).first.click()

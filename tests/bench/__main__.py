@@ -30,6 +30,7 @@ MODULES = [
     "tests.bench.serve_load",
     "tests.bench.connections",
     "tests.bench.long_answer",
+    "tests.bench.history_search",
 ]
 
 

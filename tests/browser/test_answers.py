@@ -86,14 +86,16 @@ def test_an_earlier_turn_can_be_regenerated_or_edited_as_a_new_branch(
         "Answer One.",
         "Two, edited",
     ]
-    expect(second.locator(".version-position")).to_have_text("2 / 2")
+    # The edited question is a sibling of the first: the question switches, its answer has one.
+    expect(second.locator(".message-position")).to_have_text("2 / 2")
+    expect(second.locator(".version-position")).to_be_hidden()
 
     # The whole tree is kept across a reload.
     page.reload()
     page.wait_for_selector("html[data-ready='true']")
     expect(turns).to_have_count(2)
     expect(turns.nth(1).locator(".bubble")).to_have_text("Two, edited")
-    turns.nth(1).get_by_role("button", name="Previous version", exact=True).click()
+    turns.nth(1).get_by_role("button", name="Previous message version", exact=True).click()
     expect(turns).to_have_count(3)
     expect(turns.nth(1).locator(".bubble")).to_have_text("Two")
     turns.nth(0).get_by_role("button", name="Next version", exact=True).click()
@@ -119,7 +121,7 @@ def test_edit_message_resends_the_edited_question(page: Page, fake: FakeAnthropi
     expect(answer(turn)).to_have_text("About dogs.")
     assert [text_of(m) for m in fake.requests[-1]["messages"]] == ["Tell me about dogs"]
     # The answer to the question as first asked stays reachable, with that question.
-    turn.get_by_role("button", name="Previous version", exact=True).click()
+    turn.get_by_role("button", name="Previous message version", exact=True).click()
     expect(turn.locator(".bubble")).to_have_text("Tell me about cats")
     expect(answer(turn)).to_have_text("About cats.")
 

@@ -13,6 +13,8 @@
  * @typedef {object} ConversationStore
  * @property {string | undefined} notice  set once the store has fallen back to memory
  * @property {() => Promise<ConversationSummary[]>} list  newest first
+ * @property {() => Promise<ConversationRecord[]>} all  every listed conversation, whole, newest
+ *   first: for the search index and the export
  * @property {(id: string) => Promise<ConversationRecord | undefined>} get
  * @property {(record: ConversationRecord) => Promise<void>} put
  * @property {(id: string) => Promise<void>} delete
@@ -59,6 +61,10 @@ export class MemoryStore {
     return summaries([...this.#records.values()]);
   }
 
+  async all() {
+    return listed([...this.#records.values()]).map((record) => structuredClone(record));
+  }
+
   /** @param {string} id */
   async get(id) {
     const record = this.#records.get(id);
@@ -95,6 +101,12 @@ class IndexedDbStore {
     if (this.#fallback) return this.#fallback.list();
     const all = await this.#guard(() => request(this.#store("readonly").getAll()));
     return all === undefined ? [] : summaries(all);
+  }
+
+  async all() {
+    if (this.#fallback) return this.#fallback.all();
+    const all = await this.#guard(() => request(this.#store("readonly").getAll()));
+    return all === undefined ? [] : listed(all);
   }
 
   /** @param {string} id */
@@ -143,9 +155,16 @@ class IndexedDbStore {
  * @returns {ConversationSummary[]}
  */
 function summaries(records) {
+  return listed(records).map(({ id, title, updatedAt }) => ({ id, title, updatedAt }));
+}
+
+/**
+ * The records the history lists (an empty conversation is not one), newest first.
+ * @param {ConversationRecord[]} records
+ */
+function listed(records) {
   return records
     .filter((record) => record.turns.length > 0)
-    .map(({ id, title, updatedAt }) => ({ id, title, updatedAt }))
     .sort((a, b) => b.updatedAt - a.updatedAt);
 }
 

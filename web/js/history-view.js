@@ -7,8 +7,12 @@
  */
 
 import { groupByDate } from "./history-groups.js";
+import { markedText } from "./history-search-view.js";
 
-/** @typedef {import("./conversation-store.js").ConversationSummary} ConversationSummary */
+/**
+ * @typedef {import("./conversation-store.js").ConversationSummary} ConversationSummary
+ * @typedef {import("./history-search.js").SearchMatch} SearchMatch
+ */
 
 const NARROW = window.matchMedia("(max-width: 800px)");
 
@@ -78,21 +82,23 @@ export class HistoryView {
   /**
    * @param {ConversationSummary[]} conversations
    * @param {string} currentId
+   * @param {Map<string, SearchMatch>} [matches]  while searching: how each one listed matched
    */
-  render(conversations, currentId) {
+  render(conversations, currentId, matches) {
     const groups = groupByDate(conversations, Date.now());
     // Saved every second while an answer streams: only a list that changed is redrawn.
     const drawn = JSON.stringify([
       currentId,
       groups.map((group) => [group.label, group.items.map((c) => [c.id, c.title])]),
+      matches && [...matches.values()],
     ]);
     if (drawn === this.#drawn && this.#focusAfterRender === undefined) return;
     this.#drawn = drawn;
     const focused = this.#nav.contains(document.activeElement)
       ? document.activeElement?.getAttribute("data-focus-key")
       : undefined;
-    this.#empty.hidden = conversations.length > 0;
-    this.#list.replaceChildren(...groups.map((group) => this.#group(group, currentId)));
+    this.#empty.hidden = conversations.length > 0 || matches !== undefined;
+    this.#list.replaceChildren(...groups.map((group) => this.#group(group, currentId, matches)));
     const key = this.#focusAfterRender ?? focused;
     this.#focusAfterRender = undefined;
     if (key) {
@@ -116,8 +122,9 @@ export class HistoryView {
   /**
    * @param {{label: string, items: ConversationSummary[]}} group
    * @param {string} currentId
+   * @param {Map<string, SearchMatch>} [matches]
    */
-  #group(group, currentId) {
+  #group(group, currentId, matches) {
     const element = document.createElement("li");
     element.className = "history-group";
     const heading = document.createElement("h3");
@@ -125,7 +132,7 @@ export class HistoryView {
     heading.textContent = group.label;
     const list = document.createElement("ul");
     list.className = "history-items";
-    list.append(...group.items.map((c) => this.#item(c, c.id === currentId)));
+    list.append(...group.items.map((c) => this.#item(c, c.id === currentId, matches?.get(c.id))));
     element.append(heading, list);
     return element;
   }
@@ -133,16 +140,15 @@ export class HistoryView {
   /**
    * @param {ConversationSummary} conversation
    * @param {boolean} current
+   * @param {SearchMatch} [found]  the search's match in its title, or in a snippet of its text
    */
-  #item(conversation, current) {
+  #item(conversation, current, found) {
     const item = document.createElement("li");
     item.className = "history-item";
     const title = conversation.title || "Untitled";
     const open = button("history-open", "", undefined, `open:${conversation.id}`);
-    const text = document.createElement("span");
-    text.className = "history-open-title";
-    text.textContent = title;
-    open.append(text);
+    open.append(markedText("history-open-title", found?.title ?? { text: title, ranges: [] }));
+    if (found?.snippet) open.append(markedText("history-snippet", found.snippet));
     open.title = title;
     if (current) open.setAttribute("aria-current", "page");
     open.addEventListener("click", () => {

@@ -11,11 +11,14 @@ import { AttachmentQuota } from "./attachment-quota.js";
 import { AttachmentTray } from "./attachment-tray.js";
 import { AuthSession } from "./auth.js";
 import { AutoScroll } from "./auto-scroll.js";
+import { answerStep, questionStep, siblings } from "./branches.js";
 import { Composer } from "./composer.js";
 import { loadConfig } from "./config.js";
 import { canContinue, Conversation, current, FINAL_STATUSES, resumable } from "./conversation.js";
 import { openStore } from "./conversation-store.js";
 import { describeError } from "./error-messages.js";
+import { HistoryFiles } from "./history-files-view.js";
+import { HistorySearch } from "./history-search-view.js";
 import { HistoryView } from "./history-view.js";
 import { MessageQueue } from "./message-queue.js";
 import { ModelPicker } from "./model-picker.js";
@@ -109,6 +112,32 @@ const history = new HistoryView(
   },
   { onOpen: (id) => void open(id), onRename: (id, title) => void rename(id, title), onDelete },
 );
+const search = new HistorySearch(
+  {
+    field: byId("history-search", HTMLInputElement),
+    status: byId("history-found", HTMLElement),
+    more: byId("history-more", HTMLButtonElement),
+  },
+  () => drawHistory(),
+);
+const files = new HistoryFiles(
+  {
+    group: byId("conversation-files", HTMLElement),
+    markdown: byId("export-markdown", HTMLButtonElement),
+    json: byId("export-json", HTMLButtonElement),
+    exportAll: byId("export-history", HTMLButtonElement),
+    importButton: byId("import-history", HTMLButtonElement),
+    file: byId("import-file", HTMLInputElement),
+    message: byId("files-message", HTMLElement),
+  },
+  {
+    conversation: () => (conversation.turns.length > 0 ? conversation.toRecord() : undefined),
+    store: () => store,
+    onImported: refreshHistory,
+  },
+);
+/** The history as last read: a search keystroke filters it without reading the store again. */
+let listed = /** @type {import("./conversation-store.js").ConversationSummary[]} */ ([]);
 new ThemeToggle(byId("theme", HTMLButtonElement));
 const picker = new ModelPicker(
   { box: byId("model-box", HTMLElement), select: byId("model", HTMLSelectElement) },
@@ -203,7 +232,8 @@ function addView(turn) {
     onRegenerate: () => regenerate(turn),
     onContinue: () => continueAnswer(turn),
     onEdit: (prompt) => edit(turn, prompt),
-    onShowVersion: (step) => showVersion(turn, step),
+    onShowVersion: (step) => showVersion(turn, answerStep(turn, step)),
+    onShowQuestion: (step) => showVersion(turn, questionStep(turn, step)),
     onChange: () => scroll.contentChanged(),
   });
   views.set(turn, view);
@@ -322,14 +352,16 @@ function refresh() {
     const settled = FINAL_STATUSES.includes(answer.status);
     // Any turn can be asked again (a new branch from there on), while nothing runs here.
     const idle = !active;
+    const { question, answer: place } = siblings(turn);
     view.setActions({
       settled: settled && active?.turn !== turn,
       browse: idle,
       regenerate: idle && settled,
       continue: idle && conversation.isLast(turn) && canContinue(answer),
       edit: idle,
-      version: turn.shown + 1,
-      versions: turn.versions.length,
+      version: place.position,
+      versions: place.count,
+      question,
     });
   }
   // The action rows may have grown the log: keep following the end if we were.
@@ -371,11 +403,10 @@ function continueAnswer(turn) {
 
 /**
  * @param {Turn} turn
- * @param {-1 | 1} step
+ * @param {number | undefined} index  the version to show; none when there is none that way
  */
-function showVersion(turn, step) {
-  const index = turn.shown + step;
-  if (index < 0 || index >= turn.versions.length || active) return;
+function showVersion(turn, index) {
+  if (index === undefined || index < 0 || index >= turn.versions.length || active) return;
   conversation.show(turn, index);
   showStored(turn);
   showBranch(turn);
@@ -431,9 +462,23 @@ async function save() {
 }
 
 async function refreshHistory() {
-  history.render(await store.list(), conversation.id);
+  listed = await store.list();
+  await search.sync(store, listed);
+  drawHistory();
+  files.update(conversation.turns.length > 0);
   ui.notice.textContent = store.notice ?? "";
   ui.notice.hidden = !store.notice;
+}
+
+/** The history list, filtered by the search box's query when there is one. */
+function drawHistory() {
+  // The first query builds the search index from the store.
+  if (!search.ready) {
+    void refreshHistory();
+    return;
+  }
+  const { shown, matches } = search.filter(listed);
+  history.render(shown, conversation.id, matches);
 }
 
 /**

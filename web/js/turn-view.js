@@ -10,6 +10,7 @@ import { formatDetails } from "./answer-details.js";
 import { PartsView } from "./answer-parts-view.js";
 import { MarkdownView } from "./markdown-view.js";
 import { markFresh, TextPacer } from "./smooth-text.js";
+import { VersionSwitch } from "./version-switch.js";
 
 /**
  * @typedef {import("./conversation.js").TurnStatus} TurnStatus
@@ -71,10 +72,12 @@ export class TurnView {
   #renderCostMs = 0;
   #onChange;
   #onEdit;
+  #questionVersions;
 
   /**
    * @param {string} prompt
-   * @param {ActionHandlers & {onChange: () => void, onEdit: (prompt: string) => void}} handlers
+   * @param {ActionHandlers & {onChange: () => void, onEdit: (prompt: string) => void,
+   *   onShowQuestion: (step: -1 | 1) => void}} handlers
    *   `onChange` runs after each batch of DOM updates (auto-scroll hooks in there)
    */
   constructor(prompt, handlers) {
@@ -89,6 +92,9 @@ export class TurnView {
     this.#question.append(element("p", "visually-hidden", "You said:"), this.#bubble);
     this.#files.hidden = true;
     this.#question.append(this.#editButton);
+    // An edited question is a sibling of the one first asked: "‹ 2 / 2 ›" under it.
+    this.#questionVersions = new VersionSwitch("message", handlers.onShowQuestion);
+    this.#question.append(this.#questionVersions.element);
     const meta = element("div", "answer-meta");
     this.#details.append(this.#stats, this.#detailList);
     this.#details.hidden = true;
@@ -268,10 +274,14 @@ export class TurnView {
     this.#onChange();
   }
 
-  /** @param {ActionState & {edit: boolean}} state */
+  /**
+   * @param {ActionState & {edit: boolean, question: {position: number, count: number}}} state
+   *   `question`: the shown question's place among the questions asked at this turn
+   */
   setActions(state) {
     this.#actions.update(state);
     this.#editButton.hidden = !state.edit || this.#question.classList.contains("editing");
+    this.#questionVersions.update(state.question, state.browse);
   }
 
   #startEdit() {

@@ -230,7 +230,9 @@ def test_regenerate_and_edit_send_the_files_again_after_a_reload(
     turn.get_by_role("button", name="Save and send", exact=True).click()
     expect_status(turn, "done")
     assert last_question(fake) == [*first[:2], {"type": "text", "text": "Describe both, briefly."}]
-    expect(turn.locator(".version-position")).to_have_text("4 / 4")
+    # The edited question is a sibling of the one first asked; its answer is the first of its own.
+    expect(turn.locator(".message-position")).to_have_text("2 / 2")
+    expect(turn.locator(".version-position")).to_have_text("1 / 1")
 
 
 # What the store holds of a question whose files found no room (attachment-quota.js decides).

@@ -123,6 +123,36 @@ def test_files_pasted_and_dropped_are_attached_and_sent(page: Page, fake: FakeAn
     assert (decoded(image), decoded(document)) == (CAT, NOTES)
 
 
+def test_files_alone_make_a_message_titled_after_the_first_file(
+    page: Page, fake: FakeAnthropic
+) -> None:
+    send_button = page.get_by_role("button", name="Send")
+    expect(send_button).to_be_disabled()
+    attach(page, file("cat.png", CAT, "image/png"))
+    expect(send_button).to_be_enabled()
+    page.press("#prompt", "Enter")
+    turn = page.locator(".turn").first
+    expect_status(turn, "done")
+
+    # The question is its file alone: no text block, no empty bubble.
+    assert last_question(fake) == [image_block(CAT)]
+    expect(turn.locator(".attachment-name")).to_have_text(["cat.png"])
+    expect(turn.locator(".bubble")).to_be_hidden()
+    expect(tray(page)).to_be_hidden()
+    expect(send_button).to_be_disabled()
+    history = page.get_by_role("navigation", name="Conversations")
+    expect(history.locator(".history-open-title")).to_have_text(["cat.png"])
+
+    # Its text can be added later: the edit sends the file again, with the text after it.
+    turn.get_by_role("button", name="Edit message", exact=True).click()
+    expect(turn.get_by_role("textbox", name="Edited message")).to_have_value("")
+    turn.get_by_role("textbox", name="Edited message").fill("What is it?")
+    turn.get_by_role("button", name="Save and send", exact=True).click()
+    expect(turn.locator(".bubble")).to_have_text("What is it?")
+    expect_status(turn, "done")
+    assert last_question(fake) == [image_block(CAT), {"type": "text", "text": "What is it?"}]
+
+
 def test_the_page_refuses_what_the_server_would_with_a_clear_message(
     page: Page, fake: FakeAnthropic
 ) -> None:

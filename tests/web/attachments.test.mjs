@@ -159,3 +159,14 @@ test("a message's files go as blocks before its text; other messages are left al
     { role: "user", content: "Thanks" },
   ]);
 });
+
+test("a message of files alone is its file blocks, with no text block", async () => {
+  const png = new Uint8Array([...HEADS["image/png"], 4, 5]);
+  const file = { name: "cat.png", mediaType: "image/png", size: png.length, data: new Blob([png]) };
+  const [message] = await wireMessages([{ role: "user", content: "", attachments: [file] }]);
+  const data = Buffer.from(png).toString("base64");
+  assert.deepEqual(message, {
+    role: "user",
+    content: [{ type: "image", source: { type: "base64", media_type: "image/png", data } }],
+  });
+});

@@ -237,3 +237,17 @@ test("stored and restored, a question keeps its files", () => {
   // A conversation without files stores none.
   assert.equal("attachments" in current(new Conversation().add("Hi")), false);
 });
+
+test("a question of files alone is titled after its first file, and sends them", () => {
+  const conversation = new Conversation();
+  const file = (name) => ({ name, mediaType: "image/png", size: 3, data: new Blob(["png"]) });
+  const files = [file("holiday photo.png"), file("map.png")];
+  const turn = conversation.add("", files);
+  assert.equal(conversation.title, "holiday photo.png");
+  assert.deepEqual(conversation.historyFor(turn), [
+    { role: "user", content: "", attachments: files },
+  ]);
+  // A later question with text does not rename it.
+  conversation.add("And this one?");
+  assert.equal(conversation.title, "holiday photo.png");
+});

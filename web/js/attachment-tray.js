@@ -26,14 +26,17 @@ export class AttachmentTray {
   #files = [];
   #elements;
   #limits;
+  #onChange;
 
   /**
    * @param {TrayElements} elements
    * @param {AttachmentLimits} limits  a server that takes no files gets no button
+   * @param {() => void} [onChange]  after files were added, removed or taken
    */
-  constructor(elements, limits) {
+  constructor(elements, limits, onChange = () => {}) {
     this.#elements = elements;
     this.#limits = limits;
+    this.#onChange = onChange;
     const { form, prompt, button, input } = elements;
     const offered = limits.maxFiles > 0;
     button.hidden = !offered;
@@ -83,6 +86,11 @@ export class AttachmentTray {
   /** The files attached now. */
   get attachments() {
     return [...this.#files];
+  }
+
+  /** How many files are attached now. */
+  get count() {
+    return this.#files.length;
   }
 
   /**
@@ -138,6 +146,7 @@ export class AttachmentTray {
     const list = this.#elements.list;
     list.replaceChildren(...this.#files.map((file) => fileItem(file, () => this.#remove(file))));
     list.hidden = this.#files.length === 0;
+    this.#onChange();
   }
 }
 

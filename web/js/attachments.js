@@ -157,7 +157,8 @@ export function encodedSize(bytes) {
 }
 
 /**
- * The messages as the server takes them: a message with files has them as blocks before its text.
+ * The messages as the server takes them: a message with files has them as blocks before its text
+ * (a message of files alone has no text block).
  * @param {readonly Message[]} messages
  * @returns {Promise<Array<{role: "user" | "assistant", content: string | ContentBlock[]}>>}
  */
@@ -177,7 +178,8 @@ export async function wireMessages(messages) {
  */
 export async function contentOf(text, attachments) {
   const files = await Promise.all(attachments.map(fileBlock));
-  return [...files, { type: "text", text }];
+  // Files alone make a message; a blank text block would be refused.
+  return text.trim() ? [...files, { type: "text", text }] : files;
 }
 
 /**

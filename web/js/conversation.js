@@ -121,7 +121,8 @@ export class Conversation {
    * @returns {Turn}
    */
   add(prompt, attachments = []) {
-    if (!this.title) this.title = titleOf(prompt);
+    // A question of files alone is called after its first file.
+    if (!this.title) this.title = titleOf(prompt) || titleOf(attachments[0]?.name ?? "");
     /** @type {Turn} */
     const turn = { id: this.#nextId++, versions: [newAnswer(prompt, attachments)], shown: 0 };
     this.turns.push(turn);

@@ -79,7 +79,7 @@ const account =
     session,
   );
 const scroll = new AutoScroll(ui.log, ui.jump);
-const composer = new Composer(ui.form, ui.prompt, ui.send, submit);
+// Send is on while the box holds text or files: the tray says when its files change.
 const tray = new AttachmentTray(
   {
     form: ui.form,
@@ -90,7 +90,9 @@ const tray = new AttachmentTray(
     message: byId("attach-message", HTMLElement),
   },
   config.attachments,
+  () => composer.filesChanged(),
 );
+const composer = new Composer(ui.form, ui.prompt, ui.send, submit, () => tray.count > 0);
 const quota = new AttachmentQuota();
 const asks = new AskToggles(
   {
@@ -174,12 +176,12 @@ let undo;
 let toastTimer;
 
 /**
- * A message from the box: asked now, or queued while an answer streams.
+ * A message from the box: asked now (with the files attached), or queued while an answer streams.
  * @param {string} prompt
  */
 function submit(prompt) {
   if (!active) {
-    void ask(prompt);
+    void ask(prompt, tray.take());
     return;
   }
   queueOf(conversation).add(prompt);
@@ -199,12 +201,14 @@ function sendQueued() {
   if (active) return;
   const next = queueOf(conversation).take();
   queueView.render();
-  if (next) void ask(next);
+  if (next) void ask(next, tray.take());
 }
 
-/** @param {string} prompt */
-async function ask(prompt) {
-  const attachments = tray.take();
+/**
+ * @param {string} prompt
+ * @param {import("./conversation.js").Attachment[]} attachments  taken from the tray
+ */
+async function ask(prompt, attachments) {
   // Files beyond the room this browser gives them are sent, and not kept.
   const kept = attachments.length === 0 || (await quota.hasRoom(store, conversation, attachments));
   const turn = conversation.add(prompt, attachments);
@@ -688,7 +692,9 @@ window.addEventListener("offline", () => {
 });
 session?.onChange(() => void accountChanged());
 for (const button of ui.empty.querySelectorAll("button[data-prompt]")) {
-  button.addEventListener("click", () => void ask(button.getAttribute("data-prompt") ?? ""));
+  button.addEventListener("click", () => {
+    void ask(button.getAttribute("data-prompt") ?? "", tray.take());
+  });
 }
 
 // Nobody should take the offline demo model's sample text for a real answer.

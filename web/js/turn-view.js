@@ -42,6 +42,8 @@ export class TurnView {
   #bubble = element("p", "bubble");
   #question = element("div", "question");
   #files = element("div", "question-files");
+  // The question carries files (a question of files alone may have no text).
+  #hasFiles = false;
   #editButton = element("button", "button button-small button-ghost edit-button", "Edit");
   #answer = element("article", "answer");
   #status = element("span", "status");
@@ -84,7 +86,7 @@ export class TurnView {
     this.#onChange = handlers.onChange;
     this.#onEdit = handlers.onEdit;
     this.#actions = new AnswerActions(handlers, () => this.#copyText());
-    this.#bubble.textContent = prompt;
+    this.#showPrompt(prompt);
     this.#editButton.type = "button";
     this.#editButton.setAttribute("aria-label", "Edit message");
     this.#editButton.hidden = true;
@@ -194,6 +196,7 @@ export class TurnView {
   setAttachments(answer) {
     const files = answer.attachments ?? [];
     const notKept = answer.attachmentsNotKept ?? 0;
+    this.#hasFiles = files.length > 0;
     /** @type {HTMLElement[]} */
     const parts = files.length > 0 ? [fileList(files)] : [];
     if (notKept > 0) {
@@ -211,7 +214,7 @@ export class TurnView {
    */
   showAnswer(answer) {
     this.#stop();
-    this.#bubble.textContent = answer.prompt;
+    this.#showPrompt(answer.prompt);
     this.setAttachments(answer);
     this.#answerParts = answer.parts;
     this.#markdown.reset(answer.text, answer.parts?.citations);
@@ -230,7 +233,7 @@ export class TurnView {
    */
   startAnswer(prompt, options = {}) {
     this.#stop();
-    this.#bubble.textContent = prompt;
+    this.#showPrompt(prompt);
     const kept = options.continuing ? this.#markdown.marked : "";
     this.#markdown.reset("");
     this.#answering = false;
@@ -284,6 +287,12 @@ export class TurnView {
     this.#questionVersions.update(state.question, state.browse);
   }
 
+  /** @param {string} prompt  empty for a question of files alone: then no empty bubble */
+  #showPrompt(prompt) {
+    this.#bubble.textContent = prompt;
+    this.#bubble.hidden = prompt === "";
+  }
+
   #startEdit() {
     const form = element("form", "edit-form");
     const field = element("textarea", "edit-field");
@@ -316,7 +325,8 @@ export class TurnView {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const prompt = field.value.trim();
-      if (!prompt) return;
+      // Files alone make a question: its text may be emptied, or stay empty.
+      if (!prompt && !this.#hasFiles) return;
       form.remove();
       this.#question.classList.remove("editing");
       this.#onEdit(prompt);

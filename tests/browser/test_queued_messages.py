@@ -8,7 +8,9 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.chat_page import answer, expect_status, send, text_of
 from tests.browser.test_accessibility import check
+from tests.browser.test_attachments import CAT, NOTES, attach, file, tray
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
+from tests.support.sample_files import image_block
 
 pytestmark = pytest.mark.browser
 
@@ -93,3 +95,34 @@ def test_escape_in_a_queued_edit_cancels_it_and_leaves_the_answer_running(
     expect_status(first, "done")
     page.wait_for_timeout(300)
     expect(page.locator(".turn")).to_have_count(1)
+
+
+def test_a_queued_message_keeps_its_own_files(page: Page, fake: FakeAnthropic) -> None:
+    fake.default = Reply(texts=SLOW * 2, delay_s=0.2)
+    sent = len(fake.requests)
+    first = send(page, "First question")
+    expect(answer(first)).to_contain_text("word1")
+
+    # Queued, the message takes the files attached with it: the tray is free for the next one.
+    attach(page, file("cat.png", CAT, "image/png"))
+    queue(page, "What is in this picture?")
+    expect(tray(page)).to_be_hidden()
+    listed = page.get_by_role("list", name="Queued messages").get_by_role("listitem")
+    expect(listed).to_have_count(1)
+    expect(listed.nth(0)).to_contain_text("1 file")
+    expect(listed.nth(0)).to_contain_text("What is in this picture?")
+    check(page, "queued-with-files")
+    # A file attached after it waits for a later message: it does not go with the queued one.
+    attach(page, file("notes.pdf", NOTES, "application/pdf"))
+    expect_status(first, "streaming")
+
+    fake.default = Reply(texts=["A cat."])
+    expect_status(first, "done")
+    second = page.locator(".turn").nth(1)
+    expect_status(second, "done")
+    assert fake.requests[sent + 1]["messages"][-1]["content"] == [
+        image_block(CAT),
+        {"type": "text", "text": "What is in this picture?"},
+    ]
+    expect(second.locator(".attachment-name")).to_have_text(["cat.png"])
+    expect(tray(page).locator(".attachment-name")).to_have_text(["notes.pdf"])

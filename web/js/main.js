@@ -176,7 +176,8 @@ let undo;
 let toastTimer;
 
 /**
- * A message from the box: asked now (with the files attached), or queued while an answer streams.
+ * A message from the box, with the files attached: asked now, or queued while an answer streams
+ * (its files go with it, and the tray is free for the next message).
  * @param {string} prompt
  */
 function submit(prompt) {
@@ -184,7 +185,7 @@ function submit(prompt) {
     void ask(prompt, tray.take());
     return;
   }
-  queueOf(conversation).add(prompt);
+  queueOf(conversation).add(prompt, tray.take());
   queueView.render();
   ui.announcer.textContent = "Message queued: it is sent when the answer ends";
 }
@@ -201,12 +202,12 @@ function sendQueued() {
   if (active) return;
   const next = queueOf(conversation).take();
   queueView.render();
-  if (next) void ask(next, tray.take());
+  if (next) void ask(next.text, next.attachments);
 }
 
 /**
  * @param {string} prompt
- * @param {import("./conversation.js").Attachment[]} attachments  taken from the tray
+ * @param {import("./conversation.js").Attachment[]} attachments  taken from the tray, or queued
  */
 async function ask(prompt, attachments) {
   // Files beyond the room this browser gives them are sent, and not kept.

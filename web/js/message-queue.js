@@ -1,11 +1,15 @@
 // @ts-check
 /**
  * Messages typed while an answer streams: they wait, in order, and the next one is sent when the
- * answer ends. Until then each can be edited or removed. Pure state, no DOM (queue-view.js shows
- * it).
+ * answer ends. Each keeps the files it was queued with. Until then its text can be edited, or it
+ * can be removed (its files with it). Pure state, no DOM (queue-view.js shows it).
  */
 
-/** @typedef {{id: number, text: string, editing: boolean}} QueuedMessage */
+/**
+ * @typedef {import("./conversation.js").Attachment} Attachment
+ * @typedef {{text: string, attachments: Attachment[]}} Message
+ * @typedef {Message & {id: number, editing: boolean}} QueuedMessage
+ */
 
 export class MessageQueue {
   /** @type {QueuedMessage[]} */
@@ -14,10 +18,11 @@ export class MessageQueue {
 
   /**
    * @param {string} text
+   * @param {Attachment[]} [attachments]  taken from the composer with the text
    * @returns {QueuedMessage}
    */
-  add(text) {
-    const item = { id: this.#nextId++, text, editing: false };
+  add(text, attachments = []) {
+    const item = { id: this.#nextId++, text, attachments: [...attachments], editing: false };
     this.items.push(item);
     return item;
   }
@@ -38,7 +43,8 @@ export class MessageQueue {
   }
 
   /**
-   * The edited text replaces the message; an emptied message is removed.
+   * The edited text replaces the message's; its files stay. An emptied message is removed,
+   * unless it has files: those alone can be sent.
    * @param {number} id
    * @param {string} text
    */
@@ -46,7 +52,7 @@ export class MessageQueue {
     const item = this.#find(id);
     if (!item) return;
     const trimmed = text.trim();
-    if (!trimmed) {
+    if (!trimmed && item.attachments.length === 0) {
       this.remove(id);
       return;
     }
@@ -56,13 +62,13 @@ export class MessageQueue {
 
   /**
    * The next message to send, taken out of the queue: the first one not being edited.
-   * @returns {string | undefined}
+   * @returns {Message | undefined}
    */
   take() {
     const item = this.items.find((candidate) => !candidate.editing);
     if (!item) return undefined;
     this.remove(item.id);
-    return item.text;
+    return { text: item.text, attachments: item.attachments };
   }
 
   /** @param {number} id */

@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * The messages waiting for the answer to end (message-queue.js), under the conversation: each
- * marked "Queued", with "Edit queued message" and "Remove queued message". Text goes in as
- * `textContent` only.
+ * marked "Queued", with how many files it carries ("1 file"), and "Edit queued message" and
+ * "Remove queued message" (the editor changes its text only). Text goes in as `textContent` only.
  */
 import { element } from "./turn-view.js";
 
@@ -72,6 +72,10 @@ export class QueueView {
     const row = element("li", "queued");
     row.dataset.id = String(item.id);
     row.append(element("span", "queued-label", "Queued"));
+    const count = item.attachments.length;
+    if (count > 0) {
+      row.append(element("span", "queued-files", count === 1 ? "1 file" : `${count} files`));
+    }
     if (item.editing) {
       row.append(this.#editor(item));
       return row;
@@ -91,7 +95,9 @@ export class QueueView {
     });
     const actions = element("div", "queued-actions");
     actions.append(edit, remove);
-    row.append(element("p", "queued-text", item.text), actions);
+    // A message of files alone has no text to show.
+    if (item.text) row.append(element("p", "queued-text", item.text));
+    row.append(actions);
     return row;
   }
 

@@ -142,6 +142,7 @@ def test_files_alone_make_a_message_titled_after_the_first_file(
     expect(send_button).to_be_disabled()
     history = page.get_by_role("navigation", name="Conversations")
     expect(history.locator(".history-open-title")).to_have_text(["cat.png"])
+    check(page, "question-of-files-alone")
 
     # Its text can be added later: the edit sends the file again, with the text after it.
     turn.get_by_role("button", name="Edit message", exact=True).click()

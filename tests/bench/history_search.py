@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from statistics import median
 from typing import Any
 
 from tests.bench.figures import detail, record
+from tests.bench.processes import browser_scenario
 
 SCENARIO = Path(__file__).with_name("history-search.mjs")
 PAGE_SCENARIO = "tests/browser/test_search.py::test_search_in_a_history_of_500_conversations"
@@ -59,15 +59,5 @@ def _matching() -> dict[str, Any]:
 
 
 def _page() -> list[float]:
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", PAGE_SCENARIO],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    printed = [line for line in result.stdout.splitlines() if line.startswith(MARK)]
-    if result.returncode != 0 or not printed:
-        raise RuntimeError(f"the page scenario failed:\n{result.stdout[-2000:]}")
-    times: list[float] = json.loads(printed[-1].removeprefix(MARK))
+    times: list[float] = browser_scenario(PAGE_SCENARIO, MARK)
     return times

@@ -8,11 +8,8 @@ here rather than in the test suite, which must pass on a loaded one.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 from tests.bench.figures import detail, record
+from tests.bench.processes import browser_scenario
 
 SCENARIO = "tests/browser/test_long_answer.py"
 MARK = "LONG_TASKS "
@@ -36,15 +33,5 @@ def run() -> list[str]:
 
 
 def _long_tasks() -> list[float]:
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", SCENARIO],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    printed = [line for line in result.stdout.splitlines() if line.startswith(MARK)]
-    if result.returncode != 0 or not printed:
-        raise RuntimeError(f"the scenario failed:\n{result.stdout[-2000:]}")
-    tasks: list[float] = json.loads(printed[-1].removeprefix(MARK))
+    tasks: list[float] = browser_scenario(SCENARIO, MARK)
     return tasks

@@ -6,6 +6,8 @@ import json
 import os
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
@@ -107,3 +109,19 @@ def summary(seconds: list[float]) -> str:
     """p50 / p99 / max in microseconds."""
     us = [v * 1e6 for v in percentiles(seconds)]
     return f"p50 {us[0]:7.0f} µs   p99 {us[1]:7.0f} µs   max {us[2]:7.0f} µs   (n={len(seconds)})"
+
+
+def browser_scenario(test: str, mark: str) -> Any:
+    """Run one browser test in its own pytest process (Playwright's loop must not meet the
+    bench's) and return the JSON it printed after ``mark``."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", test],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    printed = [line for line in result.stdout.splitlines() if line.startswith(mark)]
+    if result.returncode != 0 or not printed:
+        raise RuntimeError(f"the scenario {test} failed:\n{result.stdout[-2000:]}")
+    return json.loads(printed[-1].removeprefix(mark))

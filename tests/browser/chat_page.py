@@ -45,6 +45,19 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"wide": (1280, 800), "narrow": (375, 740)}
 
 
+def accessible_everywhere(page: Page, state: str) -> None:
+    """No axe violations at either size or theme; then screenshots of each."""
+    for width, height in SIZES.values():
+        page.set_viewport_size({"width": width, "height": height})
+        for scheme in ("light", "dark"):
+            # No colour transitions: axe must see the theme's colours, not a blend on the way.
+            page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
+            assert axe_violations(page) == [], f"{state} at {width} px, {scheme}"
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    screenshots(page, state)
+
+
 def axe_violations(page: Page) -> list[str]:
     """axe-core's WCAG A/AA and best-practice violations on the page as it is now."""
     if not page.evaluate("typeof window.axe === 'object'"):

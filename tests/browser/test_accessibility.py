@@ -11,6 +11,7 @@ from playwright.sync_api import Page, Route, expect
 from tests.browser.canned_stream import encode, start, text
 from tests.browser.chat_page import (
     SCREENSHOTS,
+    accessible_everywhere,
     answer,
     axe_violations,
     expect_status,
@@ -34,21 +35,8 @@ RICH_ANSWER = [
 ]
 
 
-def check(page: Page, state: str) -> None:
-    """No axe violations at either size or theme; screenshots of each."""
-    for width, height in ((1280, 800), (375, 740)):
-        page.set_viewport_size({"width": width, "height": height})
-        for scheme in ("light", "dark"):
-            # No colour transitions: axe must see the theme's colours, not a blend on the way.
-            page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
-            assert axe_violations(page) == [], f"{state} at {width} px, {scheme}"
-    page.emulate_media(color_scheme="light")
-    page.set_viewport_size({"width": 1280, "height": 800})
-    screenshots(page, state)
-
-
 def test_empty(page: Page) -> None:
-    check(page, "empty")
+    accessible_everywhere(page, "empty")
 
 
 def test_streaming_and_done(page: Page, fake: FakeAnthropic) -> None:
@@ -67,7 +55,7 @@ def test_streaming_and_done(page: Page, fake: FakeAnthropic) -> None:
     done = send(page, "And a table of examples?")
     expect_status(done, "done")
     done.locator(".stats").click()
-    check(page, "done")
+    accessible_everywhere(page, "done")
 
 
 def test_error(page: Page, fake: FakeAnthropic) -> None:
@@ -84,7 +72,7 @@ def test_error(page: Page, fake: FakeAnthropic) -> None:
     expect(early.locator(".stats")).to_be_visible()
     early.locator(".stats").click()
     expect(early.locator(".stats-list")).to_contain_text("Input")
-    check(page, "error")
+    accessible_everywhere(page, "error")
     # The same, restored from storage.
     page.reload()
     page.wait_for_selector("html[data-ready='true']")
@@ -101,7 +89,7 @@ def test_reconnecting_and_lost(page: Page) -> None:
     turn = send(page, "Hello")
     expect_status(turn, "reconnecting")
     expect(page.locator("#announcer")).to_have_text("Reconnecting…")
-    check(page, "reconnecting")
+    accessible_everywhere(page, "reconnecting")
 
     page.unroute("**/api/chat/stream/canned-1")
     lost = '{"error": {"code": "not_found", "message": "No such stream."}}'
@@ -112,7 +100,7 @@ def test_reconnecting_and_lost(page: Page) -> None:
     page.reload()
     page.wait_for_selector("html[data-ready='true']")
     expect_status(page.locator(".turn"), "incomplete")
-    check(page, "lost")
+    accessible_everywhere(page, "lost")
 
 
 def _no_output_counted(route: Route) -> None:
@@ -126,7 +114,7 @@ def test_history(page: Page, fake: FakeAnthropic) -> None:
     expect_status(send(page, "Explain server-sent events"), "done")
     page.get_by_role("button", name="New chat").click()
     expect_status(send(page, "Streaming behind a CDN"), "done")
-    check(page, "history")
+    accessible_everywhere(page, "history")
     page.set_viewport_size({"width": 375, "height": 740})
     page.get_by_role("button", name="Conversations").click()
     expect(

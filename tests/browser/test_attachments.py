@@ -14,7 +14,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from tests.browser.chat_page import axe_violations, expect_status, screenshots, send
+from tests.browser.chat_page import (
+    accessible_everywhere,
+    axe_violations,
+    expect_status,
+    send,
+)
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.support.sample_files import EXE, b64, image_block, pdf, png
 from tests.support.serve import ServeProcess
@@ -142,7 +147,7 @@ def test_files_alone_make_a_message_titled_after_the_first_file(
     expect(send_button).to_be_disabled()
     history = page.get_by_role("navigation", name="Conversations")
     expect(history.locator(".history-open-title")).to_have_text(["cat.png"])
-    check(page, "question-of-files-alone")
+    accessible_everywhere(page, "question-of-files-alone")
 
     # Its text can be added later: the edit sends the file again, with the text after it.
     turn.get_by_role("button", name="Edit message", exact=True).click()
@@ -171,7 +176,7 @@ def test_the_page_refuses_what_the_server_would_with_a_clear_message(
     attach(page, *[file(f"{n}.png", png(4, 4), "image/png") for n in range(2, 7)])
     expect(message).to_have_text("“6.png” was not added: a message can carry 5 files.")
     expect(tray(page).get_by_role("listitem")).to_have_count(5)
-    check(page, "attachments-refused")
+    accessible_everywhere(page, "attachments-refused")
     sent = len(fake.requests)
     page.get_by_role("button", name="Remove small.png").click()
     expect(message).to_be_hidden()
@@ -232,7 +237,7 @@ def test_the_page_shows_the_functions_refusal_of_a_file(page: Page, fake: FakeAn
     )
     expect(turn.locator(".error-detail")).to_contain_text("unsupported_media_type")
     assert len(fake.requests) == sent
-    check(page, "attachment-refused-by-the-server")
+    accessible_everywhere(page, "attachment-refused-by-the-server")
 
 
 def test_regenerate_and_edit_send_the_files_again_after_a_reload(
@@ -340,21 +345,9 @@ def test_accessible_with_files_in_the_composer_and_in_the_conversation(
 ) -> None:
     attach(page, file("cat.png", CAT, "image/png"), file("notes.pdf", NOTES, "application/pdf"))
     expect(tray(page).get_by_role("listitem")).to_have_count(2)
-    check(page, "attachments-composer")
+    accessible_everywhere(page, "attachments-composer")
     expect_status(send(page, "What do these show?"), "done")
     attach(
         page, file("a-long-file-name-that-does-not-fit-on-a-narrow-screen.png", CAT, "image/png")
     )
-    check(page, "attachments-sent")
-
-
-def check(page: Page, state: str) -> None:
-    """No axe violations at either size or theme; screenshots of each."""
-    for width, height in ((1280, 800), (375, 740)):
-        page.set_viewport_size({"width": width, "height": height})
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
-            assert axe_violations(page) == [], f"{state} at {width} px, {scheme}"
-    page.emulate_media(color_scheme="light")
-    page.set_viewport_size({"width": 1280, "height": 800})
-    screenshots(page, state)
+    accessible_everywhere(page, "attachments-sent")

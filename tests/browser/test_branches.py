@@ -8,11 +8,9 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.chat_page import (
-    SIZES,
+    accessible_everywhere,
     answer,
-    axe_violations,
     expect_status,
-    screenshots,
     send,
     text_of,
 )
@@ -52,12 +50,7 @@ def test_an_edit_makes_two_branches_and_the_one_shown_is_sent(
     expect(first.get_by_role("button", name="Next message version")).to_be_disabled()
     # One answer to the edited question: the answer has no switch of its own.
     expect(first.locator(".answer .versions")).to_be_hidden()
-    for width, height in SIZES.values():
-        page.set_viewport_size({"width": width, "height": height})
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
-            assert axe_violations(page) == [], f"question versions at {width} px, {scheme}"
-    screenshots(page, "question-versions")
+    accessible_everywhere(page, "question-versions")
 
     # Back to the first branch: its question, its answer and the turn that followed it.
     first.get_by_role("button", name="Previous message version").click()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, sync_playwright
@@ -103,21 +104,30 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext
             context.close()
 
 
-@pytest.fixture
-def page(browser: BrowserContext, served: ServeProcess, fake: FakeAnthropic) -> Iterator[Page]:
-    """The chat page, loaded and wired up; no script error or CSP violation may happen on it."""
+@contextmanager
+def opened_page(browser: BrowserContext, url: str, *, fresh: bool = True) -> Iterator[Page]:
+    """The page at ``url``, loaded and wired up (with no saved conversations when ``fresh``); no
+    script error or CSP violation may happen on it."""
     page = browser.new_page()
     page.set_default_timeout(10_000)
     page.add_init_script(RECORD_CSP_VIOLATIONS)
-    page.add_init_script(FRESH_STORAGE)
+    if fresh:
+        page.add_init_script(FRESH_STORAGE)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        page.goto(served.url + "/")
+        page.goto(url + "/")
         page.wait_for_selector("html[data-ready='true']")
         yield page
-        if page.url.startswith(served.url):
+        if page.url.startswith(url):
             assert page.evaluate("window.__cspViolations") == []
         assert errors == []
     finally:
         page.close()
+
+
+@pytest.fixture
+def page(browser: BrowserContext, served: ServeProcess, fake: FakeAnthropic) -> Iterator[Page]:
+    """The chat page, loaded and wired up; no script error or CSP violation may happen on it."""
+    with opened_page(browser, served.url) as opened:
+        yield opened

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.chat_page import answer, expect_status, send
-from tests.browser.conftest import FRESH_STORAGE, RECORD_CSP_VIOLATIONS
-from tests.browser.test_accessibility import check
+from tests.browser.chat_page import accessible_everywhere, answer, expect_status, send
+from tests.browser.conftest import opened_page
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.support.serve import ServeProcess, clean_env, running_serve
 
@@ -42,20 +41,8 @@ def two_models(
 def picker_page(
     browser: BrowserContext, two_models: ServeProcess, fake: FakeAnthropic
 ) -> Iterator[Page]:
-    page = browser.new_page()
-    page.set_default_timeout(10_000)
-    page.add_init_script(RECORD_CSP_VIOLATIONS)
-    page.add_init_script(FRESH_STORAGE)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
-        page.goto(two_models.url + "/")
-        page.wait_for_selector("html[data-ready='true']")
+    with opened_page(browser, two_models.url) as page:
         yield page
-        assert page.evaluate("window.__cspViolations") == []
-        assert errors == []
-    finally:
-        page.close()
 
 
 def test_the_picked_model_answers_is_remembered_and_named(
@@ -110,7 +97,7 @@ def test_a_model_not_allowed_is_refused_before_any_provider_call(
 
 def test_the_picker_passes_axe(picker_page: Page) -> None:
     picker_page.get_by_role("combobox", name="Model").focus()
-    check(picker_page, "model-picker")
+    accessible_everywhere(picker_page, "model-picker")
 
 
 def test_with_one_model_there_is_no_picker(page: Page, fake: FakeAnthropic) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.chat_page import answer, expect_status, send, text_of
-from tests.browser.test_accessibility import check
+from tests.browser.chat_page import accessible_everywhere, answer, expect_status, send, text_of
 from tests.browser.test_attachments import CAT, NOTES, attach, file, tray
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.support.sample_files import image_block
@@ -53,7 +52,7 @@ def test_queued_messages_wait_for_the_end_of_the_answer(page: Page, fake: FakeAn
 
     expect_status(first, "streaming")
     assert len(fake.requests) == sent + 1, "nothing is sent while the answer streams"
-    check(page, "queued")
+    accessible_everywhere(page, "queued")
 
     fake.default = Reply(texts=["Second ", "answer."])
     expect_status(first, "done")
@@ -84,7 +83,7 @@ def test_escape_in_a_queued_edit_cancels_it_and_leaves_the_answer_running(
     listed.get_by_role("button", name="Edit queued message").click()
     field = listed.get_by_role("textbox", name="Queued message")
     field.fill("Changed my mind")
-    check(page, "queued-editing")
+    accessible_everywhere(page, "queued-editing")
     field.focus()
     field.press("Escape")
     expect(listed).to_contain_text("Later")
@@ -111,7 +110,7 @@ def test_a_queued_message_keeps_its_own_files(page: Page, fake: FakeAnthropic) -
     expect(listed).to_have_count(1)
     expect(listed.nth(0)).to_contain_text("1 file")
     expect(listed.nth(0)).to_contain_text("What is in this picture?")
-    check(page, "queued-with-files")
+    accessible_everywhere(page, "queued-with-files")
     # A file attached after it waits for a later message: it does not go with the queued one.
     attach(page, file("notes.pdf", NOTES, "application/pdf"))
     expect_status(first, "streaming")

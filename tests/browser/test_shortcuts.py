@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.chat_page import answer, expect_status, send
-from tests.browser.test_accessibility import check
+from tests.browser.chat_page import accessible_everywhere, answer, expect_status, send
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 
 pytestmark = pytest.mark.browser
@@ -38,7 +37,7 @@ def test_the_button_opens_it_and_close_returns_the_focus(page: Page) -> None:
     button.click()
     dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
     expect(dialog).to_be_visible()
-    check(page, "shortcuts")
+    accessible_everywhere(page, "shortcuts")
     expect(dialog).to_be_visible()
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()

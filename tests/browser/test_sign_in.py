@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Request, expect
 
 from tests.browser.chat_page import answer, expect_status, send
-from tests.browser.conftest import RECORD_CSP_VIOLATIONS
+from tests.browser.conftest import opened_page
 from tests.fakes.anthropic_server import FakeAnthropic, Reply
 from tests.fakes.identity_provider import FakeIdentityProvider
 from tests.support.serve import ROOT, ServeProcess, clean_env, running_serve
@@ -58,20 +58,8 @@ def signed_served(
 def auth_page(
     browser: BrowserContext, signed_served: ServeProcess, fake: FakeAnthropic
 ) -> Iterator[Page]:
-    page = browser.new_page()
-    page.set_default_timeout(10_000)
-    page.add_init_script(RECORD_CSP_VIOLATIONS)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
-        page.goto(signed_served.url + "/")
-        page.wait_for_selector("html[data-ready='true']")
+    with opened_page(browser, signed_served.url, fresh=False) as page:
         yield page
-        if page.url.startswith(signed_served.url):
-            assert page.evaluate("window.__cspViolations") == []
-        assert errors == []
-    finally:
-        page.close()
 
 
 def sign_in(page: Page, idp: FakeIdentityProvider, served: ServeProcess) -> None:
